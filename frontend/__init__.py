@@ -1,0 +1,1 @@
+"""Static front end: HTML, CSS and ES modules, shipped as package data."""

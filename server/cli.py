@@ -1,0 +1,65 @@
+"""`backprop-lab`: start the server on localhost and say where to point the browser."""
+
+import argparse
+import sys
+import threading
+import webbrowser
+
+import uvicorn
+
+from server.main import create_app
+from server.settings import Settings
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line flags; every default works on a laptop with no configuration."""
+    defaults = Settings()
+    parser = argparse.ArgumentParser(prog="backprop-lab", description=__doc__)
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default: %(default)s)"
+    )
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    parser.add_argument("--open", action="store_true", help="open the page in the default browser")
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=defaults.max_sessions,
+        help="sessions held in memory before the longest-idle is evicted (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--session-ttl",
+        type=float,
+        default=defaults.session_ttl_seconds,
+        help="seconds an idle session lives (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+    if not 1 <= args.port <= 65535:
+        parser.error(f"--port must be between 1 and 65535 (got {args.port})")
+    if args.max_sessions < 1:
+        parser.error(f"--max-sessions must be at least 1 (got {args.max_sessions})")
+    if args.session_ttl <= 0:
+        parser.error(f"--session-ttl must be positive (got {args.session_ttl})")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run uvicorn in the foreground until interrupted."""
+    args = parse_args(argv)
+    settings = Settings(max_sessions=args.max_sessions, session_ttl_seconds=args.session_ttl)
+    shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+    url = f"http://{shown_host}:{args.port}"
+    sys.stdout.write(f"Backprop Lab is running at {url}  (Ctrl+C to stop)\n")
+    sys.stdout.flush()
+    if args.open:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        ws_per_message_deflate=False,  # deflate costs milliseconds per large frame
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    main()
