@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -85,3 +86,18 @@ def test_non_editable_install_serves_the_page(tmp_path: Path) -> None:
         process.terminate()
         output, _ = process.communicate(timeout=10)
     assert f"http://localhost:{port}" in output, output
+
+
+def test_dockerfile_performs_the_same_install_and_start() -> None:
+    """The image must run what the test above proves: every package copied, `pip install .`,
+    the console script on 0.0.0.0:8000, and a health check on /api/health."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    packages = [pattern.rstrip("*") for pattern in include["packages"]["find"]["include"]]
+    copied = {line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY ")}
+    missing = [name for name in packages if name not in copied]
+    assert not missing, f"Dockerfile does not COPY the packages {missing}"
+    assert "RUN pip install . " in dockerfile or "RUN pip install .\n" in dockerfile
+    assert 'CMD ["backprop-lab", "--host", "0.0.0.0", "--port", "8000"]' in dockerfile
+    assert "EXPOSE 8000" in dockerfile and "/api/health" in dockerfile
+    assert "\nUSER " in dockerfile, "the image must not run as root"
