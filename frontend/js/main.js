@@ -1,0 +1,100 @@
+// Wires the page together: the UI state, the session, the stream, the controls and the views.
+// Nothing is drawn here; each module does one job and this file only connects them.
+
+import * as api from "./api.js";
+import { createStore } from "./state.js";
+import { mountControls } from "./controls.js";
+import { mountRunning } from "./running.js";
+import { mountBanner } from "./banner.js";
+import { mountExport } from "./export.js";
+import { mountTabs } from "./tabs.js";
+import { Session } from "./session.js";
+import { openStream } from "./stream.js";
+import { mount as mountBoundary } from "./views/boundary.js";
+import { mount as mountNetwork } from "./views/network.js";
+import { mount as mountEquations } from "./views/equations.js";
+import { mount as mountMatrices } from "./views/matrices.js";
+import { mount as mountCurves } from "./views/curves.js";
+import { mount as mountChainRule } from "./views/chainrule.js";
+
+const store = createStore();
+const session = new Session(api, store);
+let stream = null;
+
+const ctx = {
+  getState: store.get,
+  setState: (patch) => store.set(patch),
+  onState: (fn) => store.subscribe(fn),
+  sessionId: () => session.id,
+  send: (command) => stream?.send(command),
+  api,
+  session,
+  /** The newest frame drawn, for modules that act on a click (export, tracing). */
+  lastFrame: null,
+};
+
+const views = [
+  ["boundary", mountBoundary],
+  ["network", mountNetwork],
+  ["equations", mountEquations],
+  ["matrices", mountMatrices],
+  ["curves", mountCurves],
+  ["chain-rule", mountChainRule],
+].map(([id, mount]) => ({ id, view: safeMount(id, mount) }));
+
+function safeMount(id, mount) {
+  const root = document.getElementById(id);
+  try {
+    return mount(root, ctx);
+  } catch (err) {
+    root.textContent = `This view failed to start: ${err.message}`;
+    console.warn(`view ${id} failed to mount`, err);
+    return { update() {} };
+  }
+}
+
+function drawFrame(frame) {
+  ctx.lastFrame = frame;
+  for (const { id, view } of views) {
+    try {
+      view.update(frame);
+    } catch (err) {
+      console.warn(`view ${id} failed to draw a frame`, err);
+    }
+  }
+  running.update(frame);
+  banner.update(frame);
+}
+
+const banner = mountBanner(document.getElementById("banner"), ctx);
+const controls = mountControls(document.body, ctx, (patch) => session.configure(patch));
+const running = mountRunning(document.body, ctx);
+mountExport(document.body, ctx, controls);
+mountTabs(document.querySelector(".tabs"), ctx);
+
+session.onFrame = drawFrame;
+session.onError = (message) => banner.problem(message);
+
+async function start() {
+  try {
+    await session.start();
+  } catch (err) {
+    banner.problem(err.message);
+    return;
+  }
+  if (!session.id) return; // the server has no sessions yet: the page stays a shell
+  stream = openStream(() => session.streamUrl(), {
+    onFrame: drawFrame,
+    onMessage: (msg) => session.handleMessage(msg),
+    onStatus: (status) => {
+      const badge = document.getElementById("connection");
+      badge.dataset.status = status;
+      badge.textContent = status === "open" ? "live" : status;
+      if (status === "open") session.streamOpened(ctx.send);
+      if (status === "gone") session.recover().then(() => stream.reconnect());
+    },
+  });
+  session.stream = stream;
+}
+
+start();

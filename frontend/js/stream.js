@@ -1,0 +1,101 @@
+// The WebSocket client: commands out, frames in, and a reconnect that survives bad Wi-Fi.
+//
+// Frames are handed to the page at most once per animation frame: if the server sends
+// faster than the browser can paint, only the newest frame is drawn (older ones would be
+// stale by the time they reached the screen), so rendering never falls behind the stream.
+
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+
+/**
+ * @param {() => string} urlOf  the socket URL, asked again on every (re)connect
+ * @param {{onFrame: (frame) => void, onMessage?: (msg) => void, onStatus?: (status: string) => void}} handlers
+ */
+export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = () => {} }) {
+  let socket = null;
+  let attempt = 0;
+  let closedByUs = false;
+  let pending = null; // the newest frame not yet drawn
+  let scheduled = false;
+  let retryTimer = null;
+  const outbox = []; // commands sent while the socket was down, replayed on reconnect
+
+  function deliver() {
+    scheduled = false;
+    const frame = pending;
+    pending = null;
+    if (frame) onFrame(frame);
+  }
+
+  function receive(event) {
+    let msg;
+    try {
+      msg = JSON.parse(event.data);
+    } catch {
+      onStatus("bad-message");
+      return;
+    }
+    if (isFrame(msg)) {
+      pending = msg;
+      if (!scheduled) {
+        scheduled = true;
+        requestAnimationFrame(deliver);
+      }
+    } else {
+      onMessage(msg);
+    }
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    onStatus(attempt ? "reconnecting" : "connecting");
+    const ws = new WebSocket(urlOf());
+    socket = ws;
+    ws.addEventListener("open", () => {
+      attempt = 0;
+      onStatus("open");
+      while (outbox.length && ws.readyState === WebSocket.OPEN) ws.send(outbox.shift());
+    });
+    ws.addEventListener("message", (event) => ws === socket && receive(event));
+    ws.addEventListener("close", (event) => {
+      if (ws !== socket) return; // replaced by reconnect(); nothing to do
+      socket = null;
+      if (closedByUs) return onStatus("closed");
+      onStatus(event.code === 4404 ? "gone" : "reconnecting");
+      const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
+      attempt += 1;
+      retryTimer = setTimeout(connect, delay);
+    });
+    // An "error" event is always followed by "close"; the browser already logs the cause.
+  }
+
+  connect();
+
+  return {
+    /** Send a command object; queued (bounded) if the socket is reconnecting. */
+    send(command) {
+      const text = JSON.stringify(command);
+      if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
+      else if (outbox.length < 32) outbox.push(text);
+    },
+    /** Draw the newest frame now (used after a tab switch to refresh hidden charts). */
+    flush: deliver,
+    /** Reconnect to a possibly different URL (e.g. a new session after an upload). */
+    reconnect() {
+      const old = socket;
+      socket = null; // its close event is now ignored
+      old?.close();
+      attempt = 0;
+      connect();
+    },
+    close() {
+      closedByUs = true;
+      clearTimeout(retryTimer);
+      socket?.close();
+    },
+  };
+}
+
+/** A frame carries training state; anything else (acks, errors) goes to onMessage. */
+function isFrame(msg) {
+  return msg && (msg.type === "frame" || msg.kind === "frame" || ("step" in msg && !("error" in msg) && !msg.type));
+}

@@ -1,0 +1,6 @@
+// Network diagram (drawn once frames arrive).
+
+export function mount(root, ctx) {
+  root.textContent = "";
+  return { update() {} };
+}
