@@ -32,6 +32,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=defaults.session_ttl_seconds,
         help="seconds an idle session lives (default: %(default)s)",
     )
+    limits = (
+        ("--max-steps", "max_steps_per_call", "SGD steps in one request or step command"),
+        ("--max-steps-per-frame", "max_steps_per_frame", "SGD steps between streamed frames"),
+        ("--max-fps", "max_fps", "frames per second a stream may ask for"),
+        ("--max-resolution", "max_resolution", "side R of the boundary grid (engine max 200)"),
+        ("--stream-resolution", "stream_resolution", "grid side of a new stream's maps"),
+        ("--max-request-bytes", "max_request_bytes", "size of a request body"),
+    )
+    for flag, name, text in limits:
+        parser.add_argument(
+            flag,
+            dest=name,
+            type=int,
+            default=getattr(defaults, name),
+            help=f"largest {text} (default: %(default)s)"
+            if name != "stream_resolution"
+            else f"{text} (default: %(default)s)",
+        )
     args = parser.parse_args(argv)
     if not 1 <= args.port <= 65535:
         parser.error(f"--port must be between 1 and 65535 (got {args.port})")
@@ -39,13 +57,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--max-sessions must be at least 1 (got {args.max_sessions})")
     if args.session_ttl <= 0:
         parser.error(f"--session-ttl must be positive (got {args.session_ttl})")
+    for flag, name, _ in limits:
+        if getattr(args, name) < 1:
+            parser.error(f"{flag} must be at least 1 (got {getattr(args, name)})")
+    if not 2 <= args.max_resolution <= 200:
+        parser.error(f"--max-resolution must be between 2 and 200 (got {args.max_resolution})")
+    if not 2 <= args.stream_resolution <= args.max_resolution:
+        parser.error(
+            f"--stream-resolution must be between 2 and --max-resolution "
+            f"({args.max_resolution}) (got {args.stream_resolution})"
+        )
     return args
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run uvicorn in the foreground until interrupted."""
     args = parse_args(argv)
-    settings = Settings(max_sessions=args.max_sessions, session_ttl_seconds=args.session_ttl)
+    settings = Settings(
+        max_sessions=args.max_sessions,
+        session_ttl_seconds=args.session_ttl,
+        max_steps_per_call=args.max_steps_per_call,
+        max_steps_per_frame=args.max_steps_per_frame,
+        max_fps=args.max_fps,
+        max_resolution=args.max_resolution,
+        stream_resolution=args.stream_resolution,
+        max_request_bytes=args.max_request_bytes,
+    )
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     url = f"http://{shown_host}:{args.port}"
     sys.stdout.write(f"Backprop Lab is running at {url}  (Ctrl+C to stop)\n")

@@ -3,20 +3,31 @@
 from fastapi import FastAPI
 
 from server import __version__
-from server.routes import health
+from server.encoding import OrjsonResponse
+from server.errors import BodyLimit, SafetyNet, install_error_handlers
+from server.routes import chain_rule, health, history, inspect, options, points, sessions, stream
+from server.sessions import SessionStore
 from server.settings import Settings
 from server.static import mount_frontend
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Assemble routers and the static front end under one app."""
+    """Assemble routers, error handling, the session store and the static front end."""
+    settings = settings or Settings()
     app = FastAPI(
         title="Backprop Lab",
         version=__version__,
         description="Train a small MLP step by step and read every activation, "
-        "delta signal and gradient of the backpropagation lecture.",
+        "delta signal and gradient of the backpropagation lecture. Arrays travel as "
+        'Plotly.js typed arrays `{"dtype", "bdata", "shape"}`; see docs/api.md.',
+        default_response_class=OrjsonResponse,
     )
-    app.state.settings = settings or Settings()
-    app.include_router(health.router)
+    app.state.settings = settings
+    app.state.store = SessionStore(settings.max_sessions, settings.session_ttl_seconds)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SafetyNet)  # added last = outermost: it sees every exception
+    for module in (health, options, history, sessions, inspect, points, chain_rule, stream):
+        app.include_router(module.router)
     mount_frontend(app)
     return app

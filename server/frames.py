@@ -1,0 +1,88 @@
+"""Assembling a frame: run the requested work on a trainer, then describe the result.
+
+Everything here runs in a worker thread while the session's lock is held.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from engine import Convention
+from server.encoding import ArrayPacker, binary_message, dumps
+from server.payloads import (
+    boundary_dict,
+    history_dict,
+    layers_list,
+    metrics_dict,
+    trace_dict,
+)
+from server.sessions import Session
+
+
+@dataclass
+class Selection:
+    """Which example a viewer traces: a training index, any point, or the minibatch."""
+
+    index: int | None = None
+    x1: float | None = None
+    x2: float | None = None
+    target: int | None = None
+    batch: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.index is None and self.x1 is None and not self.batch
+
+
+def run_trace(trainer: Any, selection: Selection, convention: Convention) -> tuple[Any, str]:
+    """The engine Trace of `selection` and its kind."""
+    if selection.batch:
+        return trainer.trace_batch(convention=convention), "batch"
+    if selection.index is not None:
+        return trainer.trace_example(selection.index, convention=convention), "example"
+    target = selection.target
+    if target is None:
+        target = 0
+    return trainer.trace_point(selection.x1, selection.x2, target, convention=convention), "point"
+
+
+def frame_dict(
+    session: Session,
+    pack: ArrayPacker,
+    *,
+    seq: int,
+    history_after: int,
+    resolution: int | None,
+    grid_target: int | None = None,
+    selection: Selection | None = None,
+    quantized: bool = False,
+) -> dict[str, Any]:
+    """Step, metrics, new history rows, layers, optional maps and trace of the selection."""
+    trainer = session.trainer
+    metrics = trainer.metrics()
+    frame: dict[str, Any] = {
+        "type": "frame",
+        "seq": seq,
+        "step": int(trainer.step),
+        "epoch": float(trainer.epoch),
+        "phase": trainer.phase,
+        "metrics": metrics_dict(metrics, pack),
+        "history": history_dict(trainer.history, pack, after_step=history_after),
+        "layers": layers_list(trainer, pack),
+        "boundary": None,
+        "trace": None,
+        "diverged": bool(trainer.diverged),
+        "divergence": trainer.divergence,
+    }
+    if resolution:
+        grid = trainer.grid(resolution, target=grid_target)
+        frame["boundary"] = boundary_dict(grid, pack, quantized=quantized)
+    if selection is not None and not selection.empty:
+        convention = Convention(**session.convention)
+        trace, kind = run_trace(trainer, selection, convention)
+        frame["trace"] = trace_dict(trace, pack, kind, selection.index)
+    return frame
+
+
+def encode_frame(frame: dict[str, Any], pack: ArrayPacker) -> bytes:
+    """The frame as bytes: JSON text (inline base64) or a binary message."""
+    return binary_message(frame, pack) if pack.binary else dumps(frame)

@@ -1,0 +1,169 @@
+"""Engine results → response dicts, with every array as a typed array.
+
+One `ArrayPacker` per message decides where the bytes go: inline base64 (REST and JSON
+frames) or a binary tail (binary WebSocket frames). These functions run in a worker
+thread under the session's lock; none of them touches the event loop.
+"""
+
+import math
+from typing import Any
+
+import numpy as np
+
+from server.encoding import ArrayPacker, quantize
+
+Pack = ArrayPacker
+
+
+def _num(value: Any) -> float | None:
+    """A JSON-safe float: NaN and ±inf (a diverged or empty split) become null."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def metrics_dict(metrics: Any, pack: Pack) -> dict[str, Any]:
+    return {
+        "step": int(metrics.step),
+        "epoch": float(metrics.epoch),
+        "train_loss": _num(metrics.train_loss),
+        "train_accuracy": _num(metrics.train_accuracy),
+        "test_loss": _num(metrics.test_loss),
+        "test_accuracy": _num(metrics.test_accuracy),
+        "grad_norms": {k: _num(v) for k, v in metrics.grad_norms.items()},
+        "dead_units": int(metrics.dead_units),
+        "confusion": pack.add(np.asarray(metrics.confusion)),
+        "diverged": bool(metrics.diverged),
+    }
+
+
+def layers_list(trainer: Any, pack: Pack) -> list[dict[str, Any]]:
+    """W, b and the last gradients of every layer, named as on the slides."""
+    out = []
+    for name, layer in zip(trainer.layer_names, trainer.layers, strict=True):
+        dW = getattr(layer, "dW", None)
+        db = getattr(layer, "db", None)
+        out.append(
+            {
+                "name": name,
+                "W": pack.add(layer.W),
+                "b": pack.add(layer.b),
+                "dW": pack.add(dW) if dW is not None else None,
+                "db": pack.add(db) if db is not None else None,
+            }
+        )
+    return out
+
+
+def dataset_dict(dataset: Any, pack: Pack) -> dict[str, Any]:
+    return {
+        "x_train": pack.add(np.asarray(dataset.x_train, dtype=np.float64)),
+        "y_train": pack.add(np.asarray(dataset.y_train, dtype=np.int32)),
+        "x_test": pack.add(np.asarray(dataset.x_test, dtype=np.float64)),
+        "y_test": pack.add(np.asarray(dataset.y_test, dtype=np.int32)),
+        "extent": [float(v) for v in dataset.extent],
+        "classes": int(dataset.classes),
+    }
+
+
+def history_dict(history: Any, pack: Pack, after_step: int = -1) -> dict[str, Any]:
+    """The history rows with step > `after_step`, each series as a 1-D typed array."""
+    steps = np.asarray(history.step)
+    keep = steps > after_step
+    columns = history.to_dict()
+    out: dict[str, Any] = {"rows": int(keep.sum())}
+    for key, value in columns.items():
+        if isinstance(value, dict):
+            out[key] = {name: pack.add(np.asarray(v)[keep]) for name, v in value.items()}
+        else:
+            out[key] = pack.add(np.asarray(value)[keep])
+    return out
+
+
+def _value(value: Any, pack: Pack) -> Any:
+    array = np.asarray(value)
+    if array.ndim == 0:
+        return _num(array)
+    return pack.add(array)
+
+
+def trace_dict(trace: Any, pack: Pack, kind: str, index: int | None = None) -> dict[str, Any]:
+    """A Trace with its quantities in lecture order and a symbol → position index."""
+    quantities = []
+    for q in trace.quantities:
+        quantities.append(
+            {
+                "symbol": q.symbol,
+                "display": getattr(q, "display", q.symbol),
+                "name": q.name,
+                "formula": q.formula,
+                "kind": getattr(q, "kind", None),
+                "value": _value(q.value, pack),
+            }
+        )
+    target = trace.target
+    if isinstance(target, np.ndarray):
+        target = pack.add(target.astype(np.int32)) if target.ndim else int(target)
+    elif target is not None and not isinstance(target, list):
+        target = int(target)
+    x_raw = getattr(trace, "x_raw", None)
+    if x_raw is not None:
+        x_raw = np.asarray(x_raw, dtype=np.float64)
+        x_raw = [float(v) for v in x_raw] if x_raw.ndim == 1 else pack.add(x_raw)
+    return {
+        "kind": kind,
+        "index": index,
+        "x_raw": x_raw,
+        "target": target,
+        "convention": trace.convention.to_dict(),
+        "layer_names": list(getattr(trace, "layer_names", []) or []),
+        "quantities": quantities,
+        "symbols": {q["symbol"]: i for i, q in enumerate(quantities)},
+    }
+
+
+def _map_range(maps: np.ndarray, symmetric: bool) -> tuple[float, float]:
+    finite = maps[np.isfinite(maps)]
+    if finite.size == 0:
+        return (0.0, 1.0)
+    if symmetric:
+        m = float(np.abs(finite).max()) or 1.0
+        return (-m, m)
+    low, high = float(finite.min()), float(finite.max())
+    return (low, high) if high > low else (low, low + 1.0)
+
+
+def boundary_dict(grid: Any, pack: Pack, quantized: bool) -> dict[str, Any]:
+    """Probabilities and neuron maps; with `quantized`, every map as u1 plus its range.
+
+    Quantised maps share one range per layer (so units of a layer compare by colour), and
+    delta maps use a symmetric range so that 0 sits in the middle of a diverging scale.
+    """
+
+    def maps(stack: np.ndarray, fixed: tuple[float, float] | None, symmetric: bool) -> list:
+        if not quantized:
+            return [pack.add(np.asarray(m, dtype=np.float32)) for m in stack]
+        low, high = fixed or _map_range(stack, symmetric)
+        q = quantize(stack, low, high)
+        return [pack.add(m, range=[low, high]) for m in q]
+
+    layers = []
+    for i, (acts, deltas) in enumerate(zip(grid.activations, grid.deltas, strict=True)):
+        layers.append(
+            {
+                "layer": i + 1,
+                "activations": maps(acts, None, symmetric=False),
+                "deltas": maps(deltas, None, symmetric=True),
+            }
+        )
+    return {
+        "resolution": int(grid.resolution),
+        "extent": [float(v) for v in grid.extent],
+        "x1": pack.add(np.asarray(grid.x1, dtype=np.float32)),
+        "x2": pack.add(np.asarray(grid.x2, dtype=np.float32)),
+        "target": getattr(grid, "target", None),
+        "probabilities": maps(grid.probabilities, (0.0, 1.0), symmetric=False),
+        "predicted": pack.add(np.asarray(grid.predicted, dtype=np.uint8)),
+        "layers": layers,
+    }

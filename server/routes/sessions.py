@@ -1,0 +1,165 @@
+"""Sessions: create, read, reconfigure, step, reset, delete."""
+
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Response
+
+from engine import Config, Convention, Trainer
+from server.deps import SessionDep, SettingsDep, StoreDep
+from server.encoding import ArrayPacker, OrjsonResponse, dumps
+from server.errors import check_resolution, require_between
+from server.frames import frame_dict
+from server.payloads import dataset_dict, layers_list, metrics_dict
+from server.schemas.common import ERRORS
+from server.schemas.config import ConfigChange, ConfigIn
+from server.schemas.frame import Frame, StepRequest
+from server.schemas.session import ConfigPatch, SessionState
+from server.sessions import Session
+from server.settings import Settings, limits_of
+
+router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=ERRORS)
+
+
+def state_dict(session: Session, settings: Settings) -> dict[str, Any]:
+    """Config, progress, metrics, parameters and data of a session (no maps)."""
+    trainer = session.trainer
+    pack = ArrayPacker(binary=False)
+    return {
+        "id": session.id,
+        "config": trainer.config.to_dict(),
+        "convention": dict(session.convention),
+        "step": int(trainer.step),
+        "epoch": float(trainer.epoch),
+        "phase": trainer.phase,
+        "layer_names": list(trainer.layer_names),
+        "metrics": metrics_dict(trainer.metrics(), pack),
+        "layers": layers_list(trainer, pack),
+        "dataset": dataset_dict(trainer.dataset, pack),
+        "diverged": bool(trainer.diverged),
+        "divergence": trainer.divergence,
+        "limits": limits_of(settings),
+    }
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SessionState,
+    summary="Create a session",
+)
+async def create_session(
+    store: StoreDep, settings: SettingsDep, body: ConfigIn | None = None
+) -> Response:
+    """A new session with this configuration (every field optional).
+
+    With an empty body you get the lecture's network: one ReLU hidden layer of 8 units,
+    a softmax output, negative log-likelihood, minibatch SGD, on the 2-class "circle" set.
+    """
+    partial = body.partial() if body is not None else {}
+    trainer = await to_thread.run_sync(lambda: Trainer(Config.from_dict(partial)))
+    session = store.add(trainer)
+    state = await session.run(lambda: state_dict(session, settings))
+    return OrjsonResponse(state, status_code=201)
+
+
+@router.get("/{id}", response_model=SessionState, summary="Read a session")
+async def read_session(session: SessionDep, settings: SettingsDep) -> Response:
+    """The configuration, step, epoch, metrics, parameters and points of the session."""
+    return OrjsonResponse(await session.run(lambda: state_dict(session, settings)))
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return [
+        f"{section}.{key}"
+        for section, values in after.items()
+        for key, value in values.items()
+        if before.get(section, {}).get(key) != value
+    ]
+
+
+@router.patch("/{id}/config", response_model=ConfigChange, summary="Change the configuration")
+async def patch_config(session: SessionDep, body: ConfigPatch) -> Response:
+    """Apply a partial configuration.
+
+    Learning rate, batch size, L2, momentum (everything under `train`) and the display
+    `convention` change live: training continues from the current parameters. A change to
+    `data` or `model` rebuilds the data and parameters (step 0); `reinitialised` says which.
+    """
+    partial = body.partial()
+    convention = partial.pop("convention", None)
+
+    def work() -> dict[str, Any]:
+        trainer = session.trainer
+        before = trainer.config.to_dict()
+        if convention:
+            merged = {**session.convention, **convention}
+            Convention(**merged)  # validates
+            session.convention = merged
+        reinitialised = False
+        if partial:
+            _, reinitialised = trainer.reconfigure(partial)
+        after = trainer.config.to_dict()
+        return {
+            "config": after,
+            "reinitialised": bool(reinitialised),
+            "changed": _changed(before, after) + [f"convention.{k}" for k in (convention or {})],
+        }
+
+    return OrjsonResponse(await session.run(work))
+
+
+@router.post("/{id}/step", response_model=Frame, summary="Train, or run one phase")
+async def step(session: SessionDep, settings: SettingsDep, body: StepRequest) -> Response:
+    """`{"steps": n}` runs n full SGD steps; `{"phase": "forward"}` runs one phase.
+
+    The three phases of a step are forward (sample a minibatch, x → o), backward (every δ
+    and gradient) and update (θ ← θ − η ∂J/∂θ); calling them out of order is a 409. The
+    answer is a frame; with `resolution` it includes the boundary and neuron maps.
+    """
+    if body.steps is not None:
+        require_between("steps", body.steps, 1, settings.max_steps_per_call)
+    if body.resolution is not None:
+        check_resolution(body.resolution, settings.max_resolution)
+    steps = body.steps if body.steps is not None else (0 if body.phase else 1)
+
+    def work() -> bytes:
+        trainer = session.trainer
+        before = int(trainer.step)
+        if body.phase == "forward":
+            trainer.forward_phase()
+        elif body.phase == "backward":
+            trainer.backward_phase()
+        elif body.phase == "update":
+            trainer.update_phase()
+        elif steps:
+            trainer.train(steps)
+        pack = ArrayPacker(binary=False)
+        frame = frame_dict(
+            session, pack, seq=0, history_after=before - 1, resolution=body.resolution
+        )
+        return dumps(frame)
+
+    content = await session.run(work)
+    return Response(content, media_type="application/json")
+
+
+@router.post("/{id}/reset", response_model=SessionState, summary="Reset the parameters")
+async def reset(session: SessionDep, settings: SettingsDep) -> Response:
+    """New parameters from the same seeds, step 0, history cleared; data and points kept.
+
+    This is also how a diverged session recovers (or lower the learning rate).
+    """
+
+    def work() -> dict[str, Any]:
+        session.trainer.reset()
+        return state_dict(session, settings)
+
+    return OrjsonResponse(await session.run(work))
+
+
+@router.delete("/{id}", status_code=204, summary="Delete the session")
+def delete_session(session: SessionDep, store: StoreDep) -> Response:
+    """Free the session now rather than waiting for it to expire."""
+    store.remove(session.id)
+    return Response(status_code=204)

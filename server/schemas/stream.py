@@ -1,0 +1,107 @@
+"""The WebSocket protocol: commands from the client. (Frames are `schemas.frame.Frame`.)
+
+Every command is one JSON text message with a `type`. Unknown fields are an error, so a
+typo is reported instead of ignored.
+"""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from server.schemas.session import Bias, Layout, Sign
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Play(_Command):
+    """Train continuously: `steps_per_frame` SGD steps, then a frame, `fps` times a second."""
+
+    type: Literal["play"]
+    steps_per_frame: int | None = Field(default=None, description="1 … max_steps_per_frame.")
+    fps: float | None = Field(default=None, description="1 … max_fps frames per second.")
+
+
+class Pause(_Command):
+    """Stop training; frames stop until the next command."""
+
+    type: Literal["pause"]
+
+
+class Step(_Command):
+    """Run `steps` SGD steps now, then send one frame."""
+
+    type: Literal["step"]
+    steps: int = Field(default=1, description="1 … max_steps_per_call.")
+
+
+class PhaseCmd(_Command):
+    """Run one phase of the current step (forward → backward → update), then a frame."""
+
+    type: Literal["phase"]
+    phase: Literal["forward", "backward", "update"]
+
+
+class Select(_Command):
+    """Trace an example in every frame: a training `index`, a point (`x1`, `x2`, optional
+    `target`), `batch: true` for the minibatch, or nothing to stop tracing."""
+
+    type: Literal["select"]
+    index: int | None = None
+    x1: float | None = None
+    x2: float | None = None
+    target: int | None = None
+    batch: bool = False
+
+
+class ConfigCmd(_Command):
+    """A partial configuration, as in PATCH …/config; an `ack` says if it reinitialised."""
+
+    type: Literal["config"]
+    config: dict[str, Any] = Field(description="Nested partial config: data, model, train.")
+
+
+class Resolution(_Command):
+    """Side R of the boundary grid in frames (0: no maps); `target` picks the delta class."""
+
+    type: Literal["resolution"]
+    resolution: int
+    target: int | None = None
+
+
+class ConventionCmd(_Command):
+    """The display convention of traces (shared by the session's REST routes)."""
+
+    type: Literal["convention"]
+    sign: Sign | None = None
+    layout: Layout | None = None
+    bias: Bias | None = None
+
+
+class Reset(_Command):
+    """New parameters from the same seeds (the way out of a divergence)."""
+
+    type: Literal["reset"]
+
+
+class Refresh(_Command):
+    """Send a frame now without training (e.g. after a tab becomes visible)."""
+
+    type: Literal["refresh"]
+
+
+Command = Annotated[
+    Play
+    | Pause
+    | Step
+    | PhaseCmd
+    | Select
+    | ConfigCmd
+    | Resolution
+    | ConventionCmd
+    | Reset
+    | Refresh,
+    Field(discriminator="type"),
+]
+COMMAND = TypeAdapter(Command)
