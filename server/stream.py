@@ -1,0 +1,337 @@
+"""The training stream: one WebSocket per viewer, commands in, frames out.
+
+Two tasks share one task group. The receiver reads commands, validates them and records
+what they ask for; the sender wakes when there is something to do (a command, or the
+next frame falling due while playing), computes the frame in a worker thread under the
+session's lock, and sends it. Nothing is queued beyond a few pending commands: a frame is
+computed only when the previous one has been handed to the socket, and the next one is
+due one period after that at the earliest, so a slow client simply gets fewer frames.
+When either side ends (disconnect, deleted session) the task group is cancelled and both
+stop.
+"""
+
+import contextlib
+import logging
+import time
+from collections import deque
+from functools import partial
+from typing import Any
+
+import anyio
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from engine import Convention
+from server.encoding import ArrayPacker, dumps
+from server.errors import (
+    LimitError,
+    check_resolution,
+    describe_validation_error,
+    require_between,
+)
+from server.frames import Selection, encode_frame, frame_dict
+from server.routes.inspect import COORDINATE_LIMIT, check_selection
+from server.schemas.stream import COMMAND
+from server.sessions import Session, SessionStore
+from server.settings import Settings
+
+log = logging.getLogger("backprop_lab.stream")
+
+MAX_PENDING = 16  # commands waiting for the next frame; more is a client bug or a flood
+MAX_REPLIES = 32  # acks and errors waiting to be sent; the oldest are dropped beyond this
+MAX_COMMAND_BYTES = 64_000  # a command is a few hundred bytes; a config with lists, a few KB
+CLOSE_GONE = 4404  # the session does not exist (any more)
+
+
+class Stream:
+    """The state of one WebSocket viewer of one session."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        session: Session,
+        store: SessionStore,
+        settings: Settings,
+        *,
+        binary: bool,
+    ) -> None:
+        self.websocket = websocket
+        self.session = session
+        self.store = store
+        self.settings = settings
+        self.binary = binary
+        self.playing = False
+        self.steps_per_frame = 1
+        self.fps = float(min(30, settings.max_fps))
+        self.resolution = settings.stream_resolution
+        self.target: int | None = None
+        self.selection = Selection()
+        self.actions: deque[tuple[str, Any]] = deque()
+        self.replies: deque[dict[str, Any]] = deque(maxlen=MAX_REPLIES)
+        self.wake = anyio.Event()
+        self.next_due = 0.0
+        self.seq = 0
+        self.history_after = -1
+        self.frames_sent = 0
+
+    # --- the two tasks -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run receiver and sender until the client leaves or the session goes."""
+        self.actions.append(("refresh", None))  # the first frame shows where things stand
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._receiver, tg.cancel_scope)
+                tg.start_soon(self._sender, tg.cancel_scope)
+        except* (WebSocketDisconnect, anyio.ClosedResourceError, anyio.BrokenResourceError):
+            pass  # the client went away while a frame was being sent
+
+    async def _receiver(self, scope: anyio.CancelScope) -> None:
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                scope.cancel()
+                return
+            text = message.get("text")
+            if text is None:
+                self._error(None, "message", "commands are JSON text messages, not binary")
+            elif len(text) > MAX_COMMAND_BYTES:
+                self._error(None, "message", f"a command must be at most {MAX_COMMAND_BYTES} bytes")
+            else:
+                self.handle(text)
+            self.wake.set()
+
+    async def _sender(self, scope: anyio.CancelScope) -> None:
+        while True:
+            wake = self.wake
+            now = time.monotonic()
+            due = self.playing and now >= self.next_due
+            if not (self.actions or self.replies or due):
+                timeout = max(0.0, self.next_due - now) if self.playing else None
+                with anyio.move_on_after(timeout):
+                    await wake.wait()
+                if wake.is_set():
+                    self.wake = anyio.Event()
+                continue
+            while self.replies:
+                await self.websocket.send_text(dumps(self.replies.popleft()).decode())
+            actions = list(self.actions)
+            self.actions.clear()
+            if not (actions or due):
+                continue
+            if not self.store.alive(self.session):
+                await self._close_gone(scope)
+                return
+            self.store.touch(self.session)
+            message, replies = await self.session.run(partial(self._compute, actions, due))
+            for reply in replies:
+                await self.websocket.send_text(dumps(reply).decode())
+            if message is not None:
+                if self.binary:
+                    await self.websocket.send_bytes(message)
+                else:
+                    await self.websocket.send_text(message.decode())
+                self.frames_sent += 1
+            if due:
+                # The next frame is due one period later, but never in the past: frames that
+                # a slow client or a slow step made us miss are skipped, not sent in a burst.
+                self.next_due = max(self.next_due + 1.0 / self.fps, time.monotonic())
+
+    async def _close_gone(self, scope: anyio.CancelScope) -> None:
+        await self.websocket.send_text(
+            dumps({"type": "closed", "detail": "the session was deleted or expired"}).decode()
+        )
+        await self.websocket.close(code=CLOSE_GONE, reason="session gone")
+        scope.cancel()
+
+    # --- commands (on the event loop; cheap) ---------------------------------------------
+
+    def _error(self, command: str | None, field: str | None, detail: str) -> None:
+        self.replies.append({"type": "error", "command": command, "field": field, "detail": detail})
+
+    def _queue(self, command: str, action: tuple[str, Any]) -> None:
+        if len(self.actions) >= MAX_PENDING:
+            self._error(
+                command, None, f"more than {MAX_PENDING} commands are waiting; wait for a frame"
+            )
+            return
+        self.actions.append(action)
+
+    def handle(self, text: str) -> None:
+        """Validate one command and record what it asks for; never raises."""
+        try:
+            command = COMMAND.validate_json(text)
+        except ValidationError as exc:
+            problems = [describe_validation_error(e) for e in exc.errors()]
+            first = problems[0] if problems else {"field": None, "message": "invalid command"}
+            self._error(None, first["field"], "; ".join(p["message"] for p in problems))
+            return
+        kind = command.type
+        try:
+            self._apply(command)
+        except ValueError as exc:  # LimitError, ConfigError
+            self._error(kind, getattr(exc, "field", None), str(exc))
+
+    def _apply(self, command: Any) -> None:
+        kind = command.type
+        settings = self.settings
+        if kind == "play":
+            if command.steps_per_frame is not None:
+                require_between(
+                    "steps_per_frame", command.steps_per_frame, 1, settings.max_steps_per_frame
+                )
+            if command.fps is not None:
+                require_between("fps", command.fps, 1, settings.max_fps)
+            self.steps_per_frame = command.steps_per_frame or self.steps_per_frame
+            self.fps = float(command.fps or self.fps)
+            if not self.playing:
+                self.next_due = time.monotonic()
+            self.playing = True
+            self.replies.append({"type": "ack", "command": "play", **self.status()})
+        elif kind == "pause":
+            self.playing = False
+            self.replies.append({"type": "ack", "command": "pause", **self.status()})
+        elif kind == "step":
+            require_between("steps", command.steps, 1, settings.max_steps_per_call)
+            self._queue(kind, ("step", command.steps))
+        elif kind == "phase":
+            self._queue(kind, ("phase", command.phase))
+        elif kind == "select":
+            self._select(command)
+        elif kind == "config":
+            self._queue(kind, ("config", command.config))
+        elif kind == "resolution":
+            check_resolution(command.resolution, settings.max_resolution, allow_zero=True)
+            self.resolution = command.resolution
+            self.target = command.target
+            self._queue(kind, ("refresh", None))
+        elif kind == "convention":
+            change = {k: v for k, v in command.model_dump().items() if k != "type" and v}
+            merged = {**self.session.convention, **change}
+            Convention(**merged)
+            self.session.convention = merged
+            self._queue(kind, ("refresh", None))
+        elif kind == "reset":
+            self._queue(kind, ("reset", None))
+        elif kind == "refresh":
+            self._queue(kind, ("refresh", None))
+
+    def _select(self, command: Any) -> None:
+        point = command.x1 is not None or command.x2 is not None
+        if sum([command.index is not None, point, command.batch]) > 1:
+            raise LimitError("index", "select one of index, (x1, x2) or batch, not several")
+        if point:
+            if command.x1 is None or command.x2 is None:
+                raise LimitError("x1" if command.x1 is None else "x2", "a point needs x1 and x2")
+            require_between("x1", command.x1, -COORDINATE_LIMIT, COORDINATE_LIMIT)
+            require_between("x2", command.x2, -COORDINATE_LIMIT, COORDINATE_LIMIT)
+        if command.index is not None and command.index < 0:
+            raise LimitError("index", f"index must be at least 0 (got {command.index})")
+        self.selection = Selection(
+            index=command.index,
+            x1=command.x1,
+            x2=command.x2,
+            target=command.target,
+            batch=command.batch,
+        )
+        self._queue("select", ("refresh", None))
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "playing": self.playing,
+            "fps": self.fps,
+            "steps_per_frame": self.steps_per_frame,
+            "resolution": self.resolution,
+            "target": self.target,
+        }
+
+    # --- one frame (in a worker thread, under the session's lock) ------------------------
+
+    def _compute(
+        self, actions: list[tuple[str, Any]], due: bool
+    ) -> tuple[bytes | None, list[dict[str, Any]]]:
+        trainer = self.session.trainer
+        replies: list[dict[str, Any]] = []
+        for kind, argument in actions:
+            try:
+                if kind == "step":
+                    trainer.train(argument)
+                elif kind == "phase":
+                    getattr(trainer, f"{argument}_phase")()
+                elif kind == "config":
+                    _, reinitialised = trainer.reconfigure(argument)
+                    replies.append(
+                        {
+                            "type": "ack",
+                            "command": "config",
+                            "reinitialised": bool(reinitialised),
+                            "config": trainer.config.to_dict(),
+                        }
+                    )
+                elif kind == "reset":
+                    trainer.reset()
+                    replies.append({"type": "ack", "command": "reset"})
+            except ValueError as exc:  # ConfigError, PhaseError
+                replies.append(
+                    {
+                        "type": "error",
+                        "command": kind,
+                        "field": getattr(exc, "field", None),
+                        "detail": str(exc),
+                    }
+                )
+        if due and not trainer.diverged:
+            trainer.train(self.steps_per_frame)
+        if trainer.diverged and self.playing:
+            self.playing = False  # nothing to gain from stepping a diverged net
+            replies.append({"type": "ack", "command": "pause", **self.status()})
+        selection = self.selection
+        try:
+            check_selection(trainer, selection)
+        except LimitError as exc:
+            replies.append(
+                {"type": "error", "command": "select", "field": exc.field, "detail": str(exc)}
+            )
+            selection = self.selection = Selection()
+        history_reset = int(trainer.step) < self.history_after
+        if history_reset:
+            self.history_after = -1
+        pack = ArrayPacker(binary=self.binary)
+        frame = frame_dict(
+            self.session,
+            pack,
+            seq=self.seq,
+            history_after=self.history_after,
+            resolution=self.resolution or None,
+            grid_target=self.target,
+            selection=selection,
+            quantized=True,
+        )
+        frame["history_reset"] = history_reset or self.seq == 0
+        frame["stream"] = self.status()
+        self.seq += 1
+        self.history_after = int(trainer.step)
+        return encode_frame(frame, pack), replies
+
+
+async def serve_stream(
+    websocket: WebSocket, store: SessionStore, settings: Settings, session_id: str, binary: bool
+) -> None:
+    """Accept, look the session up, run the stream, and end cleanly whatever happens."""
+    await websocket.accept()
+    if session_id not in store:
+        await websocket.send_text(
+            dumps({"type": "closed", "detail": f"session {session_id!r} does not exist"}).decode()
+        )
+        await websocket.close(code=CLOSE_GONE, reason="no such session")
+        return
+    session = store.get(session_id)
+    session.streams += 1
+    stream = Stream(websocket, session, store, settings, binary=binary)
+    try:
+        await stream.run()
+    finally:
+        session.streams -= 1
+        if websocket.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                await websocket.close()
