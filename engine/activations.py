@@ -1,0 +1,112 @@
+"""Hidden-layer activations h = f(z), each a pair (output, derivative) looked up by name.
+
+The lecture's network uses ReLU, h = max(z, 0), whose Jacobian is
+∂h/∂z = diag(I(z > 0)). The other activations only change that diagonal.
+The derivative is written in terms of both z and h because that is cheapest:
+tanh' = 1 − h², σ' = h(1 − h), relu' = I(z > 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear")
+"""Names of the hidden activations; "relu" is the lecture's default."""
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation: ``output(z) = h`` and ``derivative(z, h) = ∂h_i/∂z_i`` (element-wise)."""
+
+    name: str  # key in ACTIVATIONS
+    output: Callable[[np.ndarray], np.ndarray]  # h = f(z)
+    derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]  # f'(z), given z and h = f(z)
+    backprop: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # δ^(h) ⊙ f'(z)
+    formula: str  # the display form of h = f(z)
+    jacobian_formula: str  # the display form of ∂h/∂z
+    gain: float  # std multiplier of the initial weights: √2 for ReLU (He), 1 otherwise
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) = 1 / (1 + exp(−z)), computed without overflow warnings for large |z|."""
+    # exp(−|z|) never overflows; the two branches are the same function.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def _relu_der(z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    # I(z > 0); at z = 0 the lecture's indicator gives 0.
+    return (z > 0).astype(z.dtype)
+
+
+def _relu_backprop(delta_h: np.ndarray, z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    # δ^(z) = δ^(h) diag(I(z > 0)): the diagonal product is an element-wise mask.
+    return delta_h * (z > 0)
+
+
+def _tanh_backprop(delta_h: np.ndarray, z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return delta_h * (1.0 - h * h)
+
+
+def _sigmoid_backprop(delta_h: np.ndarray, z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return delta_h * (h * (1.0 - h))
+
+
+def _linear_backprop(delta_h: np.ndarray, z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return delta_h
+
+
+def _tanh_der(z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return 1.0 - h * h
+
+
+def _sigmoid_der(z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return h * (1.0 - h)
+
+
+def _linear(z: np.ndarray) -> np.ndarray:
+    return z.copy()
+
+
+def _linear_der(z: np.ndarray, h: np.ndarray) -> np.ndarray:
+    return np.ones_like(z)
+
+
+ACTIVATION_BY_NAME: dict[str, Activation] = {
+    "relu": Activation(
+        "relu",
+        _relu,
+        _relu_der,
+        _relu_backprop,
+        "h = max(z, 0)",
+        "∂h/∂z = diag(I(z > 0))",
+        2.0**0.5,
+    ),
+    "tanh": Activation(
+        "tanh", np.tanh, _tanh_der, _tanh_backprop, "h = tanh(z)", "∂h/∂z = diag(1 − h²)", 1.0
+    ),
+    "sigmoid": Activation(
+        "sigmoid",
+        sigmoid,
+        _sigmoid_der,
+        _sigmoid_backprop,
+        "h = σ(z)",
+        "∂h/∂z = diag(h(1 − h))",
+        1.0,
+    ),
+    "linear": Activation(
+        "linear", _linear, _linear_der, _linear_backprop, "h = z", "∂h/∂z = I", 1.0
+    ),
+}
+
+
+def get_activation(name: str) -> Activation:
+    """The activation called ``name`` (one of ACTIVATIONS)."""
+    return ACTIVATION_BY_NAME[name]

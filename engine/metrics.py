@@ -1,0 +1,145 @@
+"""Loss, accuracy, gradient norms, dead ReLU units, the confusion matrix, and the history.
+
+History rows are cheap but not free (a forward pass over every point), so the trainer
+records one every :data:`HISTORY_EVERY` SGD steps, plus one at step 0 and one at the end
+of every ``train()`` call / update phase. Each row holds the full-data metrics at that step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+HISTORY_EVERY = 10
+"""A history row every this many SGD steps (plus at step 0 and at the end of each call)."""
+
+
+@dataclass
+class Metrics:
+    """Where training stands, on the whole train and test sets."""
+
+    step: int  # SGD updates done
+    epoch: float  # examples seen / training-set size
+    train_loss: float  # mean NLL over the training set
+    train_accuracy: float  # share of training points classified correctly
+    test_loss: float  # mean NLL over the test set (nan if the test set is empty)
+    test_accuracy: float  # (nan if the test set is empty)
+    grad_norms: dict[str, float]  # ‖∂J/∂θ‖ per layer name (weights and bias), on the train set
+    dead_units: int  # hidden ReLU units with z ≤ 0 for every training point
+    confusion: np.ndarray  # (K, K) int, rows = true class, columns = predicted, test set
+    diverged: bool  # training stopped because the loss became NaN or inf
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "epoch": self.epoch,
+            "train_loss": self.train_loss,
+            "train_accuracy": self.train_accuracy,
+            "test_loss": self.test_loss,
+            "test_accuracy": self.test_accuracy,
+            "grad_norms": dict(self.grad_norms),
+            "dead_units": self.dead_units,
+            "confusion": self.confusion,
+            "diverged": self.diverged,
+        }
+
+
+@dataclass
+class History:
+    """Per-row arrays of the metrics recorded during training (see HISTORY_EVERY)."""
+
+    layer_names: list[str]  # keys of grad_norm
+    _rows: list[tuple[int, float, float, float, float, float, tuple[float, ...]]] = field(
+        default_factory=list
+    )
+
+    def record(self, metrics: Metrics) -> None:
+        """Append a row, replacing the last one if it is for the same step."""
+        row = (
+            metrics.step,
+            metrics.epoch,
+            metrics.train_loss,
+            metrics.test_loss,
+            metrics.train_accuracy,
+            metrics.test_accuracy,
+            tuple(metrics.grad_norms[name] for name in self.layer_names),
+        )
+        if self._rows and self._rows[-1][0] == metrics.step:
+            self._rows[-1] = row
+        else:
+            self._rows.append(row)
+
+    def truncate(self, step: int) -> None:
+        """Forget rows after ``step`` (after a divergence rollback)."""
+        self._rows = [r for r in self._rows if r[0] <= step]
+
+    def clear(self) -> None:
+        self._rows = []
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _column(self, i: int, dtype: type = np.float64) -> np.ndarray:
+        return np.array([r[i] for r in self._rows], dtype=dtype)
+
+    @property
+    def step(self) -> np.ndarray:
+        return self._column(0, np.int64)
+
+    @property
+    def epoch(self) -> np.ndarray:
+        return self._column(1)
+
+    @property
+    def train_loss(self) -> np.ndarray:
+        return self._column(2)
+
+    @property
+    def test_loss(self) -> np.ndarray:
+        return self._column(3)
+
+    @property
+    def train_accuracy(self) -> np.ndarray:
+        return self._column(4)
+
+    @property
+    def test_accuracy(self) -> np.ndarray:
+        return self._column(5)
+
+    @property
+    def grad_norm(self) -> dict[str, np.ndarray]:
+        """‖∂J/∂θ‖ per layer name, one value per row."""
+        return {
+            name: np.array([r[6][j] for r in self._rows], dtype=np.float64)
+            for j, name in enumerate(self.layer_names)
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "epoch": self.epoch,
+            "train_loss": self.train_loss,
+            "test_loss": self.test_loss,
+            "train_accuracy": self.train_accuracy,
+            "test_accuracy": self.test_accuracy,
+            "grad_norm": self.grad_norm,
+        }
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "layer_names": self.layer_names,
+            "rows": [[*r[:6], list(r[6])] for r in self._rows],
+        }
+
+    @classmethod
+    def from_state(cls, d: dict[str, Any]) -> History:
+        rows = [(int(r[0]), *map(float, r[1:6]), tuple(map(float, r[6]))) for r in d["rows"]]
+        return cls(list(d["layer_names"]), rows)  # type: ignore[arg-type]
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np.ndarray:
+    """(K, K) counts: entry [i, j] = points of class i predicted as j."""
+    counts = np.bincount(y_true * classes + y_pred, minlength=classes * classes)
+    return counts.reshape(classes, classes).astype(np.int64)

@@ -1,0 +1,150 @@
+"""The lecture's MLP, forward and backward, for a minibatch of row vectors.
+
+Shapes: a minibatch is m examples stacked as rows, so every vector of the lecture becomes
+an (m, n) array whose rows are that vector for each example. With weights W of shape
+(out, in), the lecture's z = Wx reads ``z = x @ W.T`` row by row, and its row-vector
+error signals compose exactly as on the slides: δ^(h) = δ^(o) U is ``delta_o @ U``.
+
+Like mnielsen's ``network.py``, :func:`forward` returns what :func:`backward` needs:
+the input of every layer (x, h₁, …, h_L), every pre-activation z_l, v and o.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from engine.activations import Activation
+from engine.outputs import Output
+
+
+@dataclass
+class Layer:
+    """One affine map z = Wx + b. The last layer is the lecture's v = Uh (+ c)."""
+
+    W: np.ndarray  # (out, in) float64; row i is W_{i*}
+    b: np.ndarray  # (out,) float64 bias (the lecture folds it into W; see Convention)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"W": self.W, "b": self.b}
+
+    def copy(self) -> Layer:
+        return Layer(self.W.copy(), self.b.copy())
+
+
+def layer_names(hidden_layers: int) -> list[str]:
+    """The lecture's weight names: ["W", "U"] for one hidden layer, ["W1", "W2", "U"] for
+    two, ["W"] for none (logistic regression's z = Wx + b)."""
+    if hidden_layers == 0:
+        return ["W"]
+    if hidden_layers == 1:
+        return ["W", "U"]
+    return [f"W{i + 1}" for i in range(hidden_layers)] + ["U"]
+
+
+def bias_names(hidden_layers: int) -> list[str]:
+    """Bias names matching :func:`layer_names`: b (b1, b2, …), and c in v = Uh + c."""
+    if hidden_layers == 0:
+        return ["b"]
+    if hidden_layers == 1:
+        return ["b", "c"]
+    return [f"b{i + 1}" for i in range(hidden_layers)] + ["c"]
+
+
+def init_layers(sizes: Sequence[int], gain: float, seed: int) -> list[Layer]:
+    """Weights ~ N(0, gain²/fan_in) (He for ReLU, LeCun otherwise), biases 0.
+
+    ``sizes`` = [d, hidden…, outputs]. The scaling keeps the variance of z about constant
+    from layer to layer, so deep stacks neither explode nor vanish at the start.
+    """
+    rng = np.random.default_rng(seed)
+    layers = []
+    for fan_in, fan_out in itertools.pairwise(sizes):
+        W = rng.normal(0.0, gain / np.sqrt(fan_in), (fan_out, fan_in))  # (out, in)
+        layers.append(Layer(W, np.zeros(fan_out)))
+    return layers
+
+
+@dataclass
+class Forward:
+    """Everything the forward pass computed (and backward needs)."""
+
+    inputs: list[np.ndarray]  # [x, h₁, …, h_L]: the input of each layer, (m, in_l)
+    zs: list[np.ndarray]  # [z₁, …, z_L]: hidden pre-activations, (m, units_l)
+    v: np.ndarray  # (m, K) output scores v = U h_L + c
+    o: np.ndarray  # (m, K) output probabilities
+
+    @property
+    def hs(self) -> list[np.ndarray]:
+        """[h₁, …, h_L], the hidden activations."""
+        return self.inputs[1:]
+
+
+@dataclass
+class Backward:
+    """The error signals and the gradients of one backward pass."""
+
+    delta_o: np.ndarray  # (m, K) δ^(o) = ∂J/∂v
+    delta_h: list[np.ndarray]  # [δ^(h₁), …] = ∂J/∂h_l, (m, units_l)
+    delta_z: list[np.ndarray]  # [δ^(z₁), …] = ∂J/∂z_l, (m, units_l)
+    delta_x: np.ndarray | None  # (m, d) δ^(x) = ∂J/∂x, when asked for
+    weight_grads: list[np.ndarray]  # ∂J/∂W_l per layer (U last), (out, in): Σ over rows × scale
+    bias_grads: list[np.ndarray]  # ∂J/∂b_l per layer, (out,)
+
+
+def forward(layers: Sequence[Layer], x: np.ndarray, act: Activation, output: Output) -> Forward:
+    """x (m, d) → z_l = h_{l−1} W_lᵀ + b_l, h_l = f(z_l) → v = h_L Uᵀ + c → o."""
+    inputs = [x]
+    zs = []
+    a = x  # (m, in)
+    for layer in layers[:-1]:
+        z = a @ layer.W.T  # (m, units)
+        z += layer.b
+        a = act.output(z)  # (m, units)
+        zs.append(z)
+        inputs.append(a)
+    last = layers[-1]
+    v = a @ last.W.T  # (m, K)
+    v += last.b
+    return Forward(inputs, zs, v, output.probabilities(v))
+
+
+def backward(
+    layers: Sequence[Layer],
+    fwd: Forward,
+    targets: np.ndarray,
+    act: Activation,
+    scale: float = 1.0,
+    want_delta_x: bool = False,
+) -> Backward:
+    """Backpropagate δ^(o) = o − y through the layers (J = NLL, so descent).
+
+    Per layer, with row-vector δ as on the slides:
+    ∂J/∂U = δ^(o)ᵀ hᵀ, δ^(h) = δ^(o) U, δ^(z) = δ^(h) diag(f'(z)), ∂J/∂W = δ^(z)ᵀ xᵀ,
+    δ^(x) = δ^(z) W. For a minibatch the products δᵀh sum over the rows; ``scale`` = 1/m
+    turns the sum into the batch mean. With scale ≠ 1 the returned deltas are scaled too.
+    """
+    delta = fwd.o - targets  # (m, K) δ^(o) = o − y
+    if scale != 1.0:
+        delta *= scale
+    delta_o = delta
+    n = len(layers)
+    weight_grads: list[np.ndarray] = [None] * n  # type: ignore[list-item]
+    bias_grads: list[np.ndarray] = [None] * n  # type: ignore[list-item]
+    delta_h: list[np.ndarray] = [None] * (n - 1)  # type: ignore[list-item]
+    delta_z: list[np.ndarray] = [None] * (n - 1)  # type: ignore[list-item]
+    inputs = fwd.inputs
+    for i in range(n - 1, -1, -1):
+        weight_grads[i] = delta.T @ inputs[i]  # (out, in) = δᵀ xᵀ summed over the batch
+        bias_grads[i] = delta.sum(axis=0)  # (out,)
+        if i > 0:
+            dh = delta @ layers[i].W  # (m, in) δ^(h) = δ U
+            delta_h[i - 1] = dh
+            delta = act.backprop(dh, fwd.zs[i - 1], inputs[i])  # (m, in) δ^(z)
+            delta_z[i - 1] = delta
+    delta_x = delta @ layers[0].W if want_delta_x else None  # (m, d) δ^(x) = δ^(z) W
+    return Backward(delta_o, delta_h, delta_z, delta_x, weight_grads, bias_grads)

@@ -1,0 +1,101 @@
+"""Output layers and the loss: o = softmax(v) with NLL, or o = σ(v) for binary logistic.
+
+Both pair with the negative log-likelihood so that the output error signal is the same
+simple expression, δ^(o) = ∂J/∂v = o − y (the lecture's y − o, with J = log P instead of
+−log P). For softmax, y is the one-hot vector with y_i = I(i = k); for the binary sigmoid,
+y ∈ {0, 1} is a single number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.activations import sigmoid
+
+
+def softmax(v: np.ndarray) -> np.ndarray:
+    """o_k = exp(v_k) / Z with Z = Σ_i exp(v_i), row-wise; shifted by max v for stability."""
+    e = np.exp(v - v.max(axis=-1, keepdims=True))  # (batch, K)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def softmax_jacobian(o: np.ndarray) -> np.ndarray:
+    """∂o/∂v = diag(o) − o oᵀ, i.e. [o_j I(i = j) − o_i o_j]_ij; o (K,) or (batch, K)."""
+    eye = np.eye(o.shape[-1])
+    return o[..., :, None] * eye - o[..., :, None] * o[..., None, :]
+
+
+class SoftmaxOutput:
+    """o = softmax(v), J = −yᵀ log(o) = −log o_k."""
+
+    name = "softmax"
+
+    @staticmethod
+    def units(classes: int) -> int:
+        """Number of output units: K."""
+        return classes
+
+    @staticmethod
+    def probabilities(v: np.ndarray) -> np.ndarray:
+        return softmax(v)
+
+    @staticmethod
+    def targets(y: np.ndarray, classes: int) -> np.ndarray:
+        """The one-hot y, (n, K) float64."""
+        out = np.zeros((len(y), classes))
+        out[np.arange(len(y)), y] = 1.0
+        return out
+
+    @staticmethod
+    def true_class_probability(o: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """o_k for each example, the probability the model gives its label k."""
+        return o[rows, y]
+
+    @staticmethod
+    def class_probabilities(o: np.ndarray) -> np.ndarray:
+        """P(class | x) for every class, (n, K)."""
+        return o
+
+
+class SigmoidOutput:
+    """Binary logistic output o = σ(v) = P(y = 1 | x), J = −[y log o + (1 − y) log(1 − o)]."""
+
+    name = "sigmoid"
+
+    @staticmethod
+    def units(classes: int) -> int:
+        """Number of output units: 1."""
+        return 1
+
+    @staticmethod
+    def probabilities(v: np.ndarray) -> np.ndarray:
+        return sigmoid(v)
+
+    @staticmethod
+    def targets(y: np.ndarray, classes: int) -> np.ndarray:
+        """y ∈ {0, 1} as an (n, 1) float64 column."""
+        return y.astype(np.float64)[:, None]
+
+    @staticmethod
+    def true_class_probability(o: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """o if y = 1, 1 − o if y = 0."""
+        o = o[:, 0]
+        return np.where(y == 1, o, 1.0 - o)
+
+    @staticmethod
+    def class_probabilities(o: np.ndarray) -> np.ndarray:
+        """[1 − o, o]: P(class 0 | x) and P(class 1 | x), (n, 2)."""
+        return np.concatenate([1.0 - o, o], axis=1)
+
+
+Output = SoftmaxOutput | SigmoidOutput
+OUTPUTS: dict[str, type[SoftmaxOutput] | type[SigmoidOutput]] = {
+    "softmax": SoftmaxOutput,
+    "sigmoid": SigmoidOutput,
+}
+
+
+def mean_nll(p_true: np.ndarray) -> float:
+    """J = −(1/m) Σ_n log o_{k_n}: the minibatch mean of the negative log-likelihood."""
+    return -float(np.log(p_true).sum()) / len(p_true)

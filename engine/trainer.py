@@ -1,0 +1,620 @@
+"""The Trainer: minibatch SGD on the lecture's network, one step or one phase at a time.
+
+One SGD step is the lecture's algorithm:
+1. take the next minibatch of m examples (each epoch is a fresh seeded permutation of the
+   training set cut into batches of m; a remainder shorter than m is skipped, so every
+   step averages exactly m examples; m ≥ training-set size means the whole set, i.e.
+   batch gradient descent);
+2. forward, and J = the mean NLL over the minibatch;
+3. backward: ∂J/∂θ for every W and b;
+4. update: θ ← θ − η(∂J/∂θ + λθ) (λ on weights only), or with momentum μ:
+   u ← μu − η(∂J/∂θ + λθ), θ ← θ + u.
+
+Parameters are double-buffered: an update writes θ_new into the spare buffer and swaps.
+That costs nothing extra and keeps the previous parameters, so when a too-large learning
+rate makes the loss NaN or inf the trainer can put back the parameters from before the
+bad update (divergence is a state, not a crash).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from engine.activations import get_activation
+from engine.bounds import BOUNDS, MAX_POINTS, ConfigError, check_range
+from engine.config import Config, validate
+from engine.conventions import Convention
+from engine.datasets import Dataset, make_dataset
+from engine.features import feature_matrix
+from engine.gradcheck import GradCheck
+from engine.gradcheck import gradient_check as _gradient_check
+from engine.grid import GridMaps, evaluate_grid, grid_inputs
+from engine.metrics import HISTORY_EVERY, History, Metrics, confusion_matrix
+from engine.network import Backward, Forward, Layer, backward, forward, init_layers, layer_names
+from engine.outputs import OUTPUTS
+from engine.trace import Trace, build_trace
+
+PHASES = ("ready", "forward", "backward", "update")
+GRADCHECK_EXAMPLES = 32
+"""The gradient check averages J over the first this-many training examples (cost ∝ m·|θ|)."""
+
+_FORWARD_KINDS = ("forward", "param", "loss", "loss_each")
+
+
+class PhaseError(ValueError):
+    """A phase called out of order (forward → backward → update)."""
+
+
+class Trainer:
+    """Trains one network on one data set; see the module docstring for the algorithm."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config: Config = validate(config if config is not None else Config())
+        self._build_data()
+        self._build_model()
+        self.reset()
+
+    # ---------------------------------------------------------------- construction
+    def _build_data(self) -> None:
+        self.dataset: Dataset = make_dataset(self.config.data)
+        self._data_changed()
+
+    def _build_model(self) -> None:
+        model = self.config.model
+        self._act = get_activation(model.activation)
+        self._output = OUTPUTS[self.config.output]
+        self._features = model.features
+        self.layer_names: list[str] = layer_names(len(model.hidden))
+        self._data_changed()
+
+    def _data_changed(self) -> None:
+        """Recompute the feature matrices and targets after the data or features change."""
+        if not hasattr(self, "_output"):
+            return
+        ds = self.dataset
+        K = ds.classes
+        self._phi_train = feature_matrix(ds.x_train, self.config.model.features)  # (n, d)
+        self._phi_test = feature_matrix(ds.x_test, self.config.model.features)  # (n_test, d)
+        self._T_train = self._output.targets(ds.y_train, K)  # (n, K) one-hot or (n, 1)
+        self._T_test = self._output.targets(ds.y_test, K)
+        self._all_rows = np.arange(len(ds.y_train))
+        self._order: np.ndarray | None = None  # current epoch's permutation
+        self._cursor = 0  # next position in the permutation
+        self._grid_cache: tuple[Any, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def reset(self) -> None:
+        """New parameters from the same seeds; step 0; history cleared; data kept."""
+        sizes = [
+            len(self.config.model.features),
+            *self.config.model.hidden,
+            self._output.units(self.config.classes),
+        ]
+        self._front: list[Layer] = init_layers(sizes, self._act.gain, self.config.model.init_seed)
+        self._back: list[Layer] = [layer.copy() for layer in self._front]
+        self._vel_front = [Layer(np.zeros_like(la.W), np.zeros_like(la.b)) for la in self._front]
+        self._vel_back = [Layer(np.zeros_like(la.W), np.zeros_like(la.b)) for la in self._front]
+        self._velocity_live = False  # velocity buffers hold a real u (momentum in use)
+        self._can_rollback = False  # the back buffer holds the parameters before the last update
+        self._last_used_velocity = False
+        self._last_batch_size = 0
+        self._rng = np.random.default_rng(self.config.train.seed)
+        self._order = None
+        self._cursor = 0
+        self._rows_cache: dict[int, np.ndarray] = {}
+        self.step = 0
+        self._examples_seen = 0
+        self.phase = "ready"
+        self.diverged = False
+        self.divergence: str | None = None
+        self._pending_idx: np.ndarray | None = None
+        self._pending_fwd: Forward | None = None
+        self._pending_bwd: Backward | None = None
+        self._pending_J = math.nan
+        self._last_idx: np.ndarray | None = None
+        self._apply_train_config()
+        self.history = History(list(self.layer_names))
+        self.history.record(self.metrics())
+
+    def _apply_train_config(self) -> None:
+        t = self.config.train
+        self._lr = t.learning_rate
+        self._batch = t.batch_size
+        self._l2 = t.l2
+        self._mu = t.momentum
+
+    # ---------------------------------------------------------------- public state
+    @property
+    def layers(self) -> list[Layer]:
+        """The current parameters, one Layer (W (out, in), b (out,)) per layer, U last."""
+        return self._front
+
+    @property
+    def epoch(self) -> float:
+        """Examples seen / training-set size."""
+        n = len(self.dataset.y_train)
+        return self._examples_seen / n if n else 0.0
+
+    # ---------------------------------------------------------------- sampling
+    def _rows(self, m: int) -> np.ndarray:
+        rows = self._rows_cache.get(m)
+        if rows is None:
+            rows = self._rows_cache[m] = np.arange(m)
+        return rows
+
+    def _next_indices(self) -> np.ndarray:
+        """Indices of the next minibatch (advances the epoch permutation)."""
+        n = len(self._all_rows)
+        m = self._batch
+        if m >= n:
+            return self._all_rows
+        if self._order is None or self._cursor + m > n:
+            self._order = self._rng.permutation(n)
+            self._cursor = 0
+        start = self._cursor
+        self._cursor = start + m
+        return self._order[start : start + m]
+
+    def _peek_indices(self) -> np.ndarray:
+        """The indices the next step will use, without consuming them."""
+        n = len(self._all_rows)
+        m = self._batch
+        if m >= n:
+            return self._all_rows
+        if self._order is not None and self._cursor + m <= n:
+            return self._order[self._cursor : self._cursor + m]
+        rng = np.random.default_rng()
+        rng.bit_generator.state = self._rng.bit_generator.state
+        return rng.permutation(n)[:m]
+
+    # ---------------------------------------------------------------- one step
+    def _forward(self, idx: np.ndarray) -> tuple[Forward, float]:
+        x = self._phi_train[idx]  # (m, d)
+        fwd = forward(self._front, x, self._act, self._output)
+        y = self.dataset.y_train[idx]
+        p = self._output.true_class_probability(fwd.o, y, self._rows(len(idx)))  # (m,) o_k
+        J = -float(np.log(p).sum()) / len(idx)  # mean NLL of the minibatch
+        return fwd, J
+
+    def _backward(self, idx: np.ndarray, fwd: Forward) -> Backward:
+        return backward(self._front, fwd, self._T_train[idx], self._act, 1.0 / len(idx))
+
+    def _update(self, bwd: Backward, m: int) -> None:
+        """θ ← θ − η(∂J/∂θ + λW) (or momentum), written into the spare buffer, then swap."""
+        lr, lam, mu = self._lr, self._l2, self._mu
+        front, back = self._front, self._back
+        if mu:
+            if not self._velocity_live:
+                for u in self._vel_front:
+                    u.W.fill(0.0)
+                    u.b.fill(0.0)
+                self._velocity_live = True
+            for i in range(len(front)):
+                gW = bwd.weight_grads[i]
+                if lam:
+                    gW = gW + lam * front[i].W
+                uW, ub = self._vel_back[i].W, self._vel_back[i].b
+                np.multiply(self._vel_front[i].W, mu, out=uW)  # u ← μu − η g
+                uW -= lr * gW
+                np.multiply(self._vel_front[i].b, mu, out=ub)
+                ub -= lr * bwd.bias_grads[i]
+                np.add(front[i].W, uW, out=back[i].W)  # θ ← θ + u
+                np.add(front[i].b, ub, out=back[i].b)
+            self._vel_front, self._vel_back = self._vel_back, self._vel_front
+        else:
+            self._velocity_live = False
+            for i in range(len(front)):
+                gW = bwd.weight_grads[i]
+                if lam:
+                    gW = gW + lam * front[i].W
+                np.subtract(front[i].W, lr * gW, out=back[i].W)
+                np.subtract(front[i].b, lr * bwd.bias_grads[i], out=back[i].b)
+        self._front, self._back = back, front
+        self._can_rollback = True
+        self._last_used_velocity = bool(mu)
+        self._last_batch_size = m
+        self.step += 1
+        self._examples_seen += m
+        if self.diverged:
+            self.diverged = False
+            self.divergence = None
+
+    def _diverge(self, J: float) -> None:
+        """The loss became NaN/inf: put back the parameters from before the last update."""
+        what = "NaN" if math.isnan(J) else "infinite"
+        bad_step = self.step
+        if self._can_rollback:
+            self._front, self._back = self._back, self._front
+            if self._last_used_velocity:
+                self._vel_front, self._vel_back = self._vel_back, self._vel_front
+            self._can_rollback = False
+            self.step -= 1
+            self._examples_seen -= self._last_batch_size
+            self.history.truncate(self.step)
+            restored = (
+                f"The parameters were restored to those after step {self.step}, "
+                f"from before update {bad_step}."
+            )
+        else:
+            restored = "The parameters are unchanged."
+        self.diverged = True
+        self.divergence = (
+            f"Training diverged: with learning rate {self._lr:g} the minibatch loss became "
+            f"{what} after update {bad_step}. {restored} Lower the learning rate "
+            "(or reset) and train again."
+        )
+        self._clear_pending()
+
+    def _clear_pending(self) -> None:
+        self.phase = "ready"
+        self._pending_idx = None
+        self._pending_fwd = None
+        self._pending_bwd = None
+        self._pending_J = math.nan
+
+    def _sgd_step(self) -> bool:
+        """One full step; False when the loss was not finite (divergence)."""
+        idx = self._next_indices()
+        fwd, J = self._forward(idx)
+        if not math.isfinite(J):
+            self._diverge(J)
+            return False
+        self._update(self._backward(idx, fwd), len(idx))
+        self._last_idx = idx
+        return True
+
+    def train(self, steps: int) -> Metrics:
+        """Run ``steps`` SGD steps (finishing a step left mid-phase first); stop on divergence."""
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+            raise ConfigError("steps", f"steps must be a non-negative integer (got {steps!r})")
+        if self.phase != "ready":
+            if self.phase == "forward":
+                self.backward_phase()
+            self._finish_update()
+            steps -= 1
+        for _ in range(steps):
+            if not self._sgd_step():
+                break
+            if self.step % HISTORY_EVERY == 0:
+                self.history.record(self.metrics())
+        result = self.metrics()
+        self.history.record(result)
+        return result
+
+    # ---------------------------------------------------------------- phases
+    def forward_phase(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
+        """Phase 1: sample the minibatch and run the forward pass; returns its trace."""
+        if self.phase != "ready":
+            raise PhaseError(
+                f"forward_phase() needs a finished step, but the last phase was {self.phase!r}; "
+                f"call {'backward_phase()' if self.phase == 'forward' else 'update_phase()'} next"
+            )
+        idx = self._next_indices()
+        fwd, J = self._forward(idx)
+        trace = self._trace_indices(idx, convention, _FORWARD_KINDS)
+        if not math.isfinite(J):
+            self._diverge(J)
+            return trace
+        self._pending_idx, self._pending_fwd, self._pending_J = idx, fwd, J
+        self.phase = "forward"
+        return trace
+
+    def backward_phase(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
+        """Phase 2: backpropagate the pending minibatch; returns the full trace."""
+        if self.phase != "forward":
+            raise PhaseError(
+                f"backward_phase() needs forward_phase() first, but the last phase was "
+                f"{self.phase!r}"
+                + ("; call update_phase() next" if self.phase == "backward" else "")
+            )
+        assert self._pending_idx is not None and self._pending_fwd is not None
+        self._pending_bwd = self._backward(self._pending_idx, self._pending_fwd)
+        self.phase = "backward"
+        return self._trace_indices(self._pending_idx, convention, None)
+
+    def _finish_update(self) -> None:
+        assert self._pending_idx is not None and self._pending_bwd is not None
+        idx = self._pending_idx
+        self._update(self._pending_bwd, len(idx))
+        self._last_idx = idx
+        self._clear_pending()
+
+    def update_phase(self) -> Metrics:
+        """Phase 3: apply the update θ ← θ − η ∂J/∂θ; returns the new metrics."""
+        if self.phase != "backward":
+            raise PhaseError(
+                f"update_phase() needs backward_phase() first, but the last phase was "
+                f"{self.phase!r}"
+                + ("; call backward_phase() next" if self.phase == "forward" else "")
+            )
+        self._finish_update()
+        result = self.metrics()
+        self.history.record(result)
+        return result
+
+    # ---------------------------------------------------------------- hyperparameters
+    def set_hyperparameters(
+        self,
+        learning_rate: float | None = None,
+        batch_size: int | None = None,
+        l2: float | None = None,
+        momentum: float | None = None,
+    ) -> Config:
+        """Change η, m, λ or μ between any two steps, without a reset (validated)."""
+        changes = {
+            k: v
+            for k, v in (
+                ("learning_rate", learning_rate),
+                ("batch_size", batch_size),
+                ("l2", l2),
+                ("momentum", momentum),
+            )
+            if v is not None
+        }
+        config, _ = self.reconfigure({"train": changes})
+        return config
+
+    def reconfigure(self, partial: dict[str, Any]) -> tuple[Config, bool]:
+        """Merge a nested partial config; returns (config, reinitialised).
+
+        ``train.*`` changes are live (a new train.seed re-seeds the sampling from now on);
+        any ``data.*`` change regenerates the data (custom points are lost) and any
+        ``model.*`` change rebuilds the network, both with a reset.
+        """
+        new = self.config.merged(partial)
+        old = self.config
+        self.config = new
+        if new.data != old.data or new.model != old.model:
+            if new.data != old.data:
+                self._build_data()
+            self._build_model()
+            self.reset()
+            return new, True
+        self._apply_train_config()
+        if new.train.seed != old.train.seed:
+            self._rng = np.random.default_rng(new.train.seed)
+            self._order = None
+        return new, False
+
+    # ---------------------------------------------------------------- traces
+    def _trace_indices(
+        self, idx: np.ndarray, convention: Convention, kinds: tuple[str, ...] | None
+    ) -> Trace:
+        trace = build_trace(
+            self._front,
+            self._act,
+            self._output,
+            self._features,
+            self.dataset.x_train[idx],
+            self.dataset.y_train[idx],
+            self.config.classes,
+            convention,
+            batch=True,
+        )
+        if kinds is not None:
+            trace.quantities = [q for q in trace.quantities if q.kind in kinds]
+        return trace
+
+    def _check_target(self, field: str, target: Any) -> int:
+        K = self.config.classes
+        if (
+            isinstance(target, bool)
+            or not isinstance(target, int | np.integer)
+            or not (0 <= target < K)
+        ):
+            raise ConfigError(
+                field, f"{field} must be a class between 0 and {K - 1} (got {target!r})"
+            )
+        return int(target)
+
+    def trace_point(
+        self,
+        x1: float,
+        x2: float,
+        target: int,
+        convention: Convention = Convention(),  # noqa: B008
+    ) -> Trace:
+        """Every quantity of the lecture for the point (x1, x2) with label ``target``."""
+        for name, value in (("trace.x1", x1), ("trace.x2", x2)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise ConfigError(name, f"{name} must be a finite number (got {value!r})")
+        k = self._check_target("trace.target", target)
+        return build_trace(
+            self._front,
+            self._act,
+            self._output,
+            self._features,
+            np.array([[x1, x2]], dtype=np.float64),
+            np.array([k]),
+            self.config.classes,
+            convention,
+            batch=False,
+        )
+
+    def trace_example(self, index: int, convention: Convention = Convention()) -> Trace:  # noqa: B008
+        """The trace of training example ``index``."""
+        n = len(self.dataset.y_train)
+        if (
+            isinstance(index, bool)
+            or not isinstance(index, int | np.integer)
+            or not (0 <= index < n)
+        ):
+            raise ConfigError(
+                "trace.index", f"trace.index must be between 0 and {n - 1} (got {index!r})"
+            )
+        x1, x2 = self.dataset.x_train[index]
+        return self.trace_point(float(x1), float(x2), int(self.dataset.y_train[index]), convention)
+
+    def trace_batch(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
+        """The current minibatch: the pending one mid-step, otherwise the one the next step
+        will use. Gradients are batch means; "J[n]", "dJ/dW[n]", … are per example."""
+        idx = self._pending_idx if self._pending_idx is not None else self._peek_indices()
+        return self._trace_indices(idx, convention, None)
+
+    # ---------------------------------------------------------------- grid, check, metrics
+    def grid(self, resolution: int, target: int | None = None) -> GridMaps:
+        """Class probabilities and every hidden unit's h and δ^(z) map over an R×R grid."""
+        check_range("grid.resolution", resolution, integer=True)
+        if target is not None:
+            target = self._check_target("grid.target", target)
+        extent = self.dataset.extent
+        key = (extent, resolution, self._features)
+        if self._grid_cache is None or self._grid_cache[0] != key:
+            x1, x2, X = grid_inputs(extent, resolution, self._features)
+            self._grid_cache = (key, x1, x2, X)
+        _, x1, x2, X = self._grid_cache
+        probabilities, predicted, activations, deltas = evaluate_grid(
+            self._front, self._act, self._output.name, X, resolution, target
+        )
+        return GridMaps(
+            resolution, extent, x1, x2, probabilities, predicted, activations, deltas, target
+        )
+
+    def gradient_check(self, eps: float = 1e-5) -> GradCheck:
+        """Backprop against central differences for every parameter, on the first
+        GRADCHECK_EXAMPLES training examples, in float64."""
+        if not (isinstance(eps, int | float) and 0 < eps < 1):
+            raise ConfigError("gradcheck.eps", f"gradcheck.eps must be in (0, 1) (got {eps!r})")
+        m = min(GRADCHECK_EXAMPLES, len(self.dataset.y_train))
+        return _gradient_check(
+            self._front, self._phi_train[:m], self._T_train[:m], self._act, self._output, eps
+        )
+
+    def _evaluate(
+        self, phi: np.ndarray, y: np.ndarray
+    ) -> tuple[Forward | None, float, float, np.ndarray]:
+        if len(y) == 0:
+            return None, math.nan, math.nan, np.zeros(0, dtype=np.int64)
+        fwd = forward(self._front, phi, self._act, self._output)
+        p = self._output.true_class_probability(fwd.o, y, np.arange(len(y)))
+        with np.errstate(divide="ignore"):
+            loss = -float(np.log(p).mean())
+        predicted = self._output.class_probabilities(fwd.o).argmax(axis=1)
+        return fwd, loss, float((predicted == y).mean()), predicted
+
+    def metrics(self) -> Metrics:
+        """Loss and accuracy on train and test, the full-training-set gradient norm of each
+        layer (‖∂J/∂W‖ and ‖∂J/∂b‖ together, NLL only), dead ReLU units, the test confusion
+        matrix."""
+        ds = self.dataset
+        K = self.config.classes
+        fwd, train_loss, train_acc, _ = self._evaluate(self._phi_train, ds.y_train)
+        _, test_loss, test_acc, test_pred = self._evaluate(self._phi_test, ds.y_test)
+        grad_norms = dict.fromkeys(self.layer_names, 0.0)
+        dead = 0
+        if fwd is not None:
+            bwd = backward(self._front, fwd, self._T_train, self._act, 1.0 / len(ds.y_train))
+            for name, gW, gb in zip(
+                self.layer_names, bwd.weight_grads, bwd.bias_grads, strict=True
+            ):
+                grad_norms[name] = math.sqrt(float((gW * gW).sum() + (gb * gb).sum()))
+            if self._act.name == "relu":
+                dead = int(sum((z <= 0).all(axis=0).sum() for z in fwd.zs))
+        return Metrics(
+            step=self.step,
+            epoch=self.epoch,
+            train_loss=train_loss,
+            train_accuracy=train_acc,
+            test_loss=test_loss,
+            test_accuracy=test_acc,
+            grad_norms=grad_norms,
+            dead_units=dead,
+            confusion=confusion_matrix(ds.y_test, test_pred, K),
+            diverged=self.diverged,
+        )
+
+    # ---------------------------------------------------------------- custom points
+    def add_points(self, xy: np.ndarray, labels: np.ndarray, split: str = "train") -> Dataset:
+        """Append labelled points to the train or test split (total ≤ 2000, labels < K)."""
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        labels = np.asarray(labels).reshape(-1)
+        split = self._check_split(split)
+        if len(labels) != len(xy):
+            raise ConfigError(
+                "points.labels",
+                f"points.labels must have one label per point ({len(xy)}, got {len(labels)})",
+            )
+        if not np.isfinite(xy).all():
+            raise ConfigError("points.xy", "points.xy must be finite numbers")
+        K = self.config.classes
+        if len(labels) and (
+            not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= K
+        ):
+            raise ConfigError(
+                "points.labels", f"points.labels must be classes between 0 and {K - 1}"
+            )
+        total = self.dataset.size + len(labels)
+        if total > MAX_POINTS:
+            bound = BOUNDS["points.total"]
+            raise ConfigError(
+                "points.total",
+                f"points.total must be between {bound.min} and {bound.max} (got {total})",
+            )
+        ds = self.dataset
+        if split == "train":
+            ds.x_train = np.concatenate([ds.x_train, xy])
+            ds.y_train = np.concatenate([ds.y_train, labels.astype(np.int64)])
+        else:
+            ds.x_test = np.concatenate([ds.x_test, xy])
+            ds.y_test = np.concatenate([ds.y_test, labels.astype(np.int64)])
+        self._data_changed()
+        return ds
+
+    def remove_points(self, indices: list[int], split: str = "train") -> Dataset:
+        """Remove the points at ``indices`` of one split (the training set keeps ≥ 1 point)."""
+        split = self._check_split(split)
+        ds = self.dataset
+        n = len(ds.y_train) if split == "train" else len(ds.y_test)
+        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        if len(idx) and (idx.min() < 0 or idx.max() >= n):
+            raise ConfigError("points.indices", f"points.indices must be between 0 and {n - 1}")
+        keep = np.ones(n, dtype=bool)
+        keep[idx] = False
+        if split == "train":
+            if not keep.any():
+                raise ConfigError("points.indices", "the training set must keep at least 1 point")
+            ds.x_train, ds.y_train = ds.x_train[keep], ds.y_train[keep]
+        else:
+            ds.x_test, ds.y_test = ds.x_test[keep], ds.y_test[keep]
+        self._data_changed()
+        return ds
+
+    def remove_near(self, x1: float, x2: float, radius: float) -> int:
+        """Remove every point (train and test) within ``radius`` of (x1, x2); returns how many."""
+        ds = self.dataset
+        centre = np.array([x1, x2], dtype=np.float64)
+        far_train = ((ds.x_train - centre) ** 2).sum(axis=1) > radius * radius
+        far_test = ((ds.x_test - centre) ** 2).sum(axis=1) > radius * radius
+        if not far_train.any():
+            raise ConfigError("points.radius", "the training set must keep at least 1 point")
+        removed = int((~far_train).sum() + (~far_test).sum())
+        ds.x_train, ds.y_train = ds.x_train[far_train], ds.y_train[far_train]
+        ds.x_test, ds.y_test = ds.x_test[far_test], ds.y_test[far_test]
+        self._data_changed()
+        return removed
+
+    @staticmethod
+    def _check_split(split: str) -> str:
+        if split not in ("train", "test"):
+            raise ConfigError("points.split", f"points.split must be train or test (got {split!r})")
+        return split
+
+    # ---------------------------------------------------------------- save / load
+    def to_state(self) -> dict[str, Any]:
+        """The complete training state as JSON-serialisable plain data."""
+        from engine.state import trainer_to_state
+
+        return trainer_to_state(self)
+
+    @classmethod
+    def from_state(cls, d: dict[str, Any]) -> Trainer:
+        """Rebuild a trainer from :meth:`to_state`; training continues bit-identically."""
+        from engine.state import trainer_from_state
+
+        return trainer_from_state(cls, d)
