@@ -1,13 +1,261 @@
-// Equations panel (first version: shows a waiting state until the first frame arrives).
-import { el, waiting } from "./panel_common.js";
+// Equations panel: the lecture's derivation for the selected example with the live numbers
+// filled in, grouped by phase (forward, loss, backward, update), the current one highlighted.
+// The DOM is built once per network shape and convention; every frame only rewrites cells.
+
+import { el, header, waiting } from "./panel_common.js";
+import { PHASES, derivation, operandMatrix, quantityMap, structureKey } from "./eq_derivation.js";
+import { conventionBadge, liveMatrix, op, symbolNode } from "./eq_render.js";
+
+const TOGGLES = [
+  {
+    key: "sign",
+    legend: "Sign convention",
+    options: [
+      ["loss", "J = NLL, descent"],
+      ["loglik", "J = log P, ascent"],
+    ],
+  },
+  {
+    key: "layout",
+    legend: "δ layout",
+    options: [
+      ["row", "row vector (slides)"],
+      ["column", "column vector"],
+    ],
+  },
+  {
+    key: "bias",
+    legend: "Bias",
+    options: [
+      ["separate", "separate b"],
+      ["augmented", "in W (x with 1)"],
+    ],
+  },
+];
+
+const SECTION_TITLES = {
+  forward: "Forward",
+  loss: "Loss",
+  backward: "Backward: δ flows from the output to the input",
+  update: "Gradients and the update",
+};
+
+/** A segmented radio group bound to one key of the UI state. */
+function toggleGroup(spec, ctx) {
+  const name = `eq-${spec.key}`;
+  const inputs = new Map();
+  const fieldset = el("fieldset", { class: "seg" }, el("legend", { text: spec.legend }));
+  for (const [value, text] of spec.options) {
+    const input = el("input", { type: "radio", name, value });
+    input.addEventListener("change", () => {
+      if (input.checked) ctx.setState({ [spec.key]: value });
+    });
+    inputs.set(value, input);
+    fieldset.append(el("label", { class: `seg-option seg-${spec.key}-${value}` }, input, el("span", { text })));
+  }
+  const sync = (state) => {
+    const current = state?.[spec.key] ?? spec.options[0][0];
+    for (const [value, input] of inputs) input.checked = value === current;
+  };
+  return { node: fieldset, sync };
+}
+
+function conventionOf(state) {
+  return { sign: state?.sign ?? "loss", layout: state?.layout ?? "row", bias: state?.bias ?? "separate" };
+}
+
+function sameConvention(a, b) {
+  return a.sign === b.sign && a.layout === b.layout && a.bias === b.bias;
+}
 
 export function mount(root, ctx) {
-  root.classList.add("panel");
-  const status = waiting();
-  root.replaceChildren(el("h2", { class: "panel-title", text: "Equations" }), status);
+  root.classList.add("panel", "panel-equations");
+  const toggles = TOGGLES.map((spec) => toggleGroup(spec, ctx));
+  const caption = el("p", { class: "eq-caption", "aria-live": "polite" });
+  const phaseStrip = el(
+    "ol",
+    { class: "eq-phases", "aria-label": "Phase of the step" },
+    PHASES.map((p) => el("li", { dataset: { phase: p }, text: p })),
+  );
+  const body = el("div", { class: "eq-body" }, waiting());
+  root.replaceChildren(
+    header("Equations", phaseStrip),
+    el("div", { class: "eq-toggles" }, toggles.map((t) => t.node)),
+    caption,
+    body,
+  );
+
+  let key = null;
+  let live = [];
+  let sections = new Map();
+  let lastFrame = null;
+  let lastTrace = null;
+  let fetching = 0;
+
+  function build(trace, frame) {
+    const state = ctx.getState?.() ?? {};
+    const { rows, conv } = derivation(trace, { learningRate: state.learningRate });
+    const qmap = quantityMap(trace);
+    live = [];
+    sections = new Map();
+    const content = [];
+    for (const phase of PHASES) {
+      const phaseRows = rows.filter((r) => r.phase === phase);
+      if (!phaseRows.length) continue;
+      const section = el(
+        "section",
+        { class: "eq-section", dataset: { phase }, "aria-label": SECTION_TITLES[phase] },
+        el("h3", { text: SECTION_TITLES[phase] }),
+      );
+      const blocks = el("div", { class: "eq-blocks" });
+      section.append(blocks);
+      let block = null;
+      let blockName = null;
+      for (const row of phaseRows) {
+        if (row.block !== blockName) {
+          blockName = row.block;
+          block = el("div", { class: "eq-block" }, el("h4", { text: blockName }));
+          blocks.append(block);
+        }
+        block.append(buildRow(row, qmap, conv));
+      }
+      sections.set(phase, section);
+      content.push(section);
+    }
+    body.replaceChildren(...content);
+  }
+
+  /** One equation: the symbol, its formula (with the convention badge), then the numbers. */
+  function buildRow(row, qmap, conv) {
+    const formula = el("div", { class: "eq-formula" }, row.sep ? op(row.sep) : null, symbolNode(row.formula));
+    if (row.note) formula.append(el("span", { class: "eq-note", text: row.note }));
+    if (row.signed) formula.append(conventionBadge(conv.sign));
+    const node = el(
+      "div",
+      { class: "eq-row", role: "group", "aria-label": row.label, dataset: { symbol: row.symbol, phase: row.phase } },
+      el("div", { class: "eq-lhs" }, symbolNode(row.lhs ?? row.label)),
+      el("div", { class: "eq-rhs" }, formula),
+    );
+    const q = qmap.get(row.symbol);
+    if (!q || (row.result === "none" && !row.operands.length)) return node;
+    const numbers = el("div", { class: "eq-numbers" }, op("="));
+    for (const operand of row.operands) numbers.append(operandNode(operand, qmap));
+    if (row.result !== "none") {
+      if (row.operands.length) numbers.append(op("="));
+      const own = { ref: row.symbol, transpose: Boolean(row.resultTranspose) };
+      const result = liveMatrix(`value of ${row.label}`, operandMatrix(qmap, own));
+      result.node.classList.add("mat-result");
+      live.push({ operand: own, set: result.set });
+      numbers.append(result.node);
+    }
+    node.querySelector(".eq-rhs").append(numbers);
+    return node;
+  }
+
+  /** An operator, a computed note, or a quantity's numbers captioned with its symbol. */
+  function operandNode(operand, qmap) {
+    if (operand.text !== undefined) return op(operand.text);
+    if (operand.live) {
+      const span = el("span", { class: "eq-live", text: operand.live(qmap) });
+      live.push({ span, fn: operand.live });
+      return span;
+    }
+    const q = qmap.get(operand.ref);
+    if (!q) return symbolNode(operand.ref);
+    let name = q.display ?? operand.ref;
+    if (operand.dropBias) name = `${name} (no bias column)`;
+    if (operand.transpose) name = `${name}ᵀ`;
+    const matrix = liveMatrix(name, operandMatrix(qmap, operand), { diagonal: operand.diagonal });
+    live.push({ operand, set: matrix.set });
+    const caption = operand.diagonal ? `diagonal of ${q.display}` : name;
+    return el("span", { class: "operand" }, matrix.node, el("span", { class: "operand-name" }, symbolNode(caption)));
+  }
+
+  /** Rewrite every number in place; false when a shape changed and the panel must be rebuilt. */
+  function refresh(trace) {
+    const qmap = quantityMap(trace);
+    for (const item of live) {
+      if (item.span) item.span.textContent = item.fn(qmap);
+      else if (!item.set(operandMatrix(qmap, item.operand))) return false;
+    }
+    return true;
+  }
+
+  function highlight(phase) {
+    const current = phase === "ready" ? null : phase;
+    for (const li of phaseStrip.children) li.classList.toggle("current", li.dataset.phase === current);
+    for (const [p, section] of sections) section.classList.toggle("current", p === current);
+  }
+
+  function describe(trace) {
+    const state = ctx.getState?.() ?? {};
+    const target = trace.target ?? null;
+    const raw = Array.isArray(trace.x_raw) ? trace.x_raw : null;
+    const where = raw ? ` at (x₁, x₂) = (${raw.map((v) => Number(v).toFixed(2)).join(", ")})` : "";
+    const which = trace.index ?? state.selected;
+    const who = which !== undefined && which !== null ? `Training example #${which}` : "Example";
+    caption.textContent = `${who}${target !== null ? `, class ${target}` : ""}${where}`;
+  }
+
+  function show(trace, frame) {
+    if (!trace?.quantities?.length) return;
+    lastTrace = trace;
+    const nextKey = structureKey(trace, `η=${ctx.getState?.()?.learningRate}`);
+    if (nextKey !== key || !refresh(trace)) {
+      key = nextKey;
+      build(trace, frame);
+    }
+    describe(trace);
+    highlight(frame?.phase ?? null);
+  }
+
+  /** Ask the server for the selected example's trace in the convention the toggles show. */
+  async function fetchTrace() {
+    const id = ctx.sessionId?.();
+    if (!id || !ctx.api) return;
+    const state = ctx.getState?.() ?? {};
+    const params = new URLSearchParams(conventionOf(state));
+    if (state.selected !== undefined && state.selected !== null) params.set("index", state.selected);
+    const ticket = ++fetching;
+    try {
+      const trace = await ctx.api.getJSON(`/api/sessions/${id}/trace?${params}`);
+      if (ticket === fetching) show(trace.trace ?? trace, lastFrame);
+    } catch (err) {
+      if (ticket === fetching) caption.textContent = `The trace could not be loaded: ${err.message}`;
+    }
+  }
+
+  const sync = (state) => toggles.forEach((t) => t.sync(state));
+  sync(ctx.getState?.());
+  let previous = conventionOf(ctx.getState?.());
+  let previousSelected = ctx.getState?.()?.selected;
+  ctx.onState?.((state) => {
+    sync(state);
+    const next = conventionOf(state);
+    if (!sameConvention(next, previous) || state.selected !== previousSelected) {
+      previous = next;
+      previousSelected = state.selected;
+      fetchTrace();
+    }
+  });
+
   return {
     update(frame) {
-      if (frame && status.isConnected) status.textContent = `Step ${frame.step ?? ""}`;
+      lastFrame = frame;
+      const trace = frame?.trace;
+      const wanted = conventionOf(ctx.getState?.());
+      // A frame made before the last toggle reached the server keeps the other convention:
+      // keep what is shown rather than flicker back.
+      if (trace?.convention && !sameConvention({ ...wanted, ...trace.convention }, wanted)) {
+        highlight(frame.phase);
+        return;
+      }
+      if (trace) show(trace, frame);
+      else highlight(frame?.phase);
+    },
+    /** The trace on screen (for the other views and for debugging in the console). */
+    get trace() {
+      return lastTrace;
     },
   };
 }

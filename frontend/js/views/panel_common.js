@@ -1,4 +1,7 @@
-// Small DOM helpers shared by the equations, matrices, curves and chain-rule panels.
+// Helpers shared by the equations, matrices, curves and chain-rule panels: DOM building,
+// number formatting, the colour-blind-safe palette and Plotly defaults.
+
+import { decode, isTyped, toNested } from "../typed.js";
 
 /** Create an element: el("div", {class: "x", text: "hi"}, child, ...). */
 export function el(tag, attrs = {}, ...children) {
@@ -21,4 +24,156 @@ export function el(tag, attrs = {}, ...children) {
 /** The placeholder every panel shows until the first frame arrives. */
 export function waiting(text = "Waiting for the first frame…") {
   return el("p", { class: "panel-waiting", role: "status", text });
+}
+
+/** A panel's heading row: the title, then whatever controls the panel puts beside it. */
+export function header(title, ...controls) {
+  return el("div", { class: "panel-header" }, el("h2", { class: "panel-title", text: title }), ...controls);
+}
+
+// ---------------------------------------------------------------------------------------
+// Numbers
+
+const MINUS = "\u2212";
+
+/**
+ * A number as a person reads it from the back of a hall: 3 significant digits, trailing
+ * zeros dropped, a real minus sign, and an exponent only when the number is tiny or huge.
+ */
+export function fmt(value, digits = 3) {
+  if (value === null || value === undefined) return "–";
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "∞" : `${MINUS}∞`;
+  if (value === 0) return "0";
+  const magnitude = Math.abs(value);
+  let text;
+  if (magnitude < 1e-3 || magnitude >= 1e5) {
+    const [mantissa, exponent] = value.toExponential(digits - 1).split("e");
+    text = `${trimZeros(mantissa)}e${exponent.replace("+", "")}`;
+  } else {
+    text = trimZeros(value.toPrecision(digits));
+    if (text.includes("e")) text = String(Number(text));
+  }
+  return text.replaceAll("-", MINUS);
+}
+
+function trimZeros(text) {
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}
+
+/** The inverse of fmt, for tests and copy-paste: "−1.2e−3" → -0.0012. */
+export function parseNumber(text) {
+  return Number(String(text).replaceAll(MINUS, "-").replace("∞", "Infinity"));
+}
+
+/** Anything the server sends for an array (typed spec, nested list, number) as nested JS arrays. */
+export function nested(value) {
+  if (value === null || value === undefined) return value;
+  if (isTyped(value)) return toNested(value);
+  return value;
+}
+
+/** A value as a 2-D array of rows (a scalar is 1×1, a vector a column unless asRow). */
+export function asMatrix(value, asRow = false) {
+  const v = nested(value);
+  if (typeof v === "number" || typeof v === "boolean") return [[Number(v)]];
+  if (!Array.isArray(v)) return [[NaN]];
+  if (v.length === 0) return [[]];
+  if (!Array.isArray(v[0])) return asRow ? [v.slice()] : v.map((x) => [x]);
+  return v;
+}
+
+export function transpose(matrix) {
+  if (!matrix.length) return matrix;
+  return matrix[0].map((_, j) => matrix.map((row) => row[j]));
+}
+
+/** A typed spec of shape (n, R, R) as n arrays of R row views, without copying the data. */
+export function stackOfRows(spec) {
+  const { data, shape } = isTyped(spec) ? decode(spec) : flatten(spec);
+  const [n, rows, cols] = shape.length === 3 ? shape : [1, ...shape];
+  return Array.from({ length: n }, (_, k) =>
+    Array.from({ length: rows }, (_, i) => data.subarray((k * rows + i) * cols, (k * rows + i + 1) * cols)),
+  );
+}
+
+function flatten(value) {
+  const shape = [];
+  for (let v = value; Array.isArray(v); v = v[0]) shape.push(v.length);
+  return { data: Float64Array.from(value.flat(Infinity)), shape };
+}
+
+// ---------------------------------------------------------------------------------------
+// Colours (Okabe–Ito): positive = blue, negative = orange, white at zero.
+
+export const OKABE_ITO = {
+  orange: "#E69F00", sky: "#56B4E9", green: "#009E73", yellow: "#F0E442",
+  blue: "#0072B2", vermillion: "#D55E00", purple: "#CC79A7", black: "#000000",
+};
+
+export const DIVERGING = [
+  [0, OKABE_ITO.vermillion],
+  [0.25, OKABE_ITO.orange],
+  [0.5, "#f7f7f7"],
+  [0.75, OKABE_ITO.sky],
+  [1, OKABE_ITO.blue],
+];
+
+/** The largest |value| of a nested array or typed array, for a colour scale centred on 0. */
+export function maxAbs(values) {
+  let m = 0;
+  const visit = (v) => {
+    if (typeof v === "number") { if (Number.isFinite(v)) m = Math.max(m, Math.abs(v)); return; }
+    if (v && typeof v.length === "number") for (let i = 0; i < v.length; i += 1) visit(v[i]);
+  };
+  visit(values);
+  return m || 1;
+}
+
+// ---------------------------------------------------------------------------------------
+// Plotly
+
+export const FONT = { family: "system-ui, 'DejaVu Sans', sans-serif", size: 16, color: "#222" };
+
+/** A layout with projector-sized text and a fixed uirevision, so zoom survives redraws. */
+export function baseLayout(extra = {}) {
+  return {
+    font: FONT,
+    margin: { l: 60, r: 20, t: 40, b: 50 },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "#fff",
+    uirevision: "keep",
+    ...extra,
+  };
+}
+
+export const PLOT_CONFIG = {
+  displaylogo: false,
+  responsive: true,
+  modeBarButtonsToRemove: ["lasso2d", "select2d"],
+  toImageButtonOptions: { format: "png", scale: 2 },
+};
+
+/** Plotly.react on a node, or nothing when Plotly is missing (so a panel never throws). */
+export function react(node, data, layout, config = PLOT_CONFIG) {
+  if (!window.Plotly) return;
+  window.Plotly.react(node, data, layout, config);
+}
+
+/** Sort layer names as the network runs them: W1, W2, …, W, U. */
+export function layerOrder(a, b) {
+  const rank = (name) => (name.startsWith("U") ? 1e6 : Number(name.replace(/\D/g, "") || 0));
+  return rank(a) - rank(b);
+}
+
+/** A symbol with its superscript, e.g. sup("δ", "(o)"), as a span a person reads as δ^(o). */
+export function sym(base, superscript = "", subscript = "") {
+  return el(
+    "span",
+    { class: "sym" },
+    el("var", { text: base }),
+    superscript ? el("sup", { text: superscript }) : null,
+    subscript ? el("sub", { text: subscript }) : null,
+  );
 }
