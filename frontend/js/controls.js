@@ -72,6 +72,8 @@ export function mountControls(root, ctx, commit) {
     });
   }
 
+  root.querySelector("#regenerate").addEventListener("click", () => change("dataSeed", ctx.getState().dataSeed + 1));
+
   features.addEventListener("change", () => {
     const chosen = [...features.querySelectorAll("input:checked")].map((i) => i.value);
     change("features", chosen);

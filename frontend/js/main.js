@@ -2,7 +2,7 @@
 // Nothing is drawn here; each module does one job and this file only connects them.
 
 import * as api from "./api.js";
-import { createStore } from "./state.js";
+import { CONFIG_PROPERTIES, createStore, parseHash } from "./state.js";
 import { mountControls } from "./controls.js";
 import { mountRunning } from "./running.js";
 import { mountBanner } from "./banner.js";
@@ -73,28 +73,51 @@ mountExport(document.body, ctx, controls);
 mountTabs(document.querySelector(".tabs"), ctx);
 
 session.onFrame = drawFrame;
-session.onError = (message) => banner.problem(message);
+session.send = ctx.send;
+session.onError = (message, command) => {
+  if (command === "resolution") controls.showError("resolution", message);
+  else banner.problem(message);
+};
+
+function connectionChanged(status) {
+  const badge = document.getElementById("connection");
+  badge.dataset.status = status;
+  badge.textContent = status === "open" ? "live" : status;
+  badge.title = status === "open" ? "Connected to the server" : `Connection: ${status}`;
+  if (status === "open") {
+    session.streamOpened();
+    if (running.isPlaying()) running.resume();
+  } else {
+    session.connectionLost();
+  }
+  if (status === "gone") {
+    session.recover().then(() => stream.reconnect(), (err) => banner.problem(err.message));
+  }
+}
 
 async function start() {
   try {
     await session.start();
   } catch (err) {
-    banner.problem(err.message);
-    return;
+    banner.problem(`${err.message} — the link's settings were not accepted; opening the defaults instead.`);
+    store.set(defaultsOfConfig());
+    try {
+      await session.start();
+    } catch (again) {
+      banner.problem(again.message);
+      return;
+    }
   }
-  if (!session.id) return; // the server has no sessions yet: the page stays a shell
   stream = openStream(() => session.streamUrl(), {
-    onFrame: drawFrame,
+    onFrame: (frame) => drawFrame(session.frame(frame)),
     onMessage: (msg) => session.handleMessage(msg),
-    onStatus: (status) => {
-      const badge = document.getElementById("connection");
-      badge.dataset.status = status;
-      badge.textContent = status === "open" ? "live" : status;
-      if (status === "open") session.streamOpened(ctx.send);
-      if (status === "gone") session.recover().then(() => stream.reconnect());
-    },
+    onStatus: connectionChanged,
   });
-  session.stream = stream;
+}
+
+function defaultsOfConfig() {
+  const defaults = parseHash("");
+  return Object.fromEntries(CONFIG_PROPERTIES.map((p) => [p.name, defaults[p.name]]));
 }
 
 start();

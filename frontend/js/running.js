@@ -109,6 +109,8 @@ export function mountRunning(root, ctx) {
 
   return {
     isPlaying: () => playing,
+    /** After a reconnect the server's stream starts paused: ask again. */
+    resume: () => playing && !ctx.getState().animate && ctx.session.play(ctx.getState().speed),
     stop: () => playing && setPlaying(false),
     /** Progress read-out, and the phase the step is at. */
     update(frame) {

@@ -1,22 +1,36 @@
-// One training session on the server: created from the UI state, changed through the REST
-// API (so every refusal comes back with the server's message naming the field), and driven
-// through the WebSocket (play, pause, step, phase).
+// One training session on the server (docs/api.md): created over REST from the UI state,
+// then driven over the WebSocket stream (play, pause, step, phase, config, select, …).
+//
+// Config changes travel on the stream: the server answers each with an `ack` (applied; the
+// config now in force) or an `error` naming the field, in the order the commands were sent,
+// so a promise per change settles with the server's own words.
 
 import { fromConfig, toConfig } from "./state.js";
 
 const CONVENTION = ["sign", "layout", "bias"];
+
+export class CommandError extends Error {
+  constructor(message, field = null) {
+    super(message);
+    this.name = "CommandError";
+    this.field = field;
+  }
+}
 
 export class Session {
   constructor(api, store) {
     this.api = api;
     this.store = store;
     this.id = null;
-    this.state = null; // the last SessionState from the server
-    this.stream = null;
+    this.dataset = null; // the points, from the last session state (frames do not carry them)
+    this.layerNames = [];
+    this.send = () => {};
     this.onFrame = () => {};
     this.onError = () => {};
     this.lastFrame = null;
-    store.subscribe((state, changed) => this.#viewChanged(state, changed));
+    this.pendingConfig = []; // {resolve, reject} per config command, oldest first
+    this.pendingPhase = null; // the phase asked for, shown on the frame that answers it
+    store.subscribe((state, changed) => this.#stateChanged(state, changed));
   }
 
   get base() {
@@ -25,74 +39,150 @@ export class Session {
 
   streamUrl() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    return `${scheme}://${location.host}${this.base}/stream`;
+    return `${scheme}://${location.host}${this.base}/stream?encoding=json`;
   }
 
   /** Create the session from the URL hash's config. */
   async start() {
-    const spec = await this.api.getJSON("/openapi.json");
-    if (!spec.paths?.["/api/sessions"]) return; // server without sessions: shell only
-    const state = this.store.get();
-    this.state = await this.api.postJSON("/api/sessions", {
-      config: toConfig(state),
-      convention: Object.fromEntries(CONVENTION.map((k) => [k, state[k]])),
-    });
-    this.id = this.state.id;
+    this.#adopt(await this.api.postJSON("/api/sessions", toConfig(this.store.get())));
   }
 
+  /** The session vanished (server restart, expiry): make a new one from the same link. */
   async recover() {
-    this.id = null;
+    this.#rejectPending(new CommandError("The session expired; a new one was started from the link."));
     await this.start();
   }
 
-  streamOpened(send) {
-    this.send = send;
+  /** Load an exported model: a new session continuing exactly where the export left off. */
+  async importState(exported) {
+    this.#adopt(await this.api.postJSON("/api/sessions/import", exported));
+  }
+
+  #adopt(state) {
+    this.id = state.id;
+    this.dataset = state.dataset;
+    this.layerNames = state.layer_names;
+    const patch = fromConfig(state.config);
+    for (const k of CONVENTION) if (state.convention?.[k]) patch[k] = state.convention[k];
+    this.store.set(patch);
+  }
+
+  /** Sent on every (re)connect: what this page wants to see in its frames. */
+  streamOpened() {
+    const send = this.send;
+    this.pendingPhase = null;
+    const state = this.store.get();
+    send({ type: "resolution", resolution: state.resolution });
+    send({ type: "convention", ...Object.fromEntries(CONVENTION.map((k) => [k, state[k]])) });
+    send({ type: "select", index: state.selected });
   }
 
   handleMessage(msg) {
-    if (msg.type === "error") this.onError(msg.detail ?? msg.message ?? "The server refused a command.");
+    if (msg.type === "ack" && msg.command === "config") {
+      this.pendingConfig.shift()?.resolve(msg);
+    } else if (msg.type === "error") {
+      const err = new CommandError(msg.detail, msg.field);
+      if (msg.command === "config" && this.pendingConfig.length) this.pendingConfig.shift().reject(err);
+      else if (msg.command === "phase") {
+        this.pendingPhase = null;
+        this.onError(msg.detail, msg.command);
+      } else if (msg.command === "select") {
+        // The traced example no longer exists (the data changed): trace nothing.
+      } else this.onError(msg.detail, msg.command);
+    }
   }
 
-  /** Apply a patch of engine properties; the server validates first, then the state changes. */
-  async configure(patch) {
+  /** Every frame passes here: the points and the phase shown are attached for the views. */
+  frame(frame) {
+    frame.dataset = this.dataset;
+    if (this.pendingPhase) {
+      // The engine calls the state after an update "ready"; the page shows "update".
+      frame.phase = this.pendingPhase;
+      frame.fromPhaseCommand = true;
+      this.pendingPhase = null;
+    }
+    this.lastFrame = frame;
+    return frame;
+  }
+
+  /**
+   * Apply a patch of engine properties. The server validates it; on success the UI state
+   * takes the config now in force, on refusal the promise rejects with the server's message.
+   */
+  configure(patch) {
     const merged = { ...this.store.get(), ...patch };
     const config = toConfig(merged, Object.keys(patch));
-    const answer = await this.api.patchJSON(`${this.base}/config`, config);
-    this.store.set({ ...patch, ...fromConfig(answer.config) });
-    return answer;
+    return new Promise((resolve, reject) => {
+      this.pendingConfig.push({ resolve, reject });
+      this.send({ type: "config", config });
+    }).then(async (ack) => {
+      this.store.set(fromConfig(ack.config));
+      if (ack.reinitialised) await this.refreshState();
+      return ack;
+    });
   }
 
-  play(speed) {
-    this.send?.({ type: "play", steps_per_frame: speed });
+  /** Reload the points (after a change of data or model) and ask for a fresh frame. */
+  async refreshState() {
+    const state = await this.api.getJSON(this.base);
+    this.dataset = state.dataset;
+    this.layerNames = state.layer_names;
+    this.send({ type: "refresh" });
+  }
+
+  play(stepsPerFrame) {
+    this.send({ type: "play", steps_per_frame: stepsPerFrame });
   }
 
   pause() {
-    this.send?.({ type: "pause" });
+    this.send({ type: "pause" });
   }
 
   step(steps = 1) {
-    this.send?.({ type: "step", steps });
+    this.send({ type: "step", steps });
   }
 
-  async phase(name) {
-    this.send?.({ type: "phase", phase: name });
+  /** One engine phase (forward, backward, update); its frame is shown as that phase. */
+  phase(name) {
+    this.pendingPhase = name;
+    this.send({ type: "phase", phase: name });
   }
 
+  /** A phase with no server work (the loss is computed by the forward pass): redraw only. */
   showLocalPhase(name) {
-    if (this.lastFrame) this.onFrame({ ...this.lastFrame, phase: name });
+    if (this.lastFrame) this.onFrame({ ...this.lastFrame, phase: name, fromPhaseCommand: true, history: { rows: 0 }, history_reset: false });
   }
 
-  async reset() {
-    await this.api.postJSON(`${this.base}/reset`);
+  reset() {
+    this.send({ type: "reset" });
   }
 
-  #viewChanged(state, changed) {
+  async addPoints(points, split = "train") {
+    const state = await this.api.postJSON(`${this.base}/points`, { points, split });
+    this.dataset = state.dataset;
+    this.send({ type: "refresh" });
+  }
+
+  async removePoints(disc) {
+    const state = await this.api.deleteJSON(`${this.base}/points`, disc);
+    this.dataset = state.dataset;
+    this.send({ type: "refresh" });
+  }
+
+  /** Commands in flight when the socket dropped will never be answered. */
+  connectionLost() {
+    this.#rejectPending(new CommandError("The connection dropped before the server answered; try again."));
+  }
+
+  #rejectPending(err) {
+    for (const p of this.pendingConfig.splice(0)) p.reject(err);
+  }
+
+  #stateChanged(state, changed) {
     if (!this.id) return;
     const convention = changed.filter((k) => CONVENTION.includes(k));
-    if (convention.length) {
-      this.api
-        .patchJSON(`${this.base}/config`, { convention: Object.fromEntries(convention.map((k) => [k, state[k]])) })
-        .catch((err) => this.onError(err.message));
-    }
+    if (convention.length) this.send({ type: "convention", ...Object.fromEntries(convention.map((k) => [k, state[k]])) });
+    if (changed.includes("selected")) this.send({ type: "select", index: state.selected });
+    if (changed.includes("resolution")) this.send({ type: "resolution", resolution: state.resolution });
   }
 }

@@ -1,6 +1,514 @@
-// Network diagram (drawn once frames arrive).
+// The network diagram: input features, hidden units and outputs, as TF Playground draws them,
+// and the animated step of backpropagation.
+//
+// - A node's ring shows its value for the selected example (blue +, orange −; white 0), and
+//   the node holds a thumbnail of that unit's value over the whole input plane.
+// - An edge's colour is the sign and its width the magnitude of its weight, or, switched,
+//   of its gradient ∂J/∂W on the last minibatch. Hovering shows the numbers.
+// - The step plays in four phases (frame.phase): forward (the columns light up from the
+//   inputs to the outputs), loss (J and the target y at the outputs), backward (δ flows
+//   from the outputs to the inputs: each edge lit by its gradient for the selected example,
+//   each layer labelled δ^(o), δ^(h), δ^(z)), update (the edges take their new weights).
+//
+// The DOM is built once per architecture and size; a frame only changes attributes,
+// styles and canvas pixels.
+
+import { decode } from "../typed.js";
+import { fmt } from "../format.js";
+import { CLASS_COLORS, cssDiverging, diverging, readMap, rgb } from "./colors.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const MAX_EDGES = 4000; // beyond this, edges are drawn as one band per layer pair
+const SUB = "₀₁₂₃₄₅₆₇₈₉";
+const sub = (n) => String(n).split("").map((d) => SUB[d]).join("");
+const FEATURE_LABEL = { "x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin_x1": "sin x₁", "sin_x2": "sin x₂" };
+const FEATURE_FN = {
+  "x1": (a) => a, "x2": (a, b) => b, "x1^2": (a) => a * a, "x2^2": (a, b) => b * b,
+  "x1*x2": (a, b) => a * b, "sin_x1": (a) => Math.sin(a), "sin_x2": (a, b) => Math.sin(b),
+};
 
 export function mount(root, ctx) {
-  root.textContent = "";
-  return { update() {} };
+  root.classList.add("network");
+  const strip = document.getElementById("phase-strip");
+  const svg = document.createElementNS(SVG, "svg");
+  svg.classList.add("edges");
+  const nodesLayer = document.createElement("div");
+  nodesLayer.className = "nodes";
+  const labelsLayer = document.createElement("div");
+  labelsLayer.className = "layer-labels";
+  const tooltip = document.createElement("div");
+  tooltip.className = "net-tooltip";
+  tooltip.hidden = true;
+  const legend = document.createElement("p");
+  legend.className = "net-caption";
+  const empty = document.createElement("p");
+  empty.className = "net-empty";
+  empty.textContent = "Waiting for the network…";
+  root.replaceChildren(svg, nodesLayer, labelsLayer, tooltip, empty);
+  root.after(legend);
+
+  let shapeKey = "";
+  let geometry = null; // {columns: [{x, nodes: [{x, y}]}], size}
+  let nodes = []; // per column: [{el, canvas, value}]
+  let edges = []; // per layer: [[path per (j, i)]]
+  let layerLabels = []; // per column: {name, delta}
+  let edgeLabels = []; // per layer: element
+  let frame = null;
+  let lastPhase = null;
+  let inputMapsKey = "";
+
+  // ---- structure ----
+
+  function architecture(f) {
+    const shapes = f.layers.map((l) => decode(l.W).shape);
+    return { names: f.layers.map((l) => l.name), units: [shapes[0][1], ...shapes.map((s) => s[0])] };
+  }
+
+  function build(arch) {
+    const width = root.clientWidth;
+    const height = root.clientHeight;
+    const columns = arch.units.length;
+    const top = 36;
+    const bottom = 84;
+    const left = 28;
+    const right = 92;
+    const usableH = Math.max(60, height - top - bottom);
+    const maxUnits = Math.max(...arch.units);
+    const gap = (width - left - right) / Math.max(1, columns - 1);
+    const size = Math.max(10, Math.min(64, (usableH / maxUnits) * 0.8, gap * 0.42));
+    geometry = {
+      size,
+      columns: arch.units.map((n, c) => {
+        const x = left + size / 2 + c * (gap - size / Math.max(1, columns - 1));
+        const step = usableH / n;
+        return { x, nodes: Array.from({ length: n }, (_, j) => ({ x, y: top + step * (j + 0.5) })) };
+      }),
+    };
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.replaceChildren();
+    nodesLayer.replaceChildren();
+    labelsLayer.replaceChildren();
+    const L = columns - 1;
+
+    // Edges, one group per weight matrix, drawn under the nodes.
+    const tooMany = arch.units.slice(1).reduce((s, n, l) => s + n * arch.units[l], 0) > MAX_EDGES;
+    edges = [];
+    edgeLabels = [];
+    for (let l = 0; l < L; l += 1) {
+      const g = document.createElementNS(SVG, "g");
+      g.dataset.layer = l;
+      g.style.setProperty("--order", String(L - 1 - l)); // backward lights the last layer first
+      g.style.setProperty("--col", String(l));
+      const from = geometry.columns[l].nodes;
+      const to = geometry.columns[l + 1].nodes;
+      const paths = [];
+      if (!tooMany) {
+        for (let j = 0; j < to.length; j += 1) {
+          const row = [];
+          for (let i = 0; i < from.length; i += 1) {
+            const p = document.createElementNS(SVG, "path");
+            const a = from[i];
+            const b = to[j];
+            const x0 = a.x + size / 2;
+            const x1 = b.x - size / 2;
+            const mx = (x0 + x1) / 2;
+            p.setAttribute("d", `M${x0},${a.y} C${mx},${a.y} ${mx},${b.y} ${x1},${b.y}`);
+            p.dataset.edge = `${l},${j},${i}`;
+            g.append(p);
+            row.push(p);
+          }
+          paths.push(row);
+        }
+      }
+      svg.append(g);
+      edges.push(paths);
+      const label = document.createElement("div");
+      label.className = "edge-label";
+      label.style.left = `${(geometry.columns[l].x + geometry.columns[l + 1].x) / 2}px`;
+      label.style.setProperty("--order", String(L - 1 - l));
+      labelsLayer.append(label);
+      edgeLabels.push(label);
+    }
+
+    // Nodes: a thumbnail canvas in a ring, the value under it.
+    nodes = geometry.columns.map((col, c) =>
+      col.nodes.map((pos, j) => {
+        const el = document.createElement("div");
+        el.className = "node";
+        el.dataset.node = `${c},${j}`;
+        el.style.left = `${pos.x - size / 2}px`;
+        el.style.top = `${pos.y - size / 2}px`;
+        el.style.width = `${size}px`;
+        el.style.height = `${size}px`;
+        el.style.setProperty("--col", String(c));
+        el.style.setProperty("--order", String(L - c));
+        const canvas = document.createElement("canvas");
+        canvas.width = 1;
+        canvas.height = 1;
+        const value = document.createElement("span");
+        value.className = "node-value";
+        const name = document.createElement("span");
+        name.className = "node-name";
+        el.append(canvas, name, value);
+        nodesLayer.append(el);
+        return { el, canvas, value, name };
+      }),
+    );
+
+    // Column captions (what the column holds) and δ labels (shown in the backward phase).
+    layerLabels = geometry.columns.map((col, c) => {
+      const name = document.createElement("div");
+      name.className = "column-label";
+      name.style.left = `${col.x}px`;
+      const delta = document.createElement("div");
+      delta.className = "delta-label";
+      delta.style.left = `${col.x}px`;
+      delta.style.setProperty("--order", String(L - c));
+      labelsLayer.append(name, delta);
+      return { name, delta };
+    });
+    const loss = document.createElement("div");
+    loss.className = "loss-badge";
+    loss.style.left = `${geometry.columns[L].x + size / 2 + 8}px`;
+    labelsLayer.append(loss);
+    geometry.loss = loss;
+    inputMapsKey = "";
+  }
+
+  // ---- values ----
+
+  /** Look a quantity up in the trace by the first symbol that exists. */
+  function quantity(trace, ...symbols) {
+    if (!trace) return null;
+    for (const s of symbols) {
+      const i = trace.symbols?.[s];
+      if (i !== undefined) return trace.quantities[i];
+    }
+    return null;
+  }
+
+  function values(q) {
+    if (!q) return null;
+    if (typeof q.value === "number") return [q.value];
+    if (q.value === null || q.value === undefined) return null;
+    return Array.from(decode(q.value).data);
+  }
+
+  /** The per-column symbols of the trace, as the engine names them for this depth. */
+  function symbolsFor(arch) {
+    const L = arch.units.length - 1;
+    const hidden = L - 1;
+    const suffix = (l) => (hidden > 1 ? String(l) : "");
+    const cols = [{ act: ["x"], pre: ["x"], delta: ["delta_x"] }];
+    for (let l = 1; l <= hidden; l += 1) {
+      cols.push({ act: [`h${suffix(l)}`], pre: [`z${suffix(l)}`], delta: [`delta_z${suffix(l)}`], deltaH: [`delta_h${suffix(l)}`] });
+    }
+    cols.push({ act: ["o"], pre: hidden ? ["v"] : ["z", "v"], delta: ["delta_o"] });
+    return cols;
+  }
+
+  function columnCaption(arch, c, state) {
+    const L = arch.units.length - 1;
+    if (c === 0) return "x";
+    if (c === L) {
+      const out = arch.units[L] === 1 ? "o = σ(z)" : `o = softmax(${L > 1 ? "v" : "z"})`;
+      return out;
+    }
+    const act = { relu: "max(z, 0)", tanh: "tanh z", sigmoid: "σ(z)", linear: "z" }[state.activation] ?? "f(z)";
+    return L > 2 ? `h${sub(c)} = ${act.replaceAll("z", `z${sub(c)}`)}` : `h = ${act}`;
+  }
+
+  function nodeName(arch, c, j) {
+    const L = arch.units.length - 1;
+    if (c === 0) return FEATURE_LABEL[ctx.getState().features[j]] ?? `x${sub(j + 1)}`;
+    if (c === L) return `o${sub(j + 1)}`;
+    return L > 2 ? `h${sub(c)},${sub(j + 1)}` : `h${sub(j + 1)}`;
+  }
+
+  // ---- thumbnails ----
+
+  function paintSigned(canvas, map, R, scale, index) {
+    if (canvas.width !== R) {
+      canvas.width = R;
+      canvas.height = R;
+    }
+    const g = canvas.getContext("2d");
+    const img = g.createImageData(R, R);
+    const out = img.data;
+    const base = index * R * R;
+    for (let row = 0; row < R; row += 1) {
+      const t = (R - 1 - row) * R * 4;
+      for (let col = 0; col < R; col += 1) {
+        const k = base + row * R + col;
+        const v = map.offset + map.scale * map.data[k];
+        const [r, gg, b] = diverging(scale ? v / scale : 0);
+        const o = t + col * 4;
+        out[o] = r; out[o + 1] = gg; out[o + 2] = b; out[o + 3] = 255;
+      }
+    }
+    g.putImageData(img, 0, 0);
+  }
+
+  function paintProbability(canvas, map, R, colour) {
+    if (canvas.width !== R) {
+      canvas.width = R;
+      canvas.height = R;
+    }
+    const c = rgb(colour);
+    const g = canvas.getContext("2d");
+    const img = g.createImageData(R, R);
+    const out = img.data;
+    for (let row = 0; row < R; row += 1) {
+      const t = (R - 1 - row) * R * 4;
+      for (let col = 0; col < R; col += 1) {
+        const p = map.offset + map.scale * map.data[row * R + col];
+        const o = t + col * 4;
+        out[o] = 255 + (c[0] - 255) * p; out[o + 1] = 255 + (c[1] - 255) * p; out[o + 2] = 255 + (c[2] - 255) * p; out[o + 3] = 255;
+      }
+    }
+    g.putImageData(img, 0, 0);
+  }
+
+  /** Input features over the plane, computed here from the grid (they never change in training). */
+  function paintInputs(boundary) {
+    const features = ctx.getState().features;
+    const key = `${boundary.extent}|${boundary.resolution}|${features}`;
+    if (key === inputMapsKey) return;
+    inputMapsKey = key;
+    const R = boundary.resolution;
+    const x1 = decode(boundary.x1).data;
+    const x2 = decode(boundary.x2).data;
+    nodes[0].forEach((node, j) => {
+      const fn = FEATURE_FN[features[j]];
+      if (!fn) return;
+      const data = new Float32Array(R * R);
+      let m = 0;
+      for (let r = 0; r < R; r += 1) for (let c = 0; c < R; c += 1) {
+        const v = fn(x1[c], x2[r]);
+        data[r * R + c] = v;
+        m = Math.max(m, Math.abs(v));
+      }
+      paintSigned(node.canvas, { data, offset: 0, scale: 1 }, R, m, 0);
+    });
+  }
+
+  function paintMaps(arch, boundary) {
+    const R = boundary.resolution;
+    paintInputs(boundary);
+    const L = arch.units.length - 1;
+    boundary.layers.forEach((layer, l) => {
+      const column = nodes[l + 1];
+      if (!column) return;
+      const maps = layer.activations.map(readMap);
+      const scale = mapScale(maps);
+      maps.forEach((m, j) => column[j] && paintSigned(column[j].canvas, m, R, scale, 0));
+    });
+    const probs = boundary.probabilities.map(readMap);
+    nodes[L].forEach((node, k) => {
+      // One sigmoid output means P(class 1); otherwise output k is P(class k).
+      const m = nodes[L].length === 1 ? probs[probs.length - 1] : probs[k];
+      if (m) paintProbability(node.canvas, m, R, CLASS_COLORS[(nodes[L].length === 1 ? 1 : k) % CLASS_COLORS.length]);
+    });
+  }
+
+  // ---- one frame ----
+
+  function render() {
+    if (!frame?.layers?.length) return;
+    const state = ctx.getState();
+    const arch = architecture(frame);
+    const key = `${arch.units}|${root.clientWidth}x${root.clientHeight}`;
+    if (key !== shapeKey) {
+      shapeKey = key;
+      build(arch);
+    }
+    empty.hidden = true;
+    const L = arch.units.length - 1;
+    const phase = displayPhase(frame);
+    const trace = frame.trace;
+    const cols = symbolsFor(arch);
+
+    // Column captions and δ labels (the engine's own display names when it sends them).
+    cols.forEach((sym, c) => {
+      layerLabels[c].name.textContent = columnCaption(arch, c, state);
+      const dq = quantity(trace, ...sym.delta);
+      const dh = sym.deltaH ? quantity(trace, ...sym.deltaH) : null;
+      const parts = [];
+      if (c === L) parts.push(dq?.display ?? "δ^(o)");
+      else if (c > 0) {
+        parts.push(dh?.display ?? `δ^(h${L > 2 ? c : ""})`);
+        parts.push(dq?.display ?? `δ^(z${L > 2 ? c : ""})`);
+      } else if (dq) parts.push(dq.display);
+      layerLabels[c].delta.textContent = parts.join("  ");
+    });
+    edgeLabels.forEach((label, l) => {
+      const name = frame.layers[l].name;
+      label.textContent = phase === "backward" || state.edgeMode === "gradient" ? `∂J/∂${name}` : name;
+    });
+
+    // Nodes: the selected example's values; in the backward phase, its δ.
+    const backward = phase === "backward";
+    cols.forEach((sym, c) => {
+      const act = values(quantity(trace, ...sym.act));
+      const delta = values(quantity(trace, ...(c === 0 ? [] : sym.delta)));
+      const shown = backward && delta ? delta : act;
+      const scale = maxAbs(shown) || 1;
+      nodes[c].forEach((node, j) => {
+        node.name.textContent = nodeName(arch, c, j);
+        const v = shown?.[j];
+        node.value.textContent = v === undefined ? "" : fmt(v, 2);
+        node.el.style.setProperty("--ring", v === undefined ? "#c8ccd4" : cssDiverging(c === L && !backward ? v : v / scale));
+      });
+    });
+
+    // Loss and target at the outputs.
+    const J = quantity(trace, "J");
+    const y = values(quantity(trace, "y"));
+    geometry.loss.textContent = J && typeof J.value === "number" ? `J = ${fmt(J.value, 3)}` : "";
+    nodes[L].forEach((node, k) => node.el.classList.toggle("target", Boolean(y && y[k] === 1)));
+
+    // Edges: weights, or gradients (backward phase: this example's; gradient mode: minibatch).
+    const exampleGrad = backward;
+    const useGrad = exampleGrad || state.edgeMode === "gradient";
+    let maxMag = 0;
+    const matrices = frame.layers.map((layer) => {
+      let m = null;
+      if (exampleGrad) m = values(quantity(trace, `dJ/d${layer.name}`));
+      if (!m && useGrad) m = layer.dW ? Array.from(decode(layer.dW).data) : null;
+      if (!m) m = Array.from(decode(layer.W).data);
+      for (const v of m) if (Math.abs(v) > maxMag) maxMag = Math.abs(v);
+      return m;
+    });
+    const widest = Math.min(8, Math.max(2.5, geometry.size / 6));
+    edges.forEach((paths, l) => {
+      const m = matrices[l];
+      const inputs = arch.units[l];
+      paths.forEach((row, j) => row.forEach((p, i) => {
+        const v = m[j * inputs + i] ?? 0;
+        const a = maxMag ? Math.abs(v) / maxMag : 0;
+        p.style.stroke = v >= 0 ? "var(--positive)" : "var(--negative)";
+        p.style.strokeWidth = `${0.4 + widest * a}px`;
+        p.style.strokeOpacity = String(0.25 + 0.75 * a);
+      }));
+    });
+    legend.textContent = useGrad
+      ? `Edges: ${exampleGrad ? "∂J/∂w for the traced example" : "∂J/∂w, last minibatch"} — blue +, orange −, width ∝ |∂J/∂w| (max ${fmt(maxMag, 2)})`
+      : `Edges: weights — blue +, orange −, width ∝ |w| (max ${fmt(maxMag, 2)}). Rings: the traced example's values.`;
+
+    if (frame.boundary) paintMaps(arch, frame.boundary);
+
+    // The phase: restart the CSS animation when it changes (not on every frame).
+    const animate = state.animate || frame.fromPhaseCommand;
+    root.classList.toggle("instant", !animate);
+    if (phase !== lastPhase) {
+      root.dataset.phase = "";
+      void root.offsetWidth; // flush, so the transitions start again from the unlit state
+      root.dataset.phase = phase ?? "";
+      lastPhase = phase;
+    }
+    for (const li of strip?.children ?? []) {
+      const order = ["forward", "loss", "backward", "update"];
+      li.classList.toggle("current", li.dataset.phase === phase);
+      li.classList.toggle("done", phase != null && order.indexOf(li.dataset.phase) < order.indexOf(phase));
+    }
+  }
+
+  function displayPhase(f) {
+    return ["forward", "loss", "backward", "update"].includes(f.phase) ? f.phase : null;
+  }
+
+  // ---- hover ----
+
+  root.addEventListener("mousemove", (event) => {
+    const target = event.target.closest("[data-edge], [data-node]");
+    if (!target || !frame) {
+      tooltip.hidden = true;
+      return;
+    }
+    tooltip.innerHTML = target.dataset.edge ? describeEdge(target.dataset.edge) : describeNode(target.dataset.node);
+    const box = root.getBoundingClientRect();
+    const x = event.clientX - box.left + 14;
+    const y = event.clientY - box.top + 14;
+    tooltip.hidden = false;
+    tooltip.style.left = `${Math.min(x, box.width - tooltip.offsetWidth - 4)}px`;
+    tooltip.style.top = `${Math.min(y, box.height - tooltip.offsetHeight - 4)}px`;
+  });
+  root.addEventListener("mouseleave", () => (tooltip.hidden = true));
+
+  function describeEdge(id) {
+    const [l, j, i] = id.split(",").map(Number);
+    const layer = frame.layers[l];
+    const arch = architecture(frame);
+    const n = arch.units[l];
+    const w = decode(layer.W).data[j * n + i];
+    const dw = layer.dW ? decode(layer.dW).data[j * n + i] : null;
+    const ex = values(quantity(frame.trace, `dJ/d${layer.name}`));
+    const name = layer.name.toLowerCase();
+    return `<b>${name}${sub(j + 1)},${sub(i + 1)}</b>: ${nodeName(arch, l, i)} → ${nodeName(arch, l + 1, j)}<br>
+      ${name} = ${fmt(w, 4)}<br>
+      ∂J/∂${name}, minibatch = ${dw == null ? "–" : fmt(dw, 4)}<br>
+      ∂J/∂${name}, traced example = ${ex ? fmt(ex[j * n + i], 4) : "–"}`;
+  }
+
+  function describeNode(id) {
+    const [c, j] = id.split(",").map(Number);
+    const arch = architecture(frame);
+    const sym = symbolsFor(arch)[c];
+    const rows = [`<b>${nodeName(arch, c, j)}</b>`];
+    const add = (symbols) => {
+      const q = quantity(frame.trace, ...symbols);
+      const v = values(q);
+      if (v && v[j] !== undefined) rows.push(`${q.display ?? q.symbol} = ${fmt(v[j], 4)}`);
+    };
+    add(sym.pre);
+    if (sym.act[0] !== sym.pre[0]) add(sym.act);
+    if (sym.deltaH) add(sym.deltaH);
+    if (c > 0) add(sym.delta);
+    if (c > 0) {
+      const b = decode(frame.layers[c - 1].b).data[j];
+      rows.push(`bias b = ${fmt(b, 4)}`);
+    }
+    if (!frame.trace) rows.push("Select a training point to trace it.");
+    return rows.join("<br>");
+  }
+
+  new ResizeObserver(() => {
+    if (frame) render();
+  }).observe(root);
+
+  ctx.onState((state, changed) => {
+    if (frame && (changed.includes("edgeMode") || changed.includes("features") || changed.includes("activation"))) render();
+  });
+
+  return {
+    update(f) {
+      frame = f;
+      render();
+    },
+  };
+}
+
+function maxAbs(list) {
+  if (!list) return 0;
+  let m = 0;
+  for (const v of list) if (Math.abs(v) > m) m = Math.abs(v);
+  return m;
+}
+
+/** One scale per layer, so the units of a layer compare by colour. */
+function mapScale(maps) {
+  if (maps.length && maps[0].data instanceof Uint8Array) {
+    // Quantised maps carry their range: no need to scan the pixels.
+    return Math.max(...maps.map((m) => Math.max(Math.abs(m.offset), Math.abs(m.offset + 255 * m.scale))));
+  }
+  let m = 0;
+  for (const map of maps) {
+    for (let i = 0; i < map.data.length; i += 1) {
+      const v = Math.abs(map.offset + map.scale * map.data[i]);
+      if (v > m) m = v;
+    }
+  }
+  return m;
 }
