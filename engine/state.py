@@ -8,15 +8,15 @@ JSON string.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.bounds import ConfigError
 from engine.config import Config
 from engine.datasets import Dataset
 from engine.metrics import History
-from engine.network import Layer
+from engine.network import backward, forward
 
 if TYPE_CHECKING:
     from engine.trainer import Trainer
@@ -24,20 +24,10 @@ if TYPE_CHECKING:
 STATE_VERSION = 1
 
 
-def _layers_to_state(layers: list[Layer]) -> list[dict[str, Any]]:
-    return [{"W": la.W.tolist(), "b": la.b.tolist()} for la in layers]
-
-
-def _layers_from_state(items: list[dict[str, Any]]) -> list[Layer]:
-    return [
-        Layer(np.array(it["W"], dtype=np.float64), np.array(it["b"], dtype=np.float64))
-        for it in items
-    ]
-
-
 def trainer_to_state(t: Trainer) -> dict[str, Any]:
     """Config, parameters (and the previous ones, for a divergence rollback), optimiser
-    velocity, RNG state, epoch permutation, data set with custom points, step, history."""
+    velocity, sampling RNG and epoch permutation, data set with custom points, step,
+    history."""
     ds = t.dataset
     return {
         "version": STATE_VERSION,
@@ -49,19 +39,11 @@ def trainer_to_state(t: Trainer) -> dict[str, Any]:
             "y_test": ds.y_test.tolist(),
             "classes": ds.classes,
         },
-        "parameters": _layers_to_state(t._front),
-        "previous_parameters": _layers_to_state(t._back),
-        "velocity": _layers_to_state(t._vel_front),
-        "previous_velocity": _layers_to_state(t._vel_back),
-        "velocity_live": t._velocity_live,
-        "can_rollback": t._can_rollback,
-        "last_used_velocity": t._last_used_velocity,
-        "last_batch_size": t._last_batch_size,
-        "rng": json.dumps(t._rng.bit_generator.state),
-        "order": t._order.tolist() if t._order is not None else None,
-        "cursor": t._cursor,
+        "optimizer": t._sgd.to_state(),
+        "sampler": t._sampler.to_state(),
         "step": t.step,
         "examples_seen": t._examples_seen,
+        "last_batch_size": t._last_batch_size,
         "phase": t.phase,
         "pending_indices": t._pending_idx.tolist() if t._pending_idx is not None else None,
         "last_indices": t._last_idx.tolist() if t._last_idx is not None else None,
@@ -73,8 +55,11 @@ def trainer_to_state(t: Trainer) -> dict[str, Any]:
 
 def trainer_from_state(cls: type[Trainer], d: dict[str, Any]) -> Trainer:
     """Inverse of :func:`trainer_to_state`; a step saved mid-phase is recomputed exactly."""
-    if d.get("version") != STATE_VERSION:
-        raise ValueError(f"state.version must be {STATE_VERSION} (got {d.get('version')!r})")
+    if not isinstance(d, dict) or d.get("version") != STATE_VERSION:
+        version = d.get("version") if isinstance(d, dict) else None
+        raise ConfigError(
+            "state.version", f"state.version must be {STATE_VERSION} (got {version!r})"
+        )
     t = cls(Config.from_dict(d["config"]))
     data = d["dataset"]
     t.dataset = Dataset(
@@ -85,24 +70,23 @@ def trainer_from_state(cls: type[Trainer], d: dict[str, Any]) -> Trainer:
         classes=int(data["classes"]),
     )
     t._data_changed()
-    t._front = _layers_from_state(d["parameters"])
-    t._back = _layers_from_state(d["previous_parameters"])
-    t._vel_front = _layers_from_state(d["velocity"])
-    t._vel_back = _layers_from_state(d["previous_velocity"])
-    t._velocity_live = bool(d["velocity_live"])
-    t._can_rollback = bool(d["can_rollback"])
-    t._last_used_velocity = bool(d["last_used_velocity"])
-    t._last_batch_size = int(d["last_batch_size"])
-    t._rng.bit_generator.state = json.loads(d["rng"])
-    t._order = np.array(d["order"], dtype=np.int64) if d["order"] is not None else None
-    t._cursor = int(d["cursor"])
+    t._sgd.load_state(d["optimizer"])
+    t._sampler.load_state(d["sampler"])
     t.step = int(d["step"])
     t._examples_seen = int(d["examples_seen"])
+    t._last_batch_size = int(d["last_batch_size"])
     t.diverged = bool(d["diverged"])
     t.divergence = d["divergence"]
     t.history = History.from_state(d["history"])
     if d["last_indices"] is not None:
-        t._last_idx = np.array(d["last_indices"], dtype=np.int64)
+        # the last minibatch gradient (for the history's gradient norms) is not stored;
+        # it is recomputed from the previous parameters, exactly as it was
+        idx = np.array(d["last_indices"], dtype=np.int64)
+        t._last_idx = idx
+        if t._sgd.can_rollback:
+            prev = t._sgd.previous
+            fwd = forward(prev, t._phi_train[idx], t._act, t._output)
+            t._last_bwd = backward(prev, fwd, t._T_train[idx], t._act, 1.0 / len(idx))
     phase = d["phase"]
     if phase in ("forward", "backward"):
         idx = np.array(d["pending_indices"], dtype=np.int64)

@@ -10,10 +10,9 @@ One SGD step is the lecture's algorithm:
 4. update: θ ← θ − η(∂J/∂θ + λθ) (λ on weights only), or with momentum μ:
    u ← μu − η(∂J/∂θ + λθ), θ ← θ + u.
 
-Parameters are double-buffered: an update writes θ_new into the spare buffer and swaps.
-That costs nothing extra and keeps the previous parameters, so when a too-large learning
-rate makes the loss NaN or inf the trainer can put back the parameters from before the
-bad update (divergence is a state, not a crash).
+The loop itself lives in :mod:`engine.optimizer`. Its parameters are double-buffered, so
+when a too-large learning rate makes the loss NaN or inf the trainer puts back the
+parameters from before the bad update (divergence is a state, not a crash).
 """
 
 from __future__ import annotations
@@ -34,6 +33,7 @@ from engine.gradcheck import gradient_check as _gradient_check
 from engine.grid import GridMaps, evaluate_grid, grid_inputs
 from engine.metrics import HISTORY_EVERY, History, Metrics, confusion_matrix
 from engine.network import Backward, Forward, Layer, backward, forward, init_layers, layer_names
+from engine.optimizer import SGD, MinibatchSampler, minibatch_loss, sgd_steps
 from engine.outputs import OUTPUTS
 from engine.trace import Trace, build_trace
 
@@ -80,10 +80,10 @@ class Trainer:
         self._phi_test = feature_matrix(ds.x_test, self.config.model.features)  # (n_test, d)
         self._T_train = self._output.targets(ds.y_train, K)  # (n, K) one-hot or (n, 1)
         self._T_test = self._output.targets(ds.y_test, K)
-        self._all_rows = np.arange(len(ds.y_train))
-        self._order: np.ndarray | None = None  # current epoch's permutation
-        self._cursor = 0  # next position in the permutation
         self._grid_cache: tuple[Any, np.ndarray, np.ndarray, np.ndarray] | None = None
+        if hasattr(self, "_sampler"):
+            self._sampler.resize(len(ds.y_train))
+            self._clear_pending()
 
     def reset(self) -> None:
         """New parameters from the same seeds; step 0; history cleared; data kept."""
@@ -92,44 +92,34 @@ class Trainer:
             *self.config.model.hidden,
             self._output.units(self.config.classes),
         ]
-        self._front: list[Layer] = init_layers(sizes, self._act.gain, self.config.model.init_seed)
-        self._back: list[Layer] = [layer.copy() for layer in self._front]
-        self._vel_front = [Layer(np.zeros_like(la.W), np.zeros_like(la.b)) for la in self._front]
-        self._vel_back = [Layer(np.zeros_like(la.W), np.zeros_like(la.b)) for la in self._front]
-        self._velocity_live = False  # velocity buffers hold a real u (momentum in use)
-        self._can_rollback = False  # the back buffer holds the parameters before the last update
-        self._last_used_velocity = False
-        self._last_batch_size = 0
-        self._rng = np.random.default_rng(self.config.train.seed)
-        self._order = None
-        self._cursor = 0
-        self._rows_cache: dict[int, np.ndarray] = {}
+        t = self.config.train
+        layers = init_layers(sizes, self._act.gain, self.config.model.init_seed)
+        self._sgd = SGD(layers, t.learning_rate, t.l2, t.momentum)
+        self._sampler = MinibatchSampler(len(self.dataset.y_train), t.seed)
+        self._batch = t.batch_size
         self.step = 0
         self._examples_seen = 0
-        self.phase = "ready"
+        self._last_batch_size = 0
         self.diverged = False
         self.divergence: str | None = None
-        self._pending_idx: np.ndarray | None = None
-        self._pending_fwd: Forward | None = None
-        self._pending_bwd: Backward | None = None
-        self._pending_J = math.nan
+        self._clear_pending()
         self._last_idx: np.ndarray | None = None
-        self._apply_train_config()
+        self._last_bwd: Backward | None = None
         self.history = History(list(self.layer_names))
         self.history.record(self.metrics())
 
     def _apply_train_config(self) -> None:
         t = self.config.train
-        self._lr = t.learning_rate
+        self._sgd.learning_rate = t.learning_rate
+        self._sgd.l2 = t.l2
+        self._sgd.momentum = t.momentum
         self._batch = t.batch_size
-        self._l2 = t.l2
-        self._mu = t.momentum
 
     # ---------------------------------------------------------------- public state
     @property
     def layers(self) -> list[Layer]:
         """The current parameters, one Layer (W (out, in), b (out,)) per layer, U last."""
-        return self._front
+        return self._sgd.params
 
     @property
     def epoch(self) -> float:
@@ -137,86 +127,29 @@ class Trainer:
         n = len(self.dataset.y_train)
         return self._examples_seen / n if n else 0.0
 
-    # ---------------------------------------------------------------- sampling
-    def _rows(self, m: int) -> np.ndarray:
-        rows = self._rows_cache.get(m)
-        if rows is None:
-            rows = self._rows_cache[m] = np.arange(m)
-        return rows
-
-    def _next_indices(self) -> np.ndarray:
-        """Indices of the next minibatch (advances the epoch permutation)."""
-        n = len(self._all_rows)
-        m = self._batch
-        if m >= n:
-            return self._all_rows
-        if self._order is None or self._cursor + m > n:
-            self._order = self._rng.permutation(n)
-            self._cursor = 0
-        start = self._cursor
-        self._cursor = start + m
-        return self._order[start : start + m]
-
-    def _peek_indices(self) -> np.ndarray:
-        """The indices the next step will use, without consuming them."""
-        n = len(self._all_rows)
-        m = self._batch
-        if m >= n:
-            return self._all_rows
-        if self._order is not None and self._cursor + m <= n:
-            return self._order[self._cursor : self._cursor + m]
-        rng = np.random.default_rng()
-        rng.bit_generator.state = self._rng.bit_generator.state
-        return rng.permutation(n)[:m]
-
     # ---------------------------------------------------------------- one step
     def _forward(self, idx: np.ndarray) -> tuple[Forward, float]:
-        x = self._phi_train[idx]  # (m, d)
-        fwd = forward(self._front, x, self._act, self._output)
-        y = self.dataset.y_train[idx]
-        p = self._output.true_class_probability(fwd.o, y, self._rows(len(idx)))  # (m,) o_k
-        J = -float(np.log(p).sum()) / len(idx)  # mean NLL of the minibatch
-        return fwd, J
+        return minibatch_loss(
+            self._sgd.params,
+            self._phi_train[idx],
+            self.dataset.y_train[idx],
+            np.arange(len(idx)),
+            self._act,
+            self._output,
+        )
 
     def _backward(self, idx: np.ndarray, fwd: Forward) -> Backward:
-        return backward(self._front, fwd, self._T_train[idx], self._act, 1.0 / len(idx))
+        return backward(self._sgd.params, fwd, self._T_train[idx], self._act, 1.0 / len(idx))
 
-    def _update(self, bwd: Backward, m: int) -> None:
-        """θ ← θ − η(∂J/∂θ + λW) (or momentum), written into the spare buffer, then swap."""
-        lr, lam, mu = self._lr, self._l2, self._mu
-        front, back = self._front, self._back
-        if mu:
-            if not self._velocity_live:
-                for u in self._vel_front:
-                    u.W.fill(0.0)
-                    u.b.fill(0.0)
-                self._velocity_live = True
-            for i in range(len(front)):
-                gW = bwd.weight_grads[i]
-                if lam:
-                    gW = gW + lam * front[i].W
-                uW, ub = self._vel_back[i].W, self._vel_back[i].b
-                np.multiply(self._vel_front[i].W, mu, out=uW)  # u ← μu − η g
-                uW -= lr * gW
-                np.multiply(self._vel_front[i].b, mu, out=ub)
-                ub -= lr * bwd.bias_grads[i]
-                np.add(front[i].W, uW, out=back[i].W)  # θ ← θ + u
-                np.add(front[i].b, ub, out=back[i].b)
-            self._vel_front, self._vel_back = self._vel_back, self._vel_front
-        else:
-            self._velocity_live = False
-            for i in range(len(front)):
-                gW = bwd.weight_grads[i]
-                if lam:
-                    gW = gW + lam * front[i].W
-                np.subtract(front[i].W, lr * gW, out=back[i].W)
-                np.subtract(front[i].b, lr * bwd.bias_grads[i], out=back[i].b)
-        self._front, self._back = back, front
-        self._can_rollback = True
-        self._last_used_velocity = bool(mu)
-        self._last_batch_size = m
-        self.step += 1
-        self._examples_seen += m
+    def _stepped(self, done: int, idx: np.ndarray | None, bwd: Backward | None) -> None:
+        """Book-keeping after ``done`` successful updates."""
+        if done == 0 or idx is None:
+            return
+        self.step += done
+        self._examples_seen += done * len(idx)
+        self._last_batch_size = len(idx)
+        self._last_idx = idx
+        self._last_bwd = bwd
         if self.diverged:
             self.diverged = False
             self.divergence = None
@@ -225,11 +158,7 @@ class Trainer:
         """The loss became NaN/inf: put back the parameters from before the last update."""
         what = "NaN" if math.isnan(J) else "infinite"
         bad_step = self.step
-        if self._can_rollback:
-            self._front, self._back = self._back, self._front
-            if self._last_used_velocity:
-                self._vel_front, self._vel_back = self._vel_back, self._vel_front
-            self._can_rollback = False
+        if self._sgd.rollback():
             self.step -= 1
             self._examples_seen -= self._last_batch_size
             self.history.truncate(self.step)
@@ -241,47 +170,78 @@ class Trainer:
             restored = "The parameters are unchanged."
         self.diverged = True
         self.divergence = (
-            f"Training diverged: with learning rate {self._lr:g} the minibatch loss became "
-            f"{what} after update {bad_step}. {restored} Lower the learning rate "
+            f"Training diverged: with learning rate {self._sgd.learning_rate:g} the minibatch "
+            f"loss became {what} after update {bad_step}. {restored} Lower the learning rate "
             "(or reset) and train again."
         )
         self._clear_pending()
 
     def _clear_pending(self) -> None:
         self.phase = "ready"
-        self._pending_idx = None
-        self._pending_fwd = None
-        self._pending_bwd = None
+        self._pending_idx: np.ndarray | None = None
+        self._pending_fwd: Forward | None = None
+        self._pending_bwd: Backward | None = None
         self._pending_J = math.nan
 
-    def _sgd_step(self) -> bool:
-        """One full step; False when the loss was not finite (divergence)."""
-        idx = self._next_indices()
-        fwd, J = self._forward(idx)
-        if not math.isfinite(J):
-            self._diverge(J)
-            return False
-        self._update(self._backward(idx, fwd), len(idx))
-        self._last_idx = idx
-        return True
-
     def train(self, steps: int) -> Metrics:
-        """Run ``steps`` SGD steps (finishing a step left mid-phase first); stop on divergence."""
+        """Run ``steps`` SGD steps and return the metrics; stop early on divergence.
+
+        Called in the middle of a step (after forward_phase or backward_phase), it first
+        finishes that step, which counts as the first of the ``steps``.
+        """
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
             raise ConfigError("steps", f"steps must be a non-negative integer (got {steps!r})")
-        if self.phase != "ready":
+        if self.phase != "ready" and steps > 0:
             if self.phase == "forward":
                 self.backward_phase()
             self._finish_update()
             steps -= 1
-        for _ in range(steps):
-            if not self._sgd_step():
+        while steps > 0:
+            chunk = min(steps, HISTORY_EVERY - self.step % HISTORY_EVERY)
+            done, J, bwd, idx = sgd_steps(
+                self._sgd,
+                self._sampler,
+                self._batch,
+                chunk,
+                self._phi_train,
+                self._T_train,
+                self.dataset.y_train,
+                self._act,
+                self._output,
+            )
+            self._stepped(done, idx, bwd)
+            if done < chunk:
+                self._diverge(J)
                 break
+            steps -= done
             if self.step % HISTORY_EVERY == 0:
-                self.history.record(self.metrics())
-        result = self.metrics()
-        self.history.record(result)
-        return result
+                self._record_history()
+        self._record_history()
+        return self.metrics()
+
+    def _record_history(self) -> None:
+        """A cheap history row: full-data loss and accuracy (forward passes only) and the
+        norms of the last minibatch gradient."""
+        ds = self.dataset
+        _, train_loss, train_acc, _ = self._evaluate(self._phi_train, ds.y_train)
+        _, test_loss, test_acc, _ = self._evaluate(self._phi_test, ds.y_test)
+        norms = dict.fromkeys(self.layer_names, 0.0)
+        if self._last_bwd is not None:
+            norms = _grad_norms(self.layer_names, self._last_bwd)
+        self.history.record(
+            Metrics(
+                step=self.step,
+                epoch=self.epoch,
+                train_loss=train_loss,
+                train_accuracy=train_acc,
+                test_loss=test_loss,
+                test_accuracy=test_acc,
+                grad_norms=norms,
+                dead_units=0,
+                confusion=np.zeros((0, 0), dtype=np.int64),
+                diverged=self.diverged,
+            )
+        )
 
     # ---------------------------------------------------------------- phases
     def forward_phase(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
@@ -291,7 +251,7 @@ class Trainer:
                 f"forward_phase() needs a finished step, but the last phase was {self.phase!r}; "
                 f"call {'backward_phase()' if self.phase == 'forward' else 'update_phase()'} next"
             )
-        idx = self._next_indices()
+        idx = self._sampler.next(self._batch)
         fwd, J = self._forward(idx)
         trace = self._trace_indices(idx, convention, _FORWARD_KINDS)
         if not math.isfinite(J):
@@ -316,9 +276,9 @@ class Trainer:
 
     def _finish_update(self) -> None:
         assert self._pending_idx is not None and self._pending_bwd is not None
-        idx = self._pending_idx
-        self._update(self._pending_bwd, len(idx))
-        self._last_idx = idx
+        idx, bwd = self._pending_idx, self._pending_bwd
+        self._sgd.update(bwd.weight_grads, bwd.bias_grads)
+        self._stepped(1, idx, bwd)
         self._clear_pending()
 
     def update_phase(self) -> Metrics:
@@ -330,9 +290,8 @@ class Trainer:
                 + ("; call backward_phase() next" if self.phase == "forward" else "")
             )
         self._finish_update()
-        result = self.metrics()
-        self.history.record(result)
-        return result
+        self._record_history()
+        return self.metrics()
 
     # ---------------------------------------------------------------- hyperparameters
     def set_hyperparameters(
@@ -374,8 +333,7 @@ class Trainer:
             return new, True
         self._apply_train_config()
         if new.train.seed != old.train.seed:
-            self._rng = np.random.default_rng(new.train.seed)
-            self._order = None
+            self._sampler = MinibatchSampler(len(self.dataset.y_train), new.train.seed)
         return new, False
 
     # ---------------------------------------------------------------- traces
@@ -383,7 +341,7 @@ class Trainer:
         self, idx: np.ndarray, convention: Convention, kinds: tuple[str, ...] | None
     ) -> Trace:
         trace = build_trace(
-            self._front,
+            self._sgd.params,
             self._act,
             self._output,
             self._features,
@@ -426,7 +384,7 @@ class Trainer:
                 raise ConfigError(name, f"{name} must be a finite number (got {value!r})")
         k = self._check_target("trace.target", target)
         return build_trace(
-            self._front,
+            self._sgd.params,
             self._act,
             self._output,
             self._features,
@@ -454,7 +412,9 @@ class Trainer:
     def trace_batch(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
         """The current minibatch: the pending one mid-step, otherwise the one the next step
         will use. Gradients are batch means; "J[n]", "dJ/dW[n]", … are per example."""
-        idx = self._pending_idx if self._pending_idx is not None else self._peek_indices()
+        idx = (
+            self._pending_idx if self._pending_idx is not None else self._sampler.peek(self._batch)
+        )
         return self._trace_indices(idx, convention, None)
 
     # ---------------------------------------------------------------- grid, check, metrics
@@ -470,7 +430,7 @@ class Trainer:
             self._grid_cache = (key, x1, x2, X)
         _, x1, x2, X = self._grid_cache
         probabilities, predicted, activations, deltas = evaluate_grid(
-            self._front, self._act, self._output.name, X, resolution, target
+            self._sgd.params, self._act, self._output.name, X, resolution, target
         )
         return GridMaps(
             resolution, extent, x1, x2, probabilities, predicted, activations, deltas, target
@@ -483,7 +443,7 @@ class Trainer:
             raise ConfigError("gradcheck.eps", f"gradcheck.eps must be in (0, 1) (got {eps!r})")
         m = min(GRADCHECK_EXAMPLES, len(self.dataset.y_train))
         return _gradient_check(
-            self._front, self._phi_train[:m], self._T_train[:m], self._act, self._output, eps
+            self._sgd.params, self._phi_train[:m], self._T_train[:m], self._act, self._output, eps
         )
 
     def _evaluate(
@@ -491,7 +451,7 @@ class Trainer:
     ) -> tuple[Forward | None, float, float, np.ndarray]:
         if len(y) == 0:
             return None, math.nan, math.nan, np.zeros(0, dtype=np.int64)
-        fwd = forward(self._front, phi, self._act, self._output)
+        fwd = forward(self._sgd.params, phi, self._act, self._output)
         p = self._output.true_class_probability(fwd.o, y, np.arange(len(y)))
         with np.errstate(divide="ignore"):
             loss = -float(np.log(p).mean())
@@ -509,7 +469,7 @@ class Trainer:
         grad_norms = dict.fromkeys(self.layer_names, 0.0)
         dead = 0
         if fwd is not None:
-            bwd = backward(self._front, fwd, self._T_train, self._act, 1.0 / len(ds.y_train))
+            bwd = backward(self._sgd.params, fwd, self._T_train, self._act, 1.0 / len(ds.y_train))
             for name, gW, gb in zip(
                 self.layer_names, bwd.weight_grads, bwd.bias_grads, strict=True
             ):
@@ -618,3 +578,11 @@ class Trainer:
         from engine.state import trainer_from_state
 
         return trainer_from_state(cls, d)
+
+
+def _grad_norms(names: list[str], bwd: Backward) -> dict[str, float]:
+    """‖(∂J/∂W, ∂J/∂b)‖ per layer name."""
+    return {
+        name: math.sqrt(float((gW * gW).sum() + (gb * gb).sum()))
+        for name, gW, gb in zip(names, bwd.weight_grads, bwd.bias_grads, strict=True)
+    }

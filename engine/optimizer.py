@@ -1,0 +1,225 @@
+"""Minibatch SGD: the sampler, the double-buffered update, and the tight loop of steps.
+
+The lecture's algorithm, per step: sample m examples, J = their mean NLL, compute ∂J/∂θ,
+update θ ← θ − η ∂J/∂θ. Here with the two usual options: L2 (J + (λ/2)‖W‖², weights
+only, so the step uses ∂J/∂W + λW) and momentum (u ← μu − η g, θ ← θ + u).
+
+Parameters live in two buffers. An update reads the front buffer and writes θ_new into
+the back one, then the two swap: as cheap as an in-place update, and the parameters from
+before the last update stay available, so a step that makes the loss NaN or inf can be
+undone (:meth:`SGD.rollback`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from engine.activations import Activation
+from engine.network import Backward, Layer, backward, forward
+from engine.outputs import Output
+
+
+class SGD:
+    """Double-buffered parameters and momentum velocity, updated by minibatch gradients."""
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        learning_rate: float,
+        l2: float = 0.0,
+        momentum: float = 0.0,
+    ) -> None:
+        self.learning_rate = learning_rate  # η
+        self.l2 = l2  # λ
+        self.momentum = momentum  # μ
+        self.params: list[Layer] = list(layers)  # θ, the current parameters
+        self.previous: list[Layer] = [la.copy() for la in layers]  # θ before the last update
+        self.velocity = [Layer(np.zeros_like(la.W), np.zeros_like(la.b)) for la in layers]  # u
+        self._velocity_spare = [Layer(np.zeros_like(la.W), np.zeros_like(la.b)) for la in layers]
+        self.velocity_live = False  # u holds a real velocity (momentum was used last step)
+        self.can_rollback = False  # `previous` holds the parameters before the last update
+        self.last_used_velocity = False
+
+    def update(self, weight_grads: Sequence[np.ndarray], bias_grads: Sequence[np.ndarray]) -> None:
+        """θ ← θ − η(∂J/∂θ + λW), or with momentum u ← μu − η(…), θ ← θ + u."""
+        lr, lam, mu = self.learning_rate, self.l2, self.momentum
+        front, back = self.params, self.previous
+        if mu:
+            if not self.velocity_live:  # momentum switched on: start from u = 0
+                for u in self.velocity:
+                    u.W.fill(0.0)
+                    u.b.fill(0.0)
+                self.velocity_live = True
+            old_u, new_u = self.velocity, self._velocity_spare
+            for i in range(len(front)):
+                gW = weight_grads[i]
+                if lam:
+                    gW = gW + lam * front[i].W
+                uW, ub = new_u[i].W, new_u[i].b
+                np.multiply(old_u[i].W, mu, out=uW)
+                uW -= lr * gW
+                np.multiply(old_u[i].b, mu, out=ub)
+                ub -= lr * bias_grads[i]
+                np.add(front[i].W, uW, out=back[i].W)
+                np.add(front[i].b, ub, out=back[i].b)
+            self.velocity, self._velocity_spare = new_u, old_u
+        else:
+            self.velocity_live = False
+            for i in range(len(front)):
+                gW = weight_grads[i]
+                if lam:
+                    gW = gW + lam * front[i].W
+                np.subtract(front[i].W, lr * gW, out=back[i].W)
+                np.subtract(front[i].b, lr * bias_grads[i], out=back[i].b)
+        self.params, self.previous = back, front
+        self.can_rollback = True
+        self.last_used_velocity = bool(mu)
+
+    def rollback(self) -> bool:
+        """Undo the last update (once); False if there is nothing to undo."""
+        if not self.can_rollback:
+            return False
+        self.params, self.previous = self.previous, self.params
+        if self.last_used_velocity:
+            self.velocity, self._velocity_spare = self._velocity_spare, self.velocity
+        self.can_rollback = False
+        return True
+
+    def to_state(self) -> dict[str, Any]:
+        def dump(layers: list[Layer]) -> list[dict[str, Any]]:
+            return [{"W": la.W.tolist(), "b": la.b.tolist()} for la in layers]
+
+        return {
+            "params": dump(self.params),
+            "previous": dump(self.previous),
+            "velocity": dump(self.velocity),
+            "velocity_spare": dump(self._velocity_spare),
+            "velocity_live": self.velocity_live,
+            "can_rollback": self.can_rollback,
+            "last_used_velocity": self.last_used_velocity,
+        }
+
+    def load_state(self, d: dict[str, Any]) -> None:
+        def load(items: list[dict[str, Any]]) -> list[Layer]:
+            return [
+                Layer(np.array(it["W"], dtype=np.float64), np.array(it["b"], dtype=np.float64))
+                for it in items
+            ]
+
+        self.params = load(d["params"])
+        self.previous = load(d["previous"])
+        self.velocity = load(d["velocity"])
+        self._velocity_spare = load(d["velocity_spare"])
+        self.velocity_live = bool(d["velocity_live"])
+        self.can_rollback = bool(d["can_rollback"])
+        self.last_used_velocity = bool(d["last_used_velocity"])
+
+
+class MinibatchSampler:
+    """Seeded minibatches: each epoch is a fresh permutation cut into batches of m.
+
+    A remainder shorter than m is skipped, so every step averages exactly m examples;
+    m ≥ n means the whole training set every step (batch gradient descent, no randomness).
+    """
+
+    def __init__(self, n: int, seed: int) -> None:
+        self.n = n  # training-set size
+        self.rng = np.random.default_rng(seed)
+        self.order: np.ndarray | None = None  # this epoch's permutation
+        self.cursor = 0  # next position in it
+        self._all = np.arange(n)
+
+    def resize(self, n: int) -> None:
+        """The training set changed (custom points): start a new epoch, keep the RNG."""
+        self.n = n
+        self.order = None
+        self.cursor = 0
+        self._all = np.arange(n)
+
+    def next(self, m: int) -> np.ndarray:
+        """Indices of the next minibatch."""
+        n = self.n
+        if m >= n:
+            return self._all
+        cursor = self.cursor
+        if self.order is None or cursor + m > n:
+            self.order = self.rng.permutation(n)
+            cursor = 0
+        self.cursor = cursor + m
+        return self.order[cursor : cursor + m]
+
+    def peek(self, m: int) -> np.ndarray:
+        """The indices :meth:`next` would return, without consuming them."""
+        if m >= self.n:
+            return self._all
+        if self.order is not None and self.cursor + m <= self.n:
+            return self.order[self.cursor : self.cursor + m]
+        rng = np.random.default_rng()
+        rng.bit_generator.state = self.rng.bit_generator.state
+        return rng.permutation(self.n)[:m]
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            # PCG64 holds 128-bit integers; a JSON string survives any JSON library
+            "rng": json.dumps(self.rng.bit_generator.state),
+            "order": self.order.tolist() if self.order is not None else None,
+            "cursor": self.cursor,
+        }
+
+    def load_state(self, d: dict[str, Any]) -> None:
+        self.rng.bit_generator.state = json.loads(d["rng"])
+        self.order = np.array(d["order"], dtype=np.int64) if d["order"] is not None else None
+        self.cursor = int(d["cursor"])
+
+
+def minibatch_loss(
+    layers: Sequence[Layer],
+    x: np.ndarray,
+    labels: np.ndarray,
+    rows: np.ndarray,
+    act: Activation,
+    output: Output,
+):
+    """Forward pass and J = −(1/m) Σ log o_{k_n}, the minibatch mean NLL."""
+    fwd = forward(layers, x, act, output)
+    p = output.true_class_probability(fwd.o, labels, rows)  # (m,) o_k of each example
+    return fwd, -float(np.log(p).sum()) / len(labels)
+
+
+def sgd_steps(
+    sgd: SGD,
+    sampler: MinibatchSampler,
+    batch_size: int,
+    steps: int,
+    x_train: np.ndarray,
+    targets: np.ndarray,
+    labels: np.ndarray,
+    act: Activation,
+    output: Output,
+) -> tuple[int, float, Backward | None, np.ndarray | None]:
+    """Run up to ``steps`` SGD steps; stop before the update when J is NaN or inf.
+
+    Returns (steps done, last J, last backward pass, last batch indices). A non-finite
+    last J means the loop stopped on divergence (the caller decides what to undo).
+    """
+    rows = np.arange(min(batch_size, sampler.n))
+    scale = 1.0 / len(rows)
+    isfinite = math.isfinite
+    J = math.nan
+    bwd = None
+    idx = None
+    for done in range(steps):
+        idx = sampler.next(batch_size)
+        layers = sgd.params
+        fwd, J = minibatch_loss(layers, x_train[idx], labels[idx], rows, act, output)
+        if not isfinite(J):
+            return done, J, bwd, idx
+        bwd = backward(layers, fwd, targets[idx], act, scale)
+        sgd.update(bwd.weight_grads, bwd.bias_grads)
+    return steps, J, bwd, idx
