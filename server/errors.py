@@ -94,6 +94,8 @@ def describe_validation_error(error: dict[str, Any]) -> dict[str, str]:
     elif kind == "json_invalid":
         field = "body"
         message = f"the request body is not valid JSON ({error.get('ctx', {}).get('error', msg)})"
+    elif kind == "value_error":  # a model-level rule; its message names the fields
+        message = f"{field}: {msg.removeprefix('Value error, ')}"
     elif kind in ("model_attributes_type", "dict_type", "model_type"):
         message = f"{field} must be a JSON object"
     else:
@@ -173,9 +175,6 @@ class SafetyNet:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except BodyTooLargeError as exc:
-            if not started:
-                await _send_problem(send, 413, str(exc), "body")
         except Exception as exc:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             if not started:
@@ -213,15 +212,29 @@ class BodyLimit:
                 if declared > self.max_bytes:
                     await _send_problem(send, 413, str(BodyTooLargeError(self.max_bytes)), "body")
                     return
+                await self.app(scope, receive, send)  # the server holds it to that length
+                return
+        # No declared length (chunked): read at most max_bytes + 1 here, then replay it.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLargeError(self.max_bytes)
-            return message
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            if seen > self.max_bytes:
+                await _send_problem(send, 413, str(BodyTooLargeError(self.max_bytes)), "body")
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
 
-        await self.app(scope, counting_receive, send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

@@ -55,10 +55,16 @@ def frame_dict(
     grid_target: int | None = None,
     selection: Selection | None = None,
     quantized: bool = False,
+    metrics: Any = None,
 ) -> dict[str, Any]:
-    """Step, metrics, new history rows, layers, optional maps and trace of the selection."""
+    """Step, metrics, new history rows, layers, optional maps and trace of the selection.
+
+    `metrics` may be the Metrics that `train()` or `update_phase()` just returned, to save
+    computing them again.
+    """
     trainer = session.trainer
-    metrics = trainer.metrics()
+    if metrics is None or metrics.step != trainer.step:
+        metrics = trainer.metrics()
     frame: dict[str, Any] = {
         "type": "frame",
         "seq": seq,

@@ -38,12 +38,35 @@ def metrics_dict(metrics: Any, pack: Pack) -> dict[str, Any]:
     }
 
 
-def layers_list(trainer: Any, pack: Pack) -> list[dict[str, Any]]:
-    """W, b and the last gradients of every layer, named as on the slides."""
+def batch_gradients(trainer: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """∂J/∂W and ∂J/∂b of every layer (batch mean, loss sign) on the current minibatch:
+    the one being stepped mid-phase, otherwise the one the next update will use.
+
+    The trace lists each layer's parameters as (weight, bias) pairs in order, so the
+    bias of layer i is the (2i+1)-th parameter: b for W, c for U, b1 for W1, …
+    """
+    trace = trainer.trace_batch()
+    by_symbol = {q.symbol: q.value for q in trace.quantities}
+    params = [q.symbol for q in trace.quantities if q.kind == "param"]
+    grads = {}
+    for i, name in enumerate(trainer.layer_names):
+        bias = params[2 * i + 1] if 2 * i + 1 < len(params) else None
+        dW = by_symbol.get(f"dJ/d{name}")
+        db = by_symbol.get(f"dJ/d{bias}") if bias else None
+        if dW is not None and db is not None:
+            grads[name] = (dW, db)
+    return grads
+
+
+def layers_list(
+    trainer: Any, pack: Pack, grads: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+) -> list[dict[str, Any]]:
+    """W, b and their gradients (see `batch_gradients`) of every layer, named as on the
+    slides."""
+    grads = grads if grads is not None else batch_gradients(trainer)
     out = []
     for name, layer in zip(trainer.layer_names, trainer.layers, strict=True):
-        dW = getattr(layer, "dW", None)
-        db = getattr(layer, "db", None)
+        dW, db = grads.get(name, (None, None))
         out.append(
             {
                 "name": name,
@@ -124,13 +147,16 @@ def trace_dict(trace: Any, pack: Pack, kind: str, index: int | None = None) -> d
 
 
 def _map_range(maps: np.ndarray, symmetric: bool) -> tuple[float, float]:
-    finite = maps[np.isfinite(maps)]
-    if finite.size == 0:
-        return (0.0, 1.0)
+    """[low, high] of a stack of maps, ignoring non-finite values; symmetric: [−m, m]."""
+    low, high = float(maps.min()), float(maps.max())
+    if not (math.isfinite(low) and math.isfinite(high)):
+        finite = maps[np.isfinite(maps)]
+        if finite.size == 0:
+            return (0.0, 1.0)
+        low, high = float(finite.min()), float(finite.max())
     if symmetric:
-        m = float(np.abs(finite).max()) or 1.0
-        return (-m, m)
-    low, high = float(finite.min()), float(finite.max())
+        m = max(-low, high)
+        return (-m, m) if m > 0 else (-1.0, 1.0)
     return (low, high) if high > low else (low, low + 1.0)
 
 

@@ -252,12 +252,15 @@ class Stream:
     ) -> tuple[bytes | None, list[dict[str, Any]]]:
         trainer = self.session.trainer
         replies: list[dict[str, Any]] = []
+        metrics = None  # the Metrics of the last train()/update, reused by the frame
         for kind, argument in actions:
+            metrics = None
             try:
                 if kind == "step":
-                    trainer.train(argument)
+                    metrics = trainer.train(argument)
                 elif kind == "phase":
-                    getattr(trainer, f"{argument}_phase")()
+                    result = getattr(trainer, f"{argument}_phase")()
+                    metrics = result if argument == "update" else None
                 elif kind == "config":
                     _, reinitialised = trainer.reconfigure(argument)
                     replies.append(
@@ -281,7 +284,7 @@ class Stream:
                     }
                 )
         if due and not trainer.diverged:
-            trainer.train(self.steps_per_frame)
+            metrics = trainer.train(self.steps_per_frame)
         if trainer.diverged and self.playing:
             self.playing = False  # nothing to gain from stepping a diverged net
             replies.append({"type": "ack", "command": "pause", **self.status()})
@@ -306,6 +309,7 @@ class Stream:
             grid_target=self.target,
             selection=selection,
             quantized=True,
+            metrics=metrics,
         )
         frame["history_reset"] = history_reset or self.seq == 0
         frame["stream"] = self.status()

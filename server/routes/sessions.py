@@ -126,17 +126,23 @@ async def step(session: SessionDep, settings: SettingsDep, body: StepRequest) ->
     def work() -> bytes:
         trainer = session.trainer
         before = int(trainer.step)
+        metrics = None
         if body.phase == "forward":
             trainer.forward_phase()
         elif body.phase == "backward":
             trainer.backward_phase()
         elif body.phase == "update":
-            trainer.update_phase()
+            metrics = trainer.update_phase()
         elif steps:
-            trainer.train(steps)
+            metrics = trainer.train(steps)
         pack = ArrayPacker(binary=False)
         frame = frame_dict(
-            session, pack, seq=0, history_after=before - 1, resolution=body.resolution
+            session,
+            pack,
+            seq=0,
+            history_after=before,
+            resolution=body.resolution,
+            metrics=metrics,
         )
         return dumps(frame)
 

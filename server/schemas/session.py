@@ -71,9 +71,10 @@ class LayerParams(BaseModel):
     W: TypedArray = Field(description="Weights, shape (out, in).")
     b: TypedArray = Field(description="Biases, shape (out,).")
     dW: TypedArray | None = Field(  # noqa: N815 (the lecture's name)
-        description="∂J/∂W of the last backward pass (loss sign), None before the first."
+        description="∂J/∂W, batch mean (loss sign), on the current minibatch: the one "
+        "being stepped between phases, otherwise the one the next update will use."
     )
-    db: TypedArray | None = Field(description="∂J/∂b of the last backward pass.")
+    db: TypedArray | None = Field(description="∂J/∂b on the same minibatch.")
 
 
 class DatasetOut(BaseModel):

@@ -1,0 +1,90 @@
+"""Learning curves as JSON and CSV; export → import continues bit-identically."""
+
+import csv
+import io
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from server.encoding import decode_typed_array
+
+from .conftest import assert_problem
+
+
+def test_history_json_series(client: TestClient, sid: str) -> None:
+    client.post(f"/api/sessions/{sid}/step", json={"steps": 35})
+    body = client.get(f"/api/sessions/{sid}/history").json()
+    steps = decode_typed_array(body["step"]).tolist()
+    assert steps == [0, 10, 20, 30, 35]
+    assert body["rows"] == 5
+    loss = decode_typed_array(body["train_loss"])
+    assert loss.shape == (5,) and np.isfinite(loss).all()
+    assert set(body["grad_norm"]) == {"W", "U"}
+
+
+def test_history_csv_has_a_header_and_one_line_per_row(client: TestClient, sid: str) -> None:
+    client.post(f"/api/sessions/{sid}/step", json={"steps": 20})
+    response = client.get(f"/api/sessions/{sid}/history", params={"format": "csv"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text)))
+    assert rows[0] == [
+        "step", "epoch", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+        "grad_norm_W", "grad_norm_U",
+    ]  # fmt: skip
+    assert [int(r[0]) for r in rows[1:]] == [0, 10, 20]
+    json_loss = decode_typed_array(client.get(f"/api/sessions/{sid}/history").json()["train_loss"])
+    np.testing.assert_array_equal([float(r[2]) for r in rows[1:]], json_loss)
+
+
+def test_history_format_bound(client: TestClient, sid: str) -> None:
+    assert_problem(
+        client.get(f"/api/sessions/{sid}/history?format=xml"), 422, "format", "json", "csv"
+    )
+
+
+def parameters(client: TestClient, sid: str) -> list[np.ndarray]:
+    layers = client.get(f"/api/sessions/{sid}").json()["layers"]
+    return [decode_typed_array(layer[key]) for layer in layers for key in ("W", "b")]
+
+
+def test_export_import_then_100_steps_gives_identical_parameters(client: TestClient) -> None:
+    config = {
+        "data": {"dataset": "spiral", "classes": 3, "points": 300, "seed": 4},
+        "model": {"hidden": [6, 5], "activation": "tanh"},
+        "train": {"learning_rate": 0.05, "batch_size": 7, "momentum": 0.9, "l2": 0.001},
+    }
+    original = client.post("/api/sessions", json=config).json()["id"]
+    client.post(f"/api/sessions/{original}/step", json={"steps": 37})
+    added = {"points": [{"x1": 0.1, "x2": 0.2, "label": 2}]}
+    assert client.post(f"/api/sessions/{original}/points", json=added).status_code == 200
+    client.post(f"/api/sessions/{original}/step", json={"phase": "forward"})  # mid-step
+    exported = client.get(f"/api/sessions/{original}/export")
+    assert exported.status_code == 200
+    response = client.post("/api/sessions/import", json=exported.json())
+    assert response.status_code == 201, response.text
+    copy = response.json()["id"]
+    assert copy != original
+    for a, b in zip(parameters(client, original), parameters(client, copy), strict=True):
+        np.testing.assert_array_equal(a, b)
+    start = parameters(client, original)
+    client.post(f"/api/sessions/{original}/step", json={"steps": 100})
+    client.post(f"/api/sessions/{copy}/step", json={"steps": 100})
+    after_original = parameters(client, original)
+    after_copy = parameters(client, copy)
+    for a, b in zip(after_original, after_copy, strict=True):
+        np.testing.assert_array_equal(a, b)  # bit-identical, not merely close
+    assert not all(np.array_equal(a, b) for a, b in zip(start, after_original, strict=True))
+    state_o = client.get(f"/api/sessions/{original}").json()
+    state_c = client.get(f"/api/sessions/{copy}").json()
+    assert state_o["step"] == state_c["step"]
+    assert state_o["metrics"] == state_c["metrics"]
+
+
+def test_import_rejects_what_is_not_an_export(client: TestClient) -> None:
+    assert_problem(client.post("/api/sessions/import", json={"state": {}}), 422, "format")
+    response = client.post(
+        "/api/sessions/import", json={"format": "backprop-lab/1", "state": {"nonsense": 1}}
+    )
+    assert 400 <= response.status_code < 500
+    assert response.json()["field"] is not None

@@ -1,0 +1,69 @@
+"""The session store: ids, maximum count with longest-idle eviction, idle expiry."""
+
+import pytest
+
+from server.sessions import SessionNotFoundError, SessionStore
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_ids_are_long_random_and_distinct() -> None:
+    store = SessionStore(100, 60.0)
+    ids = {store.add(object()).id for _ in range(100)}
+    assert len(ids) == 100
+    assert all(len(i) >= 22 for i in ids)  # 16 random bytes, URL-safe base64
+
+
+def test_full_store_evicts_the_longest_idle_first() -> None:
+    clock = Clock()
+    store = SessionStore(3, 1e6, clock=clock)
+    a = store.add("a")
+    clock.now += 1
+    b = store.add("b")
+    clock.now += 1
+    c = store.add("c")
+    clock.now += 1
+    store.get(a.id)  # a is now the most recently used; b is the idlest
+    clock.now += 1
+    d = store.add("d")
+    assert len(store) == 3
+    assert b.id not in store
+    assert a.id in store and c.id in store and d.id in store
+
+
+def test_idle_sessions_expire_and_use_refreshes() -> None:
+    clock = Clock()
+    store = SessionStore(10, 100.0, clock=clock)
+    kept = store.add("kept")
+    dropped = store.add("dropped")
+    clock.now += 60
+    store.get(kept.id)
+    clock.now += 60  # dropped idle 120 s > 100 s; kept idle 60 s
+    with pytest.raises(SessionNotFoundError):
+        store.get(dropped.id)
+    assert store.get(kept.id).trainer == "kept"
+    clock.now += 101
+    assert store.expire() == 1
+    assert len(store) == 0
+
+
+def test_remove_and_alive() -> None:
+    store = SessionStore(2, 10.0)
+    session = store.add("x")
+    assert store.alive(session)
+    store.remove(session.id)
+    assert not store.alive(session)
+    with pytest.raises(SessionNotFoundError):
+        store.remove(session.id)
+
+
+@pytest.mark.parametrize(("count", "ttl"), [(0, 10.0), (5, 0.0)])
+def test_store_rejects_nonsense_limits(count: int, ttl: float) -> None:
+    with pytest.raises(ValueError):
+        SessionStore(count, ttl)
