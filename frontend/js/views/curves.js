@@ -1,13 +1,224 @@
-// Curves panel (first version: shows a waiting state until the first frame arrives).
-import { el, waiting } from "./panel_common.js";
+// Curves panel: train and test loss and accuracy over the steps, the gradient norm of each
+// layer, and the numerical gradient check (on a button: analytic against central
+// differences, per parameter, pass below a relative error of 1e-6).
+
+import {
+  OKABE_ITO, baseLayout, el, fmt, header, layerOrder, react, series, waiting,
+} from "./panel_common.js";
+import { whenVisible } from "./panel_visibility.js";
+
+const TOLERANCE = 1e-6;
+const LAYER_COLOURS = [OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.green, OKABE_ITO.purple, OKABE_ITO.orange, OKABE_ITO.sky, OKABE_ITO.black];
+
+/** The learning curves received so far, one array per series, appended frame by frame. */
+class Curves {
+  constructor() {
+    this.clear();
+  }
+
+  clear() {
+    this.step = [];
+    this.trainLoss = [];
+    this.testLoss = [];
+    this.trainAccuracy = [];
+    this.testAccuracy = [];
+    this.gradNorm = {};
+    this.revision = (this.revision ?? 0) + 1;
+  }
+
+  /** Append a history block ({rows, step, train_loss, …, grad_norm: {W, U}}); false if nothing new. */
+  append(history) {
+    if (!history || !history.rows) return false;
+    const steps = series(history.step);
+    const last = this.step.length ? this.step[this.step.length - 1] : -Infinity;
+    // Steps going back to one never seen means a reset the frame did not announce.
+    if (steps.length && steps[0] < last && !this.step.includes(steps[0])) this.clear();
+    const columns = {
+      trainLoss: series(history.train_loss), testLoss: series(history.test_loss),
+      trainAccuracy: series(history.train_accuracy), testAccuracy: series(history.test_accuracy),
+    };
+    const norms = Object.fromEntries(Object.entries(history.grad_norm ?? {}).map(([k, v]) => [k, series(v)]));
+    let added = false;
+    steps.forEach((s, i) => {
+      const end = this.step.length ? this.step[this.step.length - 1] : -Infinity;
+      if (s <= end) return; // a row already drawn (REST and stream may both report it)
+      this.step.push(s);
+      for (const [key, column] of Object.entries(columns)) this[key].push(column[i] ?? null);
+      for (const [name, column] of Object.entries(norms)) {
+        this.gradNorm[name] ??= new Array(this.step.length - 1).fill(null);
+        this.gradNorm[name].push(column[i] ?? null);
+      }
+      added = true;
+    });
+    if (added) this.revision += 1;
+    return added;
+  }
+}
+
+function lineTrace(x, y, name, color, dash = "solid") {
+  return { type: "scatter", mode: "lines", x, y, name, line: { color, width: 3, dash }, connectgaps: true };
+}
+
+function chartLayout(title, yTitle, extra = {}) {
+  return baseLayout({
+    height: 300,
+    title: { text: title, font: { size: 18 }, x: 0.02 },
+    margin: { l: 70, r: 20, t: 46, b: 56 },
+    xaxis: { title: { text: "step", font: { size: 15 } }, tickfont: { size: 14 }, zeroline: false },
+    yaxis: { title: { text: yTitle, font: { size: 15 } }, tickfont: { size: 14 }, zeroline: false, ...(extra.yaxis ?? {}) },
+    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.12, font: { size: 14 } },
+    ...extra.layout,
+  });
+}
 
 export function mount(root, ctx) {
-  root.classList.add("panel");
+  root.classList.add("panel-curves");
   const status = waiting();
-  root.replaceChildren(el("h2", { class: "panel-title", text: "Curves" }), status);
+  const lossDiv = el("div", { class: "plot", role: "img", "aria-label": "Loss over the steps" });
+  const accuracyDiv = el("div", { class: "plot", role: "img", "aria-label": "Accuracy over the steps" });
+  const normDiv = el("div", { class: "plot", role: "img", "aria-label": "Gradient norm of each layer" });
+  const checkButton = el("button", { type: "button", class: "gc-run", text: "Run the gradient check" });
+  const checkStatus = el("p", { class: "gc-status", role: "status" });
+  const checkResult = el("div", { class: "gc-result" });
+  const checkChart = el("div", { class: "plot gc-chart", role: "img", "aria-label": "Relative error of each gradient", hidden: true });
+  root.replaceChildren(
+    header("Learning curves"),
+    status,
+    el("div", { class: "plots-grid" }, lossDiv, accuracyDiv, normDiv),
+    el(
+      "section",
+      { class: "gc", "aria-label": "Numerical gradient check" },
+      el("h3", { text: "Numerical gradient check" }),
+      el("p", {
+        class: "panel-note",
+        text: "Every ∂J/∂θ from backpropagation against central differences (J(θ + ε) − J(θ − ε)) / 2ε on the current minibatch. Relative error |analytic − numeric| / max(|analytic|, |numeric|); below 1e−6 it passes.",
+      }),
+      el("div", { class: "panel-toolbar" }, checkButton, checkStatus),
+      el("div", { class: "gc-grid" }, checkResult, checkChart),
+    ),
+  );
+
+  const curves = new Curves();
+  let drawnRevision = -1;
+
+  function draw() {
+    if (drawnRevision === curves.revision) return;
+    drawnRevision = curves.revision;
+    status.remove();
+    const x = curves.step;
+    const rev = curves.revision;
+    react(
+      lossDiv,
+      [lineTrace(x, curves.trainLoss, "train", OKABE_ITO.blue), lineTrace(x, curves.testLoss, "test", OKABE_ITO.vermillion, "dash")],
+      chartLayout("Loss J (mean NLL)", "loss", { layout: { datarevision: rev } }),
+    );
+    react(
+      accuracyDiv,
+      [lineTrace(x, curves.trainAccuracy, "train", OKABE_ITO.blue), lineTrace(x, curves.testAccuracy, "test", OKABE_ITO.vermillion, "dash")],
+      chartLayout("Accuracy", "share correct", { yaxis: { range: [0, 1.02] }, layout: { datarevision: rev } }),
+    );
+    const names = Object.keys(curves.gradNorm).sort(layerOrder);
+    react(
+      normDiv,
+      names.map((name, i) => lineTrace(x, curves.gradNorm[name], `‖∂J/∂${name}‖`, LAYER_COLOURS[i % LAYER_COLOURS.length])),
+      chartLayout("Gradient norm per layer", "‖∂J/∂W‖ (log)", { yaxis: { type: "log" }, layout: { datarevision: rev } }),
+    );
+  }
+
+  const visible = whenVisible(root, draw);
+
+  async function backfill() {
+    const id = ctx.sessionId?.();
+    if (!id) return;
+    try {
+      const history = await ctx.api.getJSON(`/api/sessions/${id}/history`);
+      if (!curves.step.length && curves.append(history)) visible.offer(true);
+    } catch {
+      // The stream brings the curves anyway; a missing backfill only delays them.
+    }
+  }
+
+  async function runCheck() {
+    const id = ctx.sessionId?.();
+    if (!id) {
+      checkStatus.textContent = "No session yet.";
+      return;
+    }
+    checkButton.disabled = true;
+    checkStatus.textContent = "Checking every gradient numerically…";
+    try {
+      const check = await ctx.api.getJSON(`/api/sessions/${id}/gradcheck`);
+      showCheck(check);
+    } catch (err) {
+      checkStatus.textContent = `The gradient check failed: ${err.message}`;
+      checkStatus.className = "gc-status panel-error";
+    } finally {
+      checkButton.disabled = false;
+    }
+  }
+
+  function showCheck(check) {
+    const layers = check.layers ?? [];
+    const worst = Math.max(...layers.map((l) => l.relative_error ?? Infinity));
+    const passed = check.passed ?? worst < TOLERANCE;
+    checkStatus.className = `gc-status ${passed ? "gc-pass" : "gc-fail"}`;
+    checkStatus.textContent = passed
+      ? `✓ All ${layers.length} gradients agree with the numerical ones (worst relative error ${fmt(worst, 2)} < 1e−6).`
+      : `✗ Some gradients disagree with the numerical ones (worst relative error ${fmt(worst, 2)} ≥ 1e−6).`;
+    const rows = layers.map((l) => {
+      const ok = (l.relative_error ?? Infinity) < TOLERANCE;
+      return el(
+        "tr",
+        {},
+        el("th", { scope: "row", text: `∂J/∂${l.name}` }),
+        el("td", { text: fmt(l.relative_error, 2) }),
+        el("td", { text: fmt(l.max_abs_error, 2) }),
+        el("td", { class: ok ? "gc-pass" : "gc-fail", text: ok ? "✓ pass" : "✗ fail" }),
+      );
+    });
+    checkResult.replaceChildren(
+      el(
+        "table",
+        { class: "gc-table", "aria-label": "Gradient check per parameter" },
+        el("caption", { text: `ε = ${check.eps ?? "1e-5"}` }),
+        el("thead", {}, el("tr", {}, ...["parameter", "relative error", "max |abs| error", "< 1e−6"].map((t) => el("th", { scope: "col", text: t })))),
+        el("tbody", {}, rows),
+      ),
+    );
+    checkChart.hidden = false;
+    const errors = layers.map((l) => Math.max(l.relative_error ?? 1, 1e-18));
+    const labels = layers.map((l) => `∂J/∂${l.name}`);
+    react(
+      checkChart,
+      [{
+        type: "bar", orientation: "h", x: errors, y: labels,
+        marker: { color: errors.map((e) => (e < TOLERANCE ? OKABE_ITO.green : OKABE_ITO.vermillion)) },
+        hovertemplate: "%{y}: %{x:.2e}<extra></extra>",
+      }],
+      baseLayout({
+        height: Math.max(220, 44 * layers.length + 100),
+        margin: { l: 80, r: 20, t: 30, b: 56 },
+        xaxis: { type: "log", title: { text: "relative error (log scale)", font: { size: 15 } }, tickfont: { size: 14 }, exponentformat: "power" },
+        yaxis: { autorange: "reversed", tickfont: { size: 15 } },
+        shapes: [{ type: "line", x0: TOLERANCE, x1: TOLERANCE, yref: "paper", y0: 0, y1: 1, line: { color: OKABE_ITO.black, dash: "dash", width: 2 } }],
+        annotations: [{ x: Math.log10(TOLERANCE), y: 1, yref: "paper", yanchor: "bottom", text: "1e−6 tolerance", showarrow: false, font: { size: 14 } }],
+      }),
+    );
+  }
+
+  checkButton.addEventListener("click", runCheck);
+  let backfilled = false;
+
   return {
     update(frame) {
-      if (frame && status.isConnected) status.textContent = `Step ${frame.step ?? ""}`;
+      if (!frame) return;
+      if (frame.history_reset) curves.clear();
+      curves.append(frame.history);
+      if (!backfilled && !frame.history_reset && !curves.step.length) {
+        backfilled = true;
+        backfill();
+      }
+      visible.offer(frame);
     },
   };
 }

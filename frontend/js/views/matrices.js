@@ -1,13 +1,242 @@
-// Matrices panel (first version: shows a waiting state until the first frame arrives).
-import { el, waiting } from "./panel_common.js";
+// Matrices panel: every weight matrix beside its gradient ∂J/∂W (diverging colours centred on
+// 0), and the delta maps δ^(z)_j = ∂J/∂z_j of every hidden unit over the input plane.
+// Charts are drawn with Plotly.react; while the tab is hidden only the newest frame is kept.
+
+import {
+  DIVERGING, baseLayout, el, header, maxAbs, nested, react, values, waiting,
+} from "./panel_common.js";
+import { whenVisible } from "./panel_visibility.js";
+import { symbolNode } from "./eq_render.js";
+
+const SUBSCRIPT = (n) => String(n).replace(/\d/g, (d) => "₀₁₂₃₄₅₆₇₈₉"[d]);
+const FEATURE_LABELS = {
+  x1: "x₁", x2: "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", sin_x1: "sin x₁", sin_x2: "sin x₂",
+};
+
+/** Column labels of a layer's W: the features for the first, h₁… (or h^(l)) for the others. */
+function inputLabels(index, width, state, layers) {
+  if (index === 0) {
+    const features = state.features ?? [];
+    return Array.from({ length: width }, (_, j) => FEATURE_LABELS[features[j]] ?? `x${SUBSCRIPT(j + 1)}`);
+  }
+  const prefix = layers.length > 2 ? `h${SUBSCRIPT(index)}` : "h";
+  return Array.from({ length: width }, (_, j) => `${prefix}[${j + 1}]`);
+}
+
+function outputLabels(layer, height, isLast) {
+  const prefix = isLast ? "v" : layer.name.replace("W", "z");
+  return Array.from({ length: height }, (_, i) => `${prefix}[${i + 1}]`);
+}
+
+/** One heatmap trace of a small matrix on axes (xa, ya), numbers written in the cells. */
+function matrixTrace(z, xLabels, yLabels, axes, colorbarX, title) {
+  const m = maxAbs(z);
+  const cells = z.length * (z[0]?.length ?? 0);
+  return {
+    type: "heatmap",
+    z,
+    x: xLabels,
+    y: yLabels,
+    xaxis: axes[0],
+    yaxis: axes[1],
+    colorscale: DIVERGING,
+    zmin: -m,
+    zmax: m,
+    zmid: 0,
+    xgap: 1,
+    ygap: 1,
+    texttemplate: cells <= 80 ? "%{z:.2f}" : "",
+    textfont: { size: 15 },
+    hovertemplate: `${title}[%{y}, %{x}] = %{z:.4g}<extra></extra>`,
+    colorbar: { x: colorbarX, len: 0.9, thickness: 12, tickfont: { size: 13 } },
+  };
+}
+
+/** The layout of one layer's figure: W on the left, ∂J/∂W on the right. */
+function pairLayout(name, shape, signNote) {
+  const [rows, cols] = shape;
+  const axis = (domain) => ({ domain, tickfont: { size: 14 }, automargin: true, fixedrange: false });
+  const dims = `${rows}×${cols}`;
+  return baseLayout({
+    height: Math.max(200, Math.min(520, rows * 30 + 110)),
+    margin: { l: 60, r: 30, t: 44, b: 40 },
+    xaxis: axis([0, 0.42]),
+    yaxis: { ...axis([0, 1]), autorange: "reversed" },
+    xaxis2: axis([0.55, 0.97]),
+    yaxis2: { ...axis([0, 1]), autorange: "reversed", anchor: "x2" },
+    annotations: [
+      { text: `<b>${name}</b>  ${dims}`, x: 0.21, xref: "paper", y: 1.02, yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 17 } },
+      { text: `<b>∂J/∂${name}</b>  ${dims}  <span style="font-size:13px">${signNote}</span>`, x: 0.76, xref: "paper", y: 1.02, yref: "paper", yanchor: "bottom", showarrow: false, font: { size: 17 } },
+    ],
+  });
+}
+
+/** Small multiples: one map per hidden unit, cols per row, sharing one symmetric colour range. */
+function deltaFigure(layerMaps, boundary, layerLabel) {
+  const maps = layerMaps.deltas ?? [];
+  const units = maps.length;
+  const cols = Math.min(units, 6);
+  const rows = Math.ceil(units / cols);
+  const quantised = maps.some((m) => m && m.range);
+  let zmin;
+  let zmax;
+  if (quantised) {
+    [zmin, zmax] = [0, 255];
+  } else {
+    const m = Math.max(...maps.map((spec) => maxAbs(values(spec).data)));
+    [zmin, zmax] = [-m, m];
+  }
+  const high = quantised ? maps[0].range[1] : zmax;
+  const traces = [];
+  const layout = baseLayout({
+    height: rows * 170 + 50,
+    margin: { l: 10, r: 70, t: 30, b: 10 },
+    annotations: [],
+    showlegend: false,
+  });
+  const gap = 0.012;
+  for (let k = 0; k < units; k += 1) {
+    const row = Math.floor(k / cols);
+    const col = k % cols;
+    const id = k === 0 ? "" : String(k + 1);
+    layout[`xaxis${id}`] = {
+      domain: [col / cols + gap, (col + 1) / cols - gap], showticklabels: false, ticks: "", showgrid: false, zeroline: false,
+    };
+    layout[`yaxis${id}`] = {
+      domain: [1 - (row + 1) / rows + gap * 3, 1 - row / rows - gap * 3],
+      showticklabels: false, ticks: "", showgrid: false, zeroline: false, anchor: `x${id}`, scaleanchor: `x${id}`,
+    };
+    traces.push({
+      type: "heatmap",
+      z: maps[k],
+      x: boundary.x1,
+      y: boundary.x2,
+      xaxis: `x${id}`,
+      yaxis: `y${id}`,
+      colorscale: DIVERGING,
+      zmin,
+      zmax,
+      zmid: (zmin + zmax) / 2,
+      showscale: k === 0,
+      colorbar: quantised
+        ? { tickvals: [0, 127.5, 255], ticktext: [fmtTick(-high), "0", fmtTick(high)], thickness: 12, len: 0.9 }
+        : { thickness: 12, len: 0.9 },
+      hovertemplate: `unit ${k + 1}: x₁=%{x:.2f}, x₂=%{y:.2f}<extra></extra>`,
+    });
+    layout.annotations.push({
+      text: `δ<sup>(${layerLabel})</sup><sub>${k + 1}</sub>`,
+      xref: `x${id} domain`, yref: `y${id} domain`, x: 0.5, y: 1, yanchor: "bottom",
+      showarrow: false, font: { size: 15 },
+    });
+  }
+  return { traces, layout };
+}
+
+function fmtTick(v) {
+  return Math.abs(v) >= 0.01 ? v.toPrecision(2) : v.toExponential(1);
+}
 
 export function mount(root, ctx) {
-  root.classList.add("panel");
+  root.classList.add("panel-matrices");
   const status = waiting();
-  root.replaceChildren(el("h2", { class: "panel-title", text: "Matrices" }), status);
+  const weights = el("div", { class: "mx-weights", "aria-label": "Weight matrices and their gradients" });
+  const deltaNote = el("p", { class: "panel-note" });
+  const deltas = el("div", { class: "mx-deltas", "aria-label": "Delta maps" });
+  root.replaceChildren(
+    header("Weights W and gradients ∂J/∂W"),
+    el("p", { class: "panel-note", text: "Blue is positive, orange negative, white zero; each matrix has its own scale, centred on 0. Rows are the units a matrix feeds, columns its inputs." }),
+    status,
+    weights,
+    el("h3", { class: "mx-subtitle" }, "Delta maps: ", symbolNode("δ^(z)_j = ∂J/∂z_j"), " of every hidden unit over the input plane"),
+    deltaNote,
+    deltas,
+  );
+
+  const layerDivs = new Map();
+  const deltaDivs = new Map();
+
+  function divFor(map, parent, key, className) {
+    let div = map.get(key);
+    if (!div) {
+      div = el("div", { class: className, role: "img", "aria-label": key });
+      map.set(key, div);
+      parent.append(div);
+    }
+    return div;
+  }
+
+  function prune(map, keep) {
+    for (const [key, div] of map) {
+      if (!keep.has(key)) {
+        window.Plotly?.purge(div);
+        div.remove();
+        map.delete(key);
+      }
+    }
+  }
+
+  function drawWeights(frame) {
+    const state = ctx.getState?.() ?? {};
+    const loglik = state.sign === "loglik";
+    const layers = frame.layers ?? [];
+    const keep = new Set();
+    layers.forEach((layer, index) => {
+      const W = nested(layer.W);
+      const rows = W.length;
+      const cols = W[0]?.length ?? 0;
+      const key = `${layer.name} and ∂J/∂${layer.name}`;
+      keep.add(key);
+      const xs = inputLabels(index, cols, state, layers);
+      const ys = outputLabels(layer, rows, index === layers.length - 1);
+      const traces = [matrixTrace(W, xs, ys, ["x", "y"], 0.43, layer.name)];
+      let note = loglik ? "(J = log P)" : "(J = NLL)";
+      if (layer.dW) {
+        let dW = nested(layer.dW);
+        if (loglik) dW = dW.map((row) => row.map((v) => -v));
+        traces.push(matrixTrace(dW, xs, ys, ["x2", "y2"], 0.99, `∂J/∂${layer.name}`));
+      } else {
+        note = "(none yet: run a backward pass)";
+      }
+      react(divFor(layerDivs, weights, key, "plot mx-pair"), traces, pairLayout(layer.name, [rows, cols], note));
+    });
+    prune(layerDivs, keep);
+  }
+
+  function drawDeltas(frame) {
+    const boundary = frame.boundary;
+    if (!boundary) {
+      if (!deltaDivs.size) deltaNote.textContent = "The delta maps arrive with the next frame that carries the maps.";
+      return;
+    }
+    const layers = boundary.layers ?? [];
+    const depth = layers.length;
+    const target = boundary.target;
+    deltaNote.textContent = !depth
+      ? "Logistic regression has no hidden units, so there are no delta maps."
+      : `For each point of the plane, the error signal a unit would receive for ${
+        target === null || target === undefined ? "the class the network predicts there" : `class ${target}`
+      } (loss sign: blue means raising zⱼ raises J).`;
+    const keep = new Set();
+    for (const maps of layers) {
+      const label = depth > 1 ? `z${SUBSCRIPT(maps.layer)}` : "z";
+      const key = `Delta maps of hidden layer ${maps.layer}`;
+      keep.add(key);
+      const { traces, layout } = deltaFigure(maps, boundary, label);
+      react(divFor(deltaDivs, deltas, key, "plot mx-delta"), traces, layout);
+    }
+    prune(deltaDivs, keep);
+  }
+
+  function draw(frame) {
+    status.remove();
+    drawWeights(frame);
+    drawDeltas(frame);
+  }
+
+  const visible = whenVisible(root, draw);
   return {
     update(frame) {
-      if (frame && status.isConnected) status.textContent = `Step ${frame.step ?? ""}`;
+      if (frame) visible.offer(frame);
     },
   };
 }

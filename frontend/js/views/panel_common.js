@@ -1,7 +1,7 @@
 // Helpers shared by the equations, matrices, curves and chain-rule panels: DOM building,
 // number formatting, the colour-blind-safe palette and Plotly defaults.
 
-import { decode, isTyped, toNested } from "../typed.js";
+import { decode as decodeBase64, isTyped } from "../typed.js";
 
 /** Create an element: el("div", {class: "x", text: "hi"}, child, ...). */
 export function el(tag, attrs = {}, ...children) {
@@ -67,11 +67,45 @@ export function parseNumber(text) {
   return Number(String(text).replaceAll(MINUS, "-").replace("∞", "Infinity"));
 }
 
+const TYPES = {
+  f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
+  i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
+};
+
+/**
+ * A typed-array spec as {data, shape}, whether its bdata is base64 (JSON) or an ArrayBuffer
+ * (binary stream frames). Quantised maps ({range: [low, high]}) stay bytes; see dequantize.
+ */
+export function decode(spec) {
+  if (!(spec.bdata instanceof ArrayBuffer) && !ArrayBuffer.isView(spec.bdata)) return decodeBase64(spec);
+  const Type = TYPES[spec.dtype];
+  const buffer = spec.bdata instanceof ArrayBuffer ? spec.bdata : spec.bdata.buffer;
+  const data = new Type(buffer, spec.bdata.byteOffset ?? 0, (spec.bdata.byteLength ?? buffer.byteLength) / Type.BYTES_PER_ELEMENT);
+  const shape = String(spec.shape ?? "").split(",").filter((d) => d.trim() !== "").map(Number);
+  return { data, shape: shape.length ? shape : [data.length] };
+}
+
+/** Real values of a spec: quantised u1 maps are mapped back through their range. */
+export function values(spec) {
+  const { data, shape } = decode(spec);
+  if (!spec.range) return { data, shape };
+  const [low, high] = spec.range;
+  const scale = (high - low) / 255;
+  return { data: Float32Array.from(data, (q) => low + scale * q), shape };
+}
+
 /** Anything the server sends for an array (typed spec, nested list, number) as nested JS arrays. */
 export function nested(value) {
   if (value === null || value === undefined) return value;
-  if (isTyped(value)) return toNested(value);
-  return value;
+  if (!isTyped(value)) return value;
+  const { data, shape } = values(value);
+  if (shape.length <= 1) return Array.from(data);
+  const build = (offset, dims) => {
+    if (dims.length === 1) return Array.from(data.subarray(offset, offset + dims[0]));
+    const stride = dims.slice(1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: dims[0] }, (_, i) => build(offset + i * stride, dims.slice(1)));
+  };
+  return build(0, shape);
 }
 
 /** A value as a 2-D array of rows (a scalar is 1×1, a vector a column unless asRow). */
@@ -89,19 +123,11 @@ export function transpose(matrix) {
   return matrix[0].map((_, j) => matrix.map((row) => row[j]));
 }
 
-/** A typed spec of shape (n, R, R) as n arrays of R row views, without copying the data. */
-export function stackOfRows(spec) {
-  const { data, shape } = isTyped(spec) ? decode(spec) : flatten(spec);
-  const [n, rows, cols] = shape.length === 3 ? shape : [1, ...shape];
-  return Array.from({ length: n }, (_, k) =>
-    Array.from({ length: rows }, (_, i) => data.subarray((k * rows + i) * cols, (k * rows + i + 1) * cols)),
-  );
-}
-
-function flatten(value) {
-  const shape = [];
-  for (let v = value; Array.isArray(v); v = v[0]) shape.push(v.length);
-  return { data: Float64Array.from(value.flat(Infinity)), shape };
+/** A 1-D spec (or list) as a plain array of numbers, null for NaN (a gap in a curve). */
+export function series(value) {
+  if (value === null || value === undefined) return [];
+  const data = isTyped(value) ? values(value).data : value;
+  return Array.from(data, (v) => (v === null || Number.isNaN(v) ? null : v));
 }
 
 // ---------------------------------------------------------------------------------------
