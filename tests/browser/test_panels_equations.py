@@ -65,8 +65,25 @@ def test_equation_numbers_equal_the_api_trace(page, live_server) -> None:
     trace = api_trace(page, live_server, session_id, index=0)
 
     checked = []
-    for symbol in ["x", "z", "h", "v", "o", "y", "J", "dJ/do", "do/dv", "delta_o", "delta_h",
-                   "delta_z", "delta_x", "dJ/dU", "dJ/dc", "dJ/dW", "dJ/db"]:
+    for symbol in [
+        "x",
+        "z",
+        "h",
+        "v",
+        "o",
+        "y",
+        "J",
+        "dJ/do",
+        "do/dv",
+        "delta_o",
+        "delta_h",
+        "delta_z",
+        "delta_x",
+        "dJ/dU",
+        "dJ/dc",
+        "dJ/dW",
+        "dJ/db",
+    ]:
         quantity = trace[symbol]
         expected = array(quantity["value"])
         shown = read_matrix(equation_value(page, quantity["display"]))
@@ -136,14 +153,27 @@ def test_current_phase_is_highlighted(page, live_server) -> None:
     phase = page.get_by_role("button", name="Phase")
     for expected in ["forward", "loss", "backward", "update"]:
         phase.click()
-        expect(panel.locator("section.eq-section.current")).to_have_attribute("data-phase", expected)
+        expect(panel.locator("section.eq-section.current")).to_have_attribute(
+            "data-phase", expected
+        )
         expect(panel.locator(".eq-phases li.current")).to_have_text(re.compile(expected))
 
 
 def test_deeper_network_shows_one_block_per_layer(page, live_server) -> None:
     open_lab(page, live_server, "#hidden=4,3&activation=tanh")
     panel = page.locator("#equations")
-    for display in ["z₁", "h₁", "z₂", "h₂", "δ^(h₂)", "δ^(z₂)", "δ^(h₁)", "δ^(z₁)", "∂J/∂W₁", "∂J/∂W₂"]:
+    for display in [
+        "z₁",
+        "h₁",
+        "z₂",
+        "h₂",
+        "δ^(h₂)",
+        "δ^(z₂)",
+        "δ^(h₁)",
+        "δ^(z₁)",
+        "∂J/∂W₁",
+        "∂J/∂W₂",
+    ]:
         expect(equation_value(page, display)).to_be_visible()
     expect(panel.locator(".eq-block h4", has_text="Hidden layer 2").first).to_be_visible()
     expect(panel.get_by_role("group", name="∂h₁/∂z₁", exact=True)).to_contain_text("1 − h₁²")
