@@ -1,8 +1,11 @@
 """Loss, accuracy, gradient norms, dead ReLU units, the confusion matrix, and the history.
 
-History rows are cheap but not free (a forward pass over every point), so the trainer
-records one every :data:`HISTORY_EVERY` SGD steps, plus one at step 0 and one at the end
-of every ``train()`` call / update phase. Each row holds the full-data metrics at that step.
+A history row costs a forward pass over every point, so the trainer records one every
+:func:`history_interval` SGD steps (100 for up to 500 points, proportionally less often
+for more), plus one at step 0 and one at the end of every ``train()`` call and update
+phase: a server that trains a frame at a time gets a row per frame, and a long
+``train()`` call spends well under a tenth of its time on the history. A row holds what
+:meth:`Trainer.metrics` reports at that step.
 """
 
 from __future__ import annotations
@@ -12,8 +15,17 @@ from typing import Any
 
 import numpy as np
 
-HISTORY_EVERY = 10
-"""A history row every this many SGD steps (plus at step 0 and at the end of each call)."""
+HISTORY_EVERY = 100
+"""A history row every this many SGD steps for data sets of up to HISTORY_POINTS points."""
+
+HISTORY_POINTS = 500
+"""Data-set size covered by HISTORY_EVERY; larger sets record proportionally less often."""
+
+
+def history_interval(points: int) -> int:
+    """Steps between history rows: 100·⌈N/500⌉, so a row's cost (a forward pass over the
+    N points) stays a small share of the training time."""
+    return HISTORY_EVERY * max(1, -(-points // HISTORY_POINTS))
 
 
 @dataclass
@@ -26,7 +38,7 @@ class Metrics:
     train_accuracy: float  # share of training points classified correctly
     test_loss: float  # mean NLL over the test set (nan if the test set is empty)
     test_accuracy: float  # (nan if the test set is empty)
-    grad_norms: dict[str, float]  # ‖∂J/∂θ‖ per layer name (weights and bias), on the train set
+    grad_norms: dict[str, float]  # ‖∂J/∂θ‖ per layer name (W and b), last minibatch gradient
     dead_units: int  # hidden ReLU units with z ≤ 0 for every training point
     confusion: np.ndarray  # (K, K) int, rows = true class, columns = predicted, test set
     diverged: bool  # training stopped because the loss became NaN or inf

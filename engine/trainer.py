@@ -31,7 +31,7 @@ from engine.features import feature_matrix
 from engine.gradcheck import GradCheck
 from engine.gradcheck import gradient_check as _gradient_check
 from engine.grid import GridMaps, evaluate_grid, grid_inputs
-from engine.metrics import HISTORY_EVERY, History, Metrics, confusion_matrix
+from engine.metrics import History, Metrics, confusion_matrix, history_interval
 from engine.network import Backward, Forward, Layer, backward, forward, init_layers, layer_names
 from engine.optimizer import SGD, MinibatchSampler, minibatch_loss, sgd_steps
 from engine.outputs import OUTPUTS
@@ -196,8 +196,9 @@ class Trainer:
                 self.backward_phase()
             self._finish_update()
             steps -= 1
+        every = history_interval(self.dataset.size)
         while steps > 0:
-            chunk = min(steps, HISTORY_EVERY - self.step % HISTORY_EVERY)
+            chunk = min(steps, every - self.step % every)
             done, J, bwd, idx = sgd_steps(
                 self._sgd,
                 self._sampler,
@@ -214,34 +215,11 @@ class Trainer:
                 self._diverge(J)
                 break
             steps -= done
-            if self.step % HISTORY_EVERY == 0:
-                self._record_history()
-        self._record_history()
-        return self.metrics()
-
-    def _record_history(self) -> None:
-        """A cheap history row: full-data loss and accuracy (forward passes only) and the
-        norms of the last minibatch gradient."""
-        ds = self.dataset
-        _, train_loss, train_acc, _ = self._evaluate(self._phi_train, ds.y_train)
-        _, test_loss, test_acc, _ = self._evaluate(self._phi_test, ds.y_test)
-        norms = dict.fromkeys(self.layer_names, 0.0)
-        if self._last_bwd is not None:
-            norms = _grad_norms(self.layer_names, self._last_bwd)
-        self.history.record(
-            Metrics(
-                step=self.step,
-                epoch=self.epoch,
-                train_loss=train_loss,
-                train_accuracy=train_acc,
-                test_loss=test_loss,
-                test_accuracy=test_acc,
-                grad_norms=norms,
-                dead_units=0,
-                confusion=np.zeros((0, 0), dtype=np.int64),
-                diverged=self.diverged,
-            )
-        )
+            if self.step % every == 0:
+                self.history.record(self.metrics())
+        result = self.metrics()
+        self.history.record(result)
+        return result
 
     # ---------------------------------------------------------------- phases
     def forward_phase(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
@@ -290,8 +268,9 @@ class Trainer:
                 + ("; call backward_phase() next" if self.phase == "forward" else "")
             )
         self._finish_update()
-        self._record_history()
-        return self.metrics()
+        result = self.metrics()
+        self.history.record(result)
+        return result
 
     # ---------------------------------------------------------------- hyperparameters
     def set_hyperparameters(
@@ -449,33 +428,42 @@ class Trainer:
     def _evaluate(
         self, phi: np.ndarray, y: np.ndarray
     ) -> tuple[Forward | None, float, float, np.ndarray]:
+        """Forward over a whole split: (forward, mean NLL, accuracy, predicted classes)."""
         if len(y) == 0:
             return None, math.nan, math.nan, np.zeros(0, dtype=np.int64)
         fwd = forward(self._sgd.params, phi, self._act, self._output)
-        p = self._output.true_class_probability(fwd.o, y, np.arange(len(y)))
+        p = self._output.true_class_probability(fwd.o, y, np.arange(len(y)))  # (n,) o_k
         with np.errstate(divide="ignore"):
             loss = -float(np.log(p).mean())
-        predicted = self._output.class_probabilities(fwd.o).argmax(axis=1)
+        if self._output.name == "sigmoid":
+            predicted = (fwd.o[:, 0] > 0.5).astype(np.int64)  # (n,)
+        else:
+            predicted = fwd.o.argmax(axis=1)  # (n,)
         return fwd, loss, float((predicted == y).mean()), predicted
 
     def metrics(self) -> Metrics:
-        """Loss and accuracy on train and test, the full-training-set gradient norm of each
-        layer (‖∂J/∂W‖ and ‖∂J/∂b‖ together, NLL only), dead ReLU units, the test confusion
-        matrix."""
+        """Loss and accuracy on the full train and test sets, gradient norms, dead ReLU
+        units and the test confusion matrix.
+
+        ``grad_norms`` are the norms ‖(∂J/∂W, ∂J/∂b)‖ of the most recent minibatch gradient
+        (the one the last update used); before the first update, of the full training set.
+        A ReLU unit is dead when z ≤ 0 for every training point (it passes no gradient).
+        """
         ds = self.dataset
         K = self.config.classes
         fwd, train_loss, train_acc, _ = self._evaluate(self._phi_train, ds.y_train)
         _, test_loss, test_acc, test_pred = self._evaluate(self._phi_test, ds.y_test)
-        grad_norms = dict.fromkeys(self.layer_names, 0.0)
-        dead = 0
-        if fwd is not None:
+        bwd = self._last_bwd
+        if bwd is None and fwd is not None:
             bwd = backward(self._sgd.params, fwd, self._T_train, self._act, 1.0 / len(ds.y_train))
-            for name, gW, gb in zip(
-                self.layer_names, bwd.weight_grads, bwd.bias_grads, strict=True
-            ):
-                grad_norms[name] = math.sqrt(float((gW * gW).sum() + (gb * gb).sum()))
-            if self._act.name == "relu":
-                dead = int(sum((z <= 0).all(axis=0).sum() for z in fwd.zs))
+        grad_norms = (
+            _grad_norms(self.layer_names, bwd)
+            if bwd is not None
+            else dict.fromkeys(self.layer_names, 0.0)
+        )
+        dead = 0
+        if fwd is not None and self._act.name == "relu":
+            dead = int(sum((z <= 0).all(axis=0).sum() for z in fwd.zs))
         return Metrics(
             step=self.step,
             epoch=self.epoch,

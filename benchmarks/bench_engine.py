@@ -1,0 +1,291 @@
+"""Engine benchmark: training steps per second and grid time, side by side from one run.
+
+Run with ``python -m benchmarks.bench_engine`` (``make bench``). Columns:
+
+* engine: ``Trainer.train`` for the 2-D shapes (history rows included); for 784-128-10,
+  which no 2-D data set can feed, the engine's own step loop ``engine.optimizer.sgd_steps``
+  on random MNIST-shaped data;
+* reference: a tight, hand-written NumPy step of the same network (same data, same
+  epoch-permutation sampling, same loss), float64;
+* torch: PyTorch eager (``nn.Sequential``, ``CrossEntropyLoss``, ``optim.SGD``), float64
+  like the engine, when torch is importable; otherwise "absent".
+
+Each figure is the best of several timed runs (the least disturbed by other processes).
+Nothing here is an assertion: the targets are printed beside the figures.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from engine import Config, Trainer
+from engine.activations import get_activation
+from engine.network import init_layers
+from engine.optimizer import SGD, MinibatchSampler, sgd_steps
+from engine.outputs import SoftmaxOutput
+
+ROUNDS = 7
+"""Timed rounds; each round runs every contender once, interleaved, so that a burst of
+load from other processes hits all of them alike. The best round counts."""
+
+RUN_SECONDS = 0.04
+"""Target length of one timed run (the step count is calibrated to it)."""
+
+LEARNING_RATE = 0.05
+
+
+def calibrate(run: Callable[[int], None]) -> int:
+    """Steps that take about RUN_SECONDS (after a warm-up)."""
+    steps = 5
+    while True:
+        start = time.perf_counter()
+        run(steps)
+        elapsed = time.perf_counter() - start
+        if elapsed > RUN_SECONDS / 4 or steps > 10**6:
+            return max(5, int(steps * RUN_SECONDS / elapsed))
+        steps *= 4
+
+
+def best_rates(runs: dict[str, Callable[[int], None] | None]) -> dict[str, float | None]:
+    """Best steps per second of each contender over ROUNDS interleaved rounds."""
+    live = {name: run for name, run in runs.items() if run is not None}
+    steps = {name: calibrate(run) for name, run in live.items()}
+    best = dict.fromkeys(live, math.inf)
+    for _ in range(ROUNDS):
+        for name, run in live.items():
+            start = time.perf_counter()
+            run(steps[name])
+            best[name] = min(best[name], (time.perf_counter() - start) / steps[name])
+    return {name: (1.0 / best[name] if name in live else None) for name in runs}
+
+
+def best_time(fn: Callable[[], object], calls: int) -> float:
+    """Best mean seconds per call over ROUNDS rounds."""
+    fn()
+    best = math.inf
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best
+
+
+def reference_runner(
+    x_train: np.ndarray, labels: np.ndarray, sizes: list[int], batch: int, seed: int = 0
+) -> Callable[[int], None]:
+    """A tight hand-written NumPy SGD step of a one-hidden-layer ReLU/softmax MLP."""
+    d, hidden, K = sizes
+    rng = np.random.default_rng(seed)
+    W = rng.normal(0, math.sqrt(2 / d), (hidden, d))
+    b = np.zeros(hidden)
+    U = rng.normal(0, math.sqrt(2 / hidden), (K, hidden))
+    c = np.zeros(K)
+    n = len(labels)
+    Y = np.zeros((n, K))
+    Y[np.arange(n), labels] = 1.0
+    m = min(batch, n)
+    rows = np.arange(m)
+    lr = LEARNING_RATE
+    state = {"order": None, "cursor": n}
+
+    def run(steps: int) -> None:
+        nonlocal W, b, U, c
+        order, cursor = state["order"], state["cursor"]
+        for _ in range(steps):
+            if cursor + m > n:
+                order = rng.permutation(n)
+                cursor = 0
+            idx = order[cursor : cursor + m]
+            cursor += m
+            x, y, k = x_train[idx], Y[idx], labels[idx]
+            z = x @ W.T
+            z += b
+            h = np.maximum(z, 0.0)
+            v = h @ U.T
+            v += c
+            e = np.exp(v - v.max(axis=1, keepdims=True))
+            e /= e.sum(axis=1, keepdims=True)
+            J = -float(np.log(e[rows, k]).sum()) / m
+            if not math.isfinite(J):
+                break
+            d_o = e - y
+            d_o *= 1.0 / m
+            gU = d_o.T @ h
+            gc = d_o.sum(axis=0)
+            d_z = (d_o @ U) * (z > 0)
+            gW = d_z.T @ x
+            gb = d_z.sum(axis=0)
+            W -= lr * gW
+            b -= lr * gb
+            U -= lr * gU
+            c -= lr * gc
+        state["order"], state["cursor"] = order, cursor
+
+    return run
+
+
+def torch_runner(
+    x_train: np.ndarray, labels: np.ndarray, sizes: list[int], batch: int
+) -> Callable[[int], None] | None:
+    """PyTorch eager, float64, the same network and sampling; None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    d, hidden, K = sizes
+    model = torch.nn.Sequential(
+        torch.nn.Linear(d, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, K)
+    ).double()
+    loss_fn = torch.nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    X = torch.from_numpy(x_train)
+    y = torch.from_numpy(labels)
+    n = len(labels)
+    m = min(batch, n)
+    state = {"order": None, "cursor": n}
+
+    def run(steps: int) -> None:
+        order, cursor = state["order"], state["cursor"]
+        for _ in range(steps):
+            if cursor + m > n:
+                order = torch.randperm(n)
+                cursor = 0
+            idx = order[cursor : cursor + m]
+            cursor += m
+            opt.zero_grad()
+            loss = loss_fn(model(X[idx]), y[idx])
+            loss.backward()
+            opt.step()
+        state["order"], state["cursor"] = order, cursor
+
+    return run
+
+
+def engine_trainer_runner(trainer: Trainer) -> Callable[[int], None]:
+    def run(steps: int) -> None:
+        trainer.train(steps)
+
+    return run
+
+
+def engine_loop_runner(
+    x_train: np.ndarray, labels: np.ndarray, sizes: list[int], batch: int
+) -> Callable[[int], None]:
+    """The engine's step loop on arbitrary arrays (what Trainer.train runs inside)."""
+    act = get_activation("relu")
+    sgd = SGD(init_layers(sizes, act.gain, 0), LEARNING_RATE)
+    sampler = MinibatchSampler(len(labels), 0)
+    targets = SoftmaxOutput.targets(labels, sizes[-1])
+
+    def run(steps: int) -> None:
+        sgd_steps(sgd, sampler, batch, steps, x_train, targets, labels, act, SoftmaxOutput)
+
+    return run
+
+
+def small_trainer(dataset: str, classes: int, hidden: int, points: int, batch: int) -> Trainer:
+    return Trainer(
+        Config.from_dict(
+            {
+                "data": {"dataset": dataset, "classes": classes, "points": points},
+                "model": {"hidden": [hidden]},
+                "train": {"learning_rate": LEARNING_RATE, "batch_size": batch},
+            }
+        )
+    )
+
+
+def fmt_rate(rate: float | None) -> str:
+    return "absent" if rate is None else f"{rate:,.0f}"
+
+
+def main() -> None:
+    import platform
+
+    try:
+        import torch
+
+        torch_version = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    except ImportError:
+        torch_version = "torch absent"
+    print(
+        f"Backprop Lab engine benchmark — Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, {torch_version}"
+    )
+    print(
+        f"best of {ROUNDS} interleaved rounds of ~{RUN_SECONDS * 1e3:.0f} ms per contender; "
+        "float64 training; steps/s (higher is better)\n"
+    )
+
+    rows = []
+    # 2-8-2, batch 10: the default network on the circle (320 training points)
+    t282 = small_trainer("circle", 2, 8, 400, 10)
+    # 2-64-4, batch 64: four blobs, 1600 training points
+    t2644 = small_trainer("blobs", 4, 64, 2000, 64)
+    rng = np.random.default_rng(0)
+    x784 = rng.normal(0.0, 1.0, (2048, 784))
+    y784 = rng.integers(0, 10, 2048)
+    cases = [
+        ("2-8-2", 10, [2, 8, 2], t282),
+        ("2-64-4", 64, [2, 64, 4], t2644),
+        ("784-128-10", 128, [784, 128, 10], None),
+    ]
+    for name, batch, sizes, trainer in cases:
+        if trainer is not None:
+            x, labels = trainer._phi_train, trainer.dataset.y_train
+            engine_run = engine_trainer_runner(trainer)
+        else:
+            x, labels = x784, y784
+            engine_run = engine_loop_runner(x, labels, sizes, batch)
+        rates = best_rates(
+            {
+                "engine": engine_run,
+                "reference": reference_runner(x, labels, sizes, batch),
+                "torch": torch_runner(x, labels, sizes, batch),
+            }
+        )
+        rows.append((name, batch, rates["engine"], rates["reference"], rates["torch"]))
+
+    header = (
+        f"{'shape':<11} {'batch':>5} {'engine':>9} {'µs/step':>8} {'reference':>10} "
+        f"{'torch':>9}   {'ref/engine time':>15} {'target':>7}   {'torch/engine time':>17} "
+        f"{'target':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, batch, engine_rate, ref_rate, torch_rate in rows:
+        ratio_ref = ref_rate / engine_rate  # engine time / reference time
+        small = name != "784-128-10"
+        torch_target = "≥ 5×" if small else "≥ 1×"
+        torch_ratio = "absent" if torch_rate is None else f"{engine_rate / torch_rate:.2f}×"
+        ref_target = "≤ 1.5×" if name == "2-8-2" else "—"
+        print(
+            f"{name:<11} {batch:>5} {fmt_rate(engine_rate):>9} {1e6 / engine_rate:>8.1f} "
+            f"{fmt_rate(ref_rate):>10} {fmt_rate(torch_rate):>9}   "
+            f"{ratio_ref:>14.2f}× {ref_target:>7}   {torch_ratio:>17} {torch_target:>7}"
+        )
+    print(
+        "\nref/engine time: engine time per step ÷ reference time per step (1.5× target for "
+        "2-8-2);\ntorch/engine time: how many times faster the engine is than PyTorch eager."
+    )
+
+    print("\nGrid evaluation: one batched pass, probabilities + all activation and delta maps")
+    gheader = f"{'network':<9} {'grid':>9} {'ms':>8} {'target':>8} {'ratio':>7}"
+    print(gheader)
+    print("-" * len(gheader))
+    for label, trainer in (("2-8-2", t282), ("2-64-4", t2644)):
+        for R in (100, 200):
+            seconds = best_time(lambda t=trainer, r=R: t.grid(r), 50 if R == 100 else 20)
+            target = "< 1 ms" if (label == "2-8-2" and R == 100) else "—"
+            ratio = f"{seconds * 1e3:.2f}" if target != "—" else "—"
+            print(f"{label:<9} {f'{R}×{R}':>9} {seconds * 1e3:>8.3f} {target:>8} {ratio:>7}")
+
+
+if __name__ == "__main__":
+    main()
