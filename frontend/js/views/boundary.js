@@ -19,7 +19,9 @@ export function mount(root, ctx) {
   const panel = root.closest(".panel");
   const editToggle = document.getElementById("edit-mode");
   const picker = document.getElementById("edit-classes");
+  const editBar = document.getElementById("edit-bar");
   const errorSlot = panel?.querySelector('[data-error-for="points-edit"]');
+  const count = document.getElementById("point-count");
 
   const canvas = document.createElement("canvas");
   const paint = canvas.getContext("2d");
@@ -61,6 +63,7 @@ export function mount(root, ctx) {
     if (selectedTrace) traces.push(selectedTrace);
     layout.images = image ? [imageLayout(image)] : [];
     layout.dragmode = editing ? false : "zoom";
+    layout.showlegend = !editing; // the class picker takes the legend's place
     Plotly.react(root, traces, layout, config);
   }
 
@@ -203,7 +206,7 @@ export function mount(root, ctx) {
     picker.replaceChildren(
       ...Array.from({ length: K }, (_, k) => {
         const label = document.createElement("label");
-        label.innerHTML = `<input type="radio" name="edit-class" value="${k}" ${k === editClass ? "checked" : ""}>
+        label.innerHTML = `<input type="radio" name="edit-class" value="${k}" aria-label="add class ${k}" ${k === editClass ? "checked" : ""}>
           <span class="swatch" style="background:${CLASS_COLORS[k]}"></span>${k}`;
         label.title = `add points of class ${k}`;
         return label;
@@ -213,7 +216,7 @@ export function mount(root, ctx) {
   picker.addEventListener("change", (event) => (editClass = Number(event.target.value)));
   editToggle.addEventListener("change", () => {
     editing = editToggle.checked;
-    picker.hidden = !editing;
+    editBar.hidden = !editing;
     panel?.classList.toggle("editing", editing);
     draw();
   });
@@ -232,6 +235,12 @@ export function mount(root, ctx) {
       if (frame.dataset && frame.dataset !== dataset) {
         dataset = frame.dataset;
         points = buildPoints(dataset);
+        // The plane is the data set's extent (the grid's), so adding a point never rescales it.
+        const [x1min, x1max, x2min, x2max] = dataset.extent;
+        layout.xaxis.range = [x1min, x1max];
+        layout.yaxis.range = [x2min, x2max];
+        const n = (key) => decode(dataset[key]).shape[0];
+        count.textContent = `${n("y_train")} train · ${n("y_test")} test`;
         if (editClass >= dataset.classes) editClass = 0;
         renderPicker(dataset.classes);
       }

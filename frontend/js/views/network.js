@@ -30,6 +30,7 @@ const FEATURE_FN = {
 export function mount(root, ctx) {
   root.classList.add("network");
   const strip = document.getElementById("phase-strip");
+  const lossItem = strip?.querySelector('[data-phase="loss"] .phase-value');
   const svg = document.createElementNS(SVG, "svg");
   svg.classList.add("edges");
   const nodesLayer = document.createElement("div");
@@ -84,6 +85,8 @@ export function mount(root, ctx) {
         return { x, nodes: Array.from({ length: n }, (_, j) => ({ x, y: top + step * (j + 0.5) })) };
       }),
     };
+    // Values and names go beside the nodes only where there is room for them.
+    root.classList.toggle("no-names", gap - size < 90);
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
@@ -144,6 +147,7 @@ export function mount(root, ctx) {
         el.style.height = `${size}px`;
         el.style.setProperty("--col", String(c));
         el.style.setProperty("--order", String(L - c));
+        el.classList.toggle("no-value", usableH / col.nodes.length - size < 20);
         const canvas = document.createElement("canvas");
         canvas.width = 1;
         canvas.height = 1;
@@ -169,11 +173,6 @@ export function mount(root, ctx) {
       labelsLayer.append(name, delta);
       return { name, delta };
     });
-    const loss = document.createElement("div");
-    loss.className = "loss-badge";
-    loss.style.left = `${geometry.columns[L].x + size / 2 + 8}px`;
-    labelsLayer.append(loss);
-    geometry.loss = loss;
     inputMapsKey = "";
   }
 
@@ -341,7 +340,7 @@ export function mount(root, ctx) {
         parts.push(dh?.display ?? `δ^(h${L > 2 ? c : ""})`);
         parts.push(dq?.display ?? `δ^(z${L > 2 ? c : ""})`);
       } else if (dq) parts.push(dq.display);
-      layerLabels[c].delta.textContent = parts.join("  ");
+      layerLabels[c].delta.innerHTML = parts.map(slideNotation).join(" ");
     });
     edgeLabels.forEach((label, l) => {
       const name = frame.layers[l].name;
@@ -366,24 +365,29 @@ export function mount(root, ctx) {
     // Loss and target at the outputs.
     const J = quantity(trace, "J");
     const y = values(quantity(trace, "y"));
-    geometry.loss.textContent = J && typeof J.value === "number" ? `J = ${fmt(J.value, 3)}` : "";
+    const lossText = J && typeof J.value === "number" ? `J = ${fmt(J.value, 3)}` : "";
+    if (lossItem) lossItem.textContent = lossText;
     nodes[L].forEach((node, k) => node.el.classList.toggle("target", Boolean(y && y[k] === 1)));
 
     // Edges: weights, or gradients (backward phase: this example's; gradient mode: minibatch).
     const exampleGrad = backward;
     const useGrad = exampleGrad || state.edgeMode === "gradient";
-    let maxMag = 0;
     const matrices = frame.layers.map((layer) => {
       let m = null;
       if (exampleGrad) m = values(quantity(trace, `dJ/d${layer.name}`));
       if (!m && useGrad) m = layer.dW ? Array.from(decode(layer.dW).data) : null;
-      if (!m) m = Array.from(decode(layer.W).data);
-      for (const v of m) if (Math.abs(v) > maxMag) maxMag = Math.abs(v);
-      return m;
+      return m ?? Array.from(decode(layer.W).data);
     });
+    // Weights share one scale, so layers compare; gradients are scaled per layer, since
+    // they differ by orders of magnitude and the flow into every layer must be seen
+    // (their sizes are in the hover and the curves' gradient norms).
+    const layerMax = matrices.map(maxAbs);
+    const globalMax = Math.max(0, ...layerMax);
+    const scaleOf = (l) => (useGrad ? layerMax[l] : globalMax);
     const widest = Math.min(8, Math.max(2.5, geometry.size / 6));
     edges.forEach((paths, l) => {
       const m = matrices[l];
+      const maxMag = scaleOf(l);
       const inputs = arch.units[l];
       paths.forEach((row, j) => row.forEach((p, i) => {
         const v = m[j * inputs + i] ?? 0;
@@ -394,8 +398,8 @@ export function mount(root, ctx) {
       }));
     });
     legend.textContent = useGrad
-      ? `Edges: ${exampleGrad ? "∂J/∂w for the traced example" : "∂J/∂w, last minibatch"} — blue +, orange −, width ∝ |∂J/∂w| (max ${fmt(maxMag, 2)})`
-      : `Edges: weights — blue +, orange −, width ∝ |w| (max ${fmt(maxMag, 2)}). Rings: the traced example's values.`;
+      ? `Edges: ${exampleGrad ? "∂J/∂w for the traced example" : "∂J/∂w of the last minibatch"}; blue +, orange −; width ∝ |∂J/∂w| within each layer (max ${frame.layers.map((l, i) => `${l.name} ${fmt(layerMax[i], 2)}`).join(", ")}). Rings: ${exampleGrad ? "δ" : "values"} of the traced example.`
+      : `Edges: weights; blue +, orange −; width ∝ |w| (max ${fmt(globalMax, 2)}). Rings: the traced example's values.`;
 
     if (frame.boundary) paintMaps(arch, frame.boundary);
 
@@ -488,6 +492,12 @@ export function mount(root, ctx) {
       render();
     },
   };
+}
+
+/** "δ^(o)" → δ<sup>(o)</sup>, as on the slides. */
+function slideNotation(text) {
+  const escaped = String(text).replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]);
+  return `<span>${escaped.replace(/\^(\([^)]*\)|\S)/g, "<sup>$1</sup>")}</span>`;
 }
 
 function maxAbs(list) {

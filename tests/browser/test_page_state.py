@@ -1,0 +1,104 @@
+"""The page's state: a shared link, editing the data, and refusals that lose nothing."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.test_page_training import open_lab, server_config
+
+
+def test_a_link_opens_the_setup_it_carries(page, live_server) -> None:
+    link = (
+        "#dataset=spiral&classes=3&noise=0.2&hidden=6,4&activation=tanh&learningRate=0.03"
+        "&batchSize=20&features=x1,x2,x1*x2&edgeMode=gradient&discretize=true&tab=matrices"
+    )
+    session_id = open_lab(page, live_server, link)
+
+    # The controls show it…
+    expect(page.get_by_label("Dataset")).to_have_value("spiral")
+    expect(page.get_by_label("Classes")).to_have_value("3")
+    expect(page.get_by_label("Noise")).to_have_value("0.2")
+    expect(page.get_by_label("units in hidden layer 1", exact=True)).to_have_text("6")
+    expect(page.get_by_label("units in hidden layer 2", exact=True)).to_have_text("4")
+    expect(page.get_by_label("Activation")).to_have_value("tanh")
+    expect(page.get_by_label("Learning rate η")).to_have_value("0.03")
+    expect(page.get_by_label("Batch size")).to_have_value("20")
+    expect(page.get_by_label("feature x1*x2")).to_be_checked()
+    expect(page.get_by_label("feature x1^2")).not_to_be_checked()
+    expect(page.get_by_role("radio", name="gradients ∂J/∂W")).to_be_checked()
+    expect(page.get_by_label("Discretise")).to_be_checked()
+    expect(page.get_by_role("tab", name=re.compile("Matrices"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(page.locator("#matrices")).to_be_visible()
+    expect(page.locator("#curves")).to_be_hidden()
+    # …the drawing shows it (three classes, inputs x₁ x₂ x₁x₂, two hidden layers)…
+    expect(page.locator("#boundary .legendtext", has_text="class 2")).to_be_visible()
+    expect(page.locator("#network .column-label")).to_have_count(4)
+    expect(page.locator("#network .node")).to_have_count(3 + 6 + 4 + 3)
+    expect(page.locator("#network-panel-caption, .net-caption")).to_contain_text("minibatch")
+    # …and the server trains exactly that.
+    config = server_config(page, live_server, session_id)
+    assert config["data"] == {**config["data"], "dataset": "spiral", "classes": 3, "noise": 0.2}
+    assert config["model"]["hidden"] == [6, 4]
+    assert config["model"]["activation"] == "tanh"
+    assert config["model"]["features"] == ["x1", "x2", "x1*x2"]
+    assert config["train"]["learning_rate"] == 0.03
+    assert config["train"]["batch_size"] == 20
+
+
+def test_the_address_follows_every_change(page, live_server) -> None:
+    open_lab(page, live_server)
+    page.get_by_label("Dataset").select_option("moons")
+    page.wait_for_function("location.hash.includes('dataset=moons')")
+    page.get_by_role("button", name="more units in hidden layer 1").click()
+    page.wait_for_function("location.hash.includes('hidden=9')")
+    page.get_by_role("radio", name="gradients ∂J/∂W").check()
+    page.wait_for_function("location.hash.includes('edgeMode=gradient')")
+
+
+def test_a_click_in_edit_mode_adds_a_point_and_shift_click_removes_it(page, live_server) -> None:
+    session_id = open_lab(page, live_server)
+    count = page.locator("#point-count")
+    expect(count).to_have_text("320 train · 80 test")
+
+    page.get_by_label("Edit data").check()
+    page.get_by_role("radio", name="add class 1").check()
+    area = page.locator("#boundary .nsewdrag").bounding_box()
+    # A spot with no data point near it, inside the plane: near its top-left corner.
+    x, y = area["x"] + 0.1 * area["width"], area["y"] + 0.15 * area["height"]
+    page.mouse.click(x, y)
+    expect(count).to_have_text("321 train · 80 test")
+    state = page.request.get(f"{live_server.url}/api/sessions/{session_id}").json()
+    assert state["dataset"]["x_train"]["shape"] == "321,2"
+
+    page.keyboard.down("Shift")
+    page.mouse.click(x, y)
+    page.keyboard.up("Shift")
+    expect(count).to_have_text("320 train · 80 test")
+
+
+def test_a_refused_value_shows_the_servers_message_and_loses_nothing(page, live_server) -> None:
+    session_id = open_lab(page, live_server)
+    rate = page.get_by_label("Learning rate η")
+    rate.fill("50")
+    rate.press("Enter")
+
+    message = page.locator('[data-error-for="learningRate"]')
+    expect(message).to_contain_text("train.learning_rate")
+    expect(message).to_contain_text("50")
+    expect(message).to_contain_text("still using 0.1")
+    expect(rate).to_have_attribute("aria-invalid", "true")
+    # What the user typed stays, to be corrected; the model keeps the previous value.
+    expect(rate).to_have_value("50")
+    assert "learningRate=0.1&" in page.evaluate("location.hash")
+    assert server_config(page, live_server, session_id)["train"]["learning_rate"] == 0.1
+
+    # Training still works with the previous value, and a good value clears the message.
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator("#step-counter")).to_have_text("1")
+    rate.fill("0.05")
+    rate.press("Enter")
+    expect(message).to_be_empty()
+    expect(rate).to_have_attribute("aria-invalid", "false")
+    page.wait_for_function("location.hash.includes('learningRate=0.05')")

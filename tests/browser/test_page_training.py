@@ -1,0 +1,98 @@
+"""Training from the page: play, the four phases of one step, and a live learning rate."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+
+
+def open_lab(page, live_server, hash_: str = "") -> str:
+    """Load the page, wait until it is live and drawn; return the session id it created."""
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
+    ) as created:
+        page.goto(live_server.url + "/" + hash_)
+    session_id = created.value.json()["id"]
+    expect(page.locator("#connection")).to_have_attribute("data-status", "open")
+    expect(page.locator("#network .node").first).to_be_visible()
+    expect(page.locator("#boundary .imagelayer image")).to_have_count(1)
+    return session_id
+
+
+def step_count(page) -> int:
+    return int(page.locator("#step-counter").inner_text())
+
+
+def server_config(page, live_server, session_id: str) -> dict:
+    answer = page.request.get(f"{live_server.url}/api/sessions/{session_id}")
+    assert answer.ok
+    return answer.json()["config"]
+
+
+def test_play_advances_the_step_counter_and_moves_the_boundary(page, live_server) -> None:
+    open_lab(page, live_server)
+    assert step_count(page) == 0
+    before = page.locator("#boundary").screenshot()
+
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 100")
+    page.get_by_role("button", name="Pause").click()
+
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    assert step_count(page) >= 100
+    after = page.locator("#boundary").screenshot()
+    assert after != before, "the decision boundary did not change while training"
+    screenshot(page, "played-1280x720")
+
+
+def test_step_phase_shows_forward_loss_backward_update_in_order(page, live_server) -> None:
+    open_lab(page, live_server)
+    strip = page.locator("#phase-strip")
+    phase_button = page.get_by_role("button", name="Phase")
+    deltas = page.locator("#network .delta-label")
+
+    seen = []
+    for expected in ["forward", "loss", "backward", "update"]:
+        phase_button.click()
+        current = strip.locator("li.current")
+        expect(current).to_have_text(re.compile(expected))
+        seen.append(expected)
+        if expected == "loss":
+            expect(current).to_contain_text("J = ")
+        if expected == "backward":
+            # δ flows from the output back: each layer labelled with its error signal.
+            # Drawn with superscripts, as on the slides: δ⁽ᵒ⁾ reads "δ(o)" as text.
+            expect(deltas.last).to_have_text("δ(o)")
+            expect(deltas.nth(1)).to_have_text("δ(h) δ(z)")
+            expect(deltas.last).to_have_css("opacity", "1")
+            expect(page.locator("#network .edge-label").first).to_have_text("∂J/∂W")
+            screenshot(page, "phase-backward-1280x720")
+        else:
+            expect(deltas.last).to_have_css("opacity", "0")
+    assert seen == ["forward", "loss", "backward", "update"]
+    # The update completed one SGD step.
+    expect(page.locator("#step-counter")).to_have_text("1")
+    # And the keyboard drives the same cycle: Shift+→ is one phase.
+    page.locator("body").press("Shift+ArrowRight")
+    expect(strip.locator("li.current")).to_have_text(re.compile("forward"))
+
+
+def test_learning_rate_changes_live_without_a_reset(page, live_server) -> None:
+    session_id = open_lab(page, live_server)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 50")
+
+    rate = page.get_by_label("Learning rate η")
+    rate.fill("0.03")
+    rate.press("Enter")
+
+    page.wait_for_function("location.hash.includes('learningRate=0.03')")
+    at_change = step_count(page)
+    assert at_change >= 50, "the step counter was reset by a learning-rate change"
+    page.wait_for_function(
+        f"Number(document.querySelector('#step-counter').textContent) > {at_change + 50}"
+    )
+    page.get_by_role("button", name="Pause").click()
+    assert server_config(page, live_server, session_id)["train"]["learning_rate"] == 0.03
+    expect(page.locator('[data-error-for="learningRate"]')).to_be_empty()
