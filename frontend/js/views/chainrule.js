@@ -166,7 +166,7 @@ export function mount(root, ctx) {
     chainCard.replaceChildren(
       el("h3", {}, symbolNode(`${c.functions.y}  through  ${c.functions.g}`)),
       line(symbolNode(c.functions.y_of_g)),
-      line(symbolNode("g"), op("="), numbers("g", c.g), el("span", { text: "  " }), symbolNode("y"), op("="), numbers("y", c.y)),
+      line(symbolNode("g"), op("="), numbers("value of g", c.g), el("span", { text: "  " }), symbolNode("y"), op("="), numbers("value of y", c.y)),
       line(
         el("span", { class: "cr-sym" }, symbolNode(denominator ? "(∂g/∂x)ᵀ (∂y/∂g)ᵀ" : "∂y/∂g · ∂g/∂x")), op("="),
         ...factors, op("="), numbers("chain-rule product", c.product),
@@ -203,7 +203,8 @@ export function mount(root, ctx) {
     } catch (err) {
       if (mine !== ticket) return;
       error.textContent = err.message;
-      markInvalid(err.field);
+      // The message names the field ("x must be non-zero …") even when no field key is parsed.
+      markInvalid(err.field ?? /^(x|y)\b/.exec(err.message)?.[1] ?? null);
     }
   }
 

@@ -121,21 +121,51 @@ export function mount(root, ctx) {
     react(
       normDiv,
       names.map((name, i) => lineTrace(x, curves.gradNorm[name], `‖∂J/∂${name}‖`, LAYER_COLOURS[i % LAYER_COLOURS.length])),
-      chartLayout("Gradient norm per layer", "‖∂J/∂W‖ (log)", { yaxis: { type: "log" }, layout: { datarevision: rev } }),
+      chartLayout("Gradient norm per layer", "‖∂J/∂W‖ (log)", { yaxis: { type: "log", dtick: "D2" }, layout: { datarevision: rev } }),
     );
   }
 
   const visible = whenVisible(root, draw);
 
-  async function backfill() {
+  // The stream draws only the newest frame when frames come faster than the page paints, and
+  // each frame carries only its own history rows: a skipped frame leaves a gap. A gap in
+  // `seq` therefore re-reads the whole history (at most one request at a time, ≥ 1 s apart),
+  // then re-applies the rows that arrived meanwhile.
+  let lastSeq = null;
+  let fetching = null;
+  let fetchAgain = false;
+  let lastFetch = 0;
+  let arrivedMeanwhile = [];
+
+  function backfill() {
     const id = ctx.sessionId?.();
     if (!id) return;
-    try {
-      const history = await ctx.api.getJSON(`/api/sessions/${id}/history`);
-      if (!curves.step.length && curves.append(history)) visible.offer(true);
-    } catch {
-      // The stream brings the curves anyway; a missing backfill only delays them.
+    if (fetching) {
+      fetchAgain = true;
+      return;
     }
+    const wait = Math.max(0, lastFetch + 1000 - performance.now());
+    arrivedMeanwhile = [];
+    fetching = new Promise((resolve) => setTimeout(resolve, wait))
+      .then(() => ctx.api.getJSON(`/api/sessions/${id}/history`))
+      .then((history) => {
+        curves.clear();
+        curves.append(history);
+        for (const block of arrivedMeanwhile) curves.append(block);
+        visible.offer(true);
+      })
+      .catch(() => {
+        // The stream keeps the curves going; a failed backfill leaves only a gap.
+      })
+      .finally(() => {
+        lastFetch = performance.now();
+        fetching = null;
+        arrivedMeanwhile = [];
+        if (fetchAgain) {
+          fetchAgain = false;
+          backfill();
+        }
+      });
   }
 
   async function runCheck() {
@@ -207,17 +237,16 @@ export function mount(root, ctx) {
   }
 
   checkButton.addEventListener("click", runCheck);
-  let backfilled = false;
 
   return {
     update(frame) {
       if (!frame) return;
+      const skipped = lastSeq !== null && typeof frame.seq === "number" && frame.seq !== lastSeq + 1;
+      lastSeq = typeof frame.seq === "number" ? frame.seq : null;
       if (frame.history_reset) curves.clear();
       curves.append(frame.history);
-      if (!backfilled && !frame.history_reset && !curves.step.length) {
-        backfilled = true;
-        backfill();
-      }
+      if (fetching && frame.history) arrivedMeanwhile.push(frame.history);
+      if (skipped && !frame.history_reset) backfill();
       visible.offer(frame);
     },
   };

@@ -184,6 +184,9 @@ export const PLOT_CONFIG = {
 /** Plotly.react on a node, or nothing when Plotly is missing (so a panel never throws). */
 export function react(node, data, layout, config = PLOT_CONFIG) {
   if (!window.Plotly) return;
+  // A responsive chart with a fixed height: the box must hold that height itself, or a
+  // window resize shrinks it under the drawing and the next chart overlaps this one.
+  if (layout.height) node.style.height = `${layout.height}px`;
   window.Plotly.react(node, data, layout, config);
 }
 
