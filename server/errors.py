@@ -87,7 +87,10 @@ def describe_validation_error(error: dict[str, Any]) -> dict[str, str]:
     field = _field_of(error.get("loc", ()))
     kind = error.get("type", "")
     msg = str(error.get("msg", "is invalid"))
-    if kind == "missing":
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        field = str(error.get("ctx", {}).get("discriminator", "type")).strip("'")
+        message = f"{field}: {msg[0].lower() + msg[1:]}"
+    elif kind == "missing":
         message = f"{field} is required"
     elif kind == "extra_forbidden":
         message = f"{field} is not a known field; see GET /api/options or /docs for the fields"

@@ -1,0 +1,333 @@
+"""WS /api/sessions/{id}/stream: commands obeyed, frames well formed, clean disconnect."""
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from server.encoding import decode_binary_array, decode_typed_array, split_binary_message
+from server.schemas.frame import Frame
+
+from .conftest import SETTINGS
+
+
+class Viewer:
+    """A test client's side of the stream: frames decoded, other messages kept."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.messages: list[dict] = []
+
+    def send(self, **command: Any) -> None:
+        self.ws.send_text(json.dumps(command))
+
+    def receive(self) -> dict:
+        """The next message: a frame (arrays decoded into `_arrays`) or an ack/error."""
+        message = self.ws.receive()
+        if message.get("bytes") is not None:
+            header, buffers = split_binary_message(message["bytes"])
+            header["_arrays"] = decode_all(header, lambda s: decode_binary_array(s, buffers))
+            return header
+        body = json.loads(message["text"])
+        if body.get("type") == "frame":
+            body["_arrays"] = decode_all(body, decode_typed_array)
+        return body
+
+    def frame(self, limit: int = 50) -> dict:
+        """The next frame, keeping the messages before it in `self.messages`."""
+        for _ in range(limit):
+            message = self.receive()
+            if message.get("type") == "frame":
+                return message
+            self.messages.append(message)
+        raise AssertionError(f"no frame within {limit} messages: {self.messages[-5:]}")
+
+    def message(self, kind: str, limit: int = 50) -> dict:
+        """The next message of `kind` (ack, error, closed), skipping frames."""
+        for _ in range(limit):
+            message = self.receive()
+            if message.get("type") == kind:
+                return message
+        raise AssertionError(f"no {kind} within {limit} messages")
+
+
+def decode_all(value: Any, decode) -> dict[str, np.ndarray]:
+    """Every typed array in a frame, by path, decoded (which checks offsets and sizes)."""
+    out: dict[str, np.ndarray] = {}
+
+    def walk(v: Any, path: str) -> None:
+        if isinstance(v, dict):
+            if "dtype" in v and ("bdata" in v or "offset" in v):
+                out[path] = decode(v)
+                return
+            for k, item in v.items():
+                walk(item, f"{path}.{k}" if path else k)
+        elif isinstance(v, list):
+            for i, item in enumerate(v):
+                walk(item, f"{path}.{i}")
+
+    walk(value, "")
+    return out
+
+
+def connect(client: TestClient, sid: str, encoding: str = "binary"):
+    return client.websocket_connect(f"/api/sessions/{sid}/stream?encoding={encoding}")
+
+
+def test_first_frame_is_well_formed_binary(client: TestClient, sid: str) -> None:
+    with connect(client, sid) as ws:
+        frame = Viewer(ws).frame()
+    arrays = frame.pop("_arrays")
+    assert frame["seq"] == 0 and frame["step"] == 0 and frame["history_reset"] is True
+    assert frame["stream"]["playing"] is False
+    R = SETTINGS.stream_resolution
+    boundary = frame["boundary"]
+    assert boundary["resolution"] == R
+    probabilities = np.stack([arrays[f"boundary.probabilities.{k}"] for k in range(2)])
+    assert probabilities.dtype == np.uint8 and probabilities.shape == (2, R, R)
+    # Quantised probabilities of two classes add up to 255 within rounding.
+    assert np.abs(probabilities.astype(int).sum(axis=0) - 255).max() <= 1
+    assert len(boundary["layers"][0]["activations"]) == 8
+    assert (
+        boundary["layers"][0]["deltas"][0]["range"][0]
+        == -boundary["layers"][0]["deltas"][0]["range"][1]
+    )
+    assert arrays["layers.0.W"].shape == (8, 2) and arrays["layers.1.W"].shape == (2, 8)
+    assert arrays["layers.0.dW"].shape == (8, 2)
+
+
+def test_json_encoding_sends_text_frames_with_base64(client: TestClient, sid: str) -> None:
+    with connect(client, sid, "json") as ws:
+        message = ws.receive()
+        assert message.get("text") is not None
+        frame = json.loads(message["text"])
+    Frame.model_validate(frame)
+    assert frame["boundary"]["probabilities"][0]["dtype"] == "u1"
+    assert "bdata" in frame["layers"][0]["W"]
+
+
+def test_play_trains_steps_per_frame_and_pause_stops(client: TestClient, sid: str) -> None:
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="play", steps_per_frame=3, fps=60)
+        ack = viewer.message("ack")
+        assert ack == {
+            "type": "ack",
+            "command": "play",
+            "playing": True,
+            "fps": 60.0,
+            "steps_per_frame": 3,
+            "resolution": SETTINGS.stream_resolution,
+            "target": None,
+        }
+        steps = [viewer.frame()["step"] for _ in range(4)]
+        assert steps == [steps[0] + 3 * i for i in range(4)] and steps[0] == 3
+        viewer.send(type="pause")
+        assert viewer.message("ack")["playing"] is False
+        viewer.send(type="refresh")
+        first = viewer.frame()["step"]
+        viewer.send(type="refresh")
+        assert viewer.frame()["step"] == first  # paused: refreshes do not train
+        assert first % 3 == 0
+
+
+def test_step_and_history_since_last_frame(client: TestClient, sid: str) -> None:
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="step", steps=25)
+        frame = viewer.frame()
+        assert frame["step"] == 25 and frame["history_reset"] is False
+        first = frame["_arrays"]["history.step"].tolist()
+        viewer.send(type="step", steps=7)
+        frame = viewer.frame()
+        assert frame["step"] == 32
+        second = frame["_arrays"]["history.step"].tolist()
+    full = decode_typed_array(client.get(f"/api/sessions/{sid}/history").json()["step"])
+    assert first == [s for s in full.tolist() if 0 < s <= 25] and first[-1] == 25
+    assert second == [s for s in full.tolist() if 25 < s <= 32] and second[-1] == 32
+
+
+def test_phases_and_out_of_order_error(client: TestClient, sid: str) -> None:
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="phase", phase="forward")
+        assert viewer.frame()["phase"] == "forward"
+        viewer.send(type="phase", phase="update")
+        error = viewer.message("error")
+        assert error["command"] == "phase" and "backward" in error["detail"]
+        assert viewer.frame()["phase"] == "forward"  # the refused update changed nothing
+        viewer.send(type="phase", phase="backward")
+        assert viewer.frame()["phase"] == "backward"
+        viewer.send(type="phase", phase="update")
+        frame = viewer.frame()
+        assert frame["phase"] == "ready" and frame["step"] == 1
+
+
+def test_select_traces_an_example_a_point_the_batch_or_nothing(
+    client: TestClient, sid: str
+) -> None:
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="select", index=5)
+        frame = viewer.frame()
+        assert frame["trace"]["kind"] == "example" and frame["trace"]["index"] == 5
+        symbols = {q["symbol"]: q["display"] for q in frame["trace"]["quantities"]}
+        assert symbols["delta_h"] == "δ^(h)" and "dJ/dW" in symbols
+        viewer.send(type="select", x1=0.5, x2=-0.5, target=1)
+        trace = viewer.frame()["trace"]
+        assert trace["kind"] == "point" and trace["target"] == 1
+        viewer.send(type="select", batch=True)
+        assert viewer.frame()["trace"]["kind"] == "batch"
+        viewer.send(type="select")
+        assert viewer.frame()["trace"] is None
+        viewer.send(type="select", index=100_000)
+        frame = viewer.frame()
+        assert frame["trace"] is None
+        error = next(m for m in viewer.messages if m.get("type") == "error")
+        assert error["field"] == "index" and "319" in error["detail"]
+
+
+def test_config_live_then_reinitialising(client: TestClient, sid: str) -> None:
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="step", steps=12)
+        viewer.frame()
+        viewer.send(type="config", config={"train": {"learning_rate": 0.02}})
+        ack = viewer.message("ack")
+        assert ack["command"] == "config" and ack["reinitialised"] is False
+        assert ack["config"]["train"]["learning_rate"] == 0.02
+        assert viewer.frame()["step"] == 12
+        viewer.send(type="config", config={"model": {"hidden": [3]}})
+        assert viewer.message("ack")["reinitialised"] is True
+        frame = viewer.frame()
+        assert frame["step"] == 0 and frame["history_reset"] is True
+        assert frame["_arrays"]["layers.0.W"].shape == (3, 2)
+        viewer.send(type="config", config={"train": {"learning_rate": 99}})
+        error = viewer.message("error")
+        assert error["field"] == "train.learning_rate" and "10" in error["detail"]
+
+
+def test_resolution_and_convention(client: TestClient, sid: str) -> None:
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="resolution", resolution=0)
+        assert viewer.frame()["boundary"] is None
+        viewer.send(type="resolution", resolution=33, target=1)
+        frame = viewer.frame()
+        assert frame["boundary"]["resolution"] == 33 and frame["boundary"]["target"] == 1
+        assert frame["_arrays"]["boundary.probabilities.0"].shape == (33, 33)
+        viewer.send(type="select", index=0)
+        viewer.frame()
+        viewer.send(type="convention", sign="loglik", layout="column")
+        trace = viewer.frame()["trace"]
+        assert trace["convention"] == {"sign": "loglik", "layout": "column", "bias": "separate"}
+    rest = client.get(f"/api/sessions/{sid}").json()["convention"]
+    assert rest["sign"] == "loglik"  # the convention belongs to the session
+
+
+@pytest.mark.parametrize(
+    ("command", "field", "words"),
+    [
+        ({"type": "play", "fps": 500}, "fps", ("1", "60")),
+        ({"type": "play", "fps": 0}, "fps", ("1", "60")),
+        ({"type": "play", "steps_per_frame": 51}, "steps_per_frame", ("1", "50")),
+        ({"type": "step", "steps": 0}, "steps", ("1", "500")),
+        ({"type": "step", "steps": 501}, "steps", ("500",)),
+        ({"type": "resolution", "resolution": 1}, "resolution", ("2", "120")),
+        ({"type": "resolution", "resolution": 121}, "resolution", ("120",)),
+        ({"type": "select", "x1": 1e9, "x2": 0}, "x1", ("1000",)),
+        ({"type": "convention", "sign": "up"}, "sign", ("loss", "loglik")),
+        ({"type": "phase", "phase": "sideways"}, "phase", ("forward",)),
+        ({"type": "jump"}, "type", ("play", "pause")),
+        ({"type": "play", "speed": 3}, "play.speed", ("not a known field",)),
+    ],
+)
+def test_bad_commands_are_errors_naming_the_field(
+    client: TestClient, sid: str, command: dict, field: str, words: tuple[str, ...]
+) -> None:
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(**command)
+        error = viewer.message("error")
+        assert field in (error["field"] or ""), error
+        for word in words:
+            assert word in error["detail"], error
+        viewer.send(type="refresh")  # the stream goes on
+        assert viewer.frame()["type"] == "frame"
+
+
+def test_malformed_messages_are_errors_not_disconnects(client: TestClient, sid: str) -> None:
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        for raw in ("{", "[]", "null", '"play"', "x" * 70_000):
+            ws.send_text(raw)
+            assert viewer.message("error")["detail"]
+        ws.send_bytes(b"\x00\x01")
+        assert "text" in viewer.message("error")["detail"]
+        viewer.send(type="refresh")
+        assert viewer.frame()["type"] == "frame"
+
+
+def test_divergence_is_reported_and_pauses(client: TestClient) -> None:
+    sid = client.post("/api/sessions", json={"train": {"learning_rate": 10.0}}).json()["id"]
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="play", steps_per_frame=50, fps=60)
+        for _ in range(20):
+            frame = viewer.frame()
+            if frame["diverged"]:
+                break
+        assert frame["diverged"] is True and "learning rate" in frame["divergence"]
+        assert frame["stream"]["playing"] is False
+        viewer.send(type="reset")
+        assert viewer.message("ack")["command"] == "reset"
+        frame = viewer.frame()
+        assert frame["diverged"] is False and frame["step"] == 0
+
+
+def test_unknown_session_closes_with_4404(client: TestClient) -> None:
+    with client.websocket_connect("/api/sessions/nope/stream") as ws:
+        assert json.loads(ws.receive_text())["type"] == "closed"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert closed.value.code == 4404
+
+
+def test_deleted_session_closes_the_stream_with_4404(client: TestClient, sid: str) -> None:
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        assert client.delete(f"/api/sessions/{sid}").status_code == 204
+        viewer.send(type="refresh")
+        assert viewer.message("closed")["type"] == "closed"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert closed.value.code == 4404
+
+
+def test_disconnect_ends_both_tasks(client: TestClient, sid: str) -> None:
+    store = client.app.state.store
+    session = store.get(sid)
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="play", steps_per_frame=1, fps=60)
+        viewer.frame()
+        assert session.streams == 1
+    # Leaving the block closed the socket and waited for the handler to return.
+    assert session.streams == 0
+    step = session.trainer.step
+    with connect(client, sid) as ws:  # the session is still usable
+        assert Viewer(ws).frame()["step"] == step
