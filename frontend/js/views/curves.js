@@ -237,6 +237,12 @@ export function mount(root, ctx) {
   }
 
   checkButton.addEventListener("click", runCheck);
+  ctx.onState?.((state, changed = []) => {
+    if (changed.includes("presentation")) {
+      curves.revision += 1;
+      visible.offer(true);
+    }
+  });
 
   return {
     update(frame) {

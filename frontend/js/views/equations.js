@@ -2,7 +2,7 @@
 // filled in, grouped by phase (forward, loss, backward, update), the current one highlighted.
 // The DOM is built once per network shape and convention; every frame only rewrites cells.
 
-import { el, header, waiting } from "./panel_common.js";
+import { el, fmt, header, waiting } from "./panel_common.js";
 import { PHASES, derivation, operandMatrix, quantityMap, structureKey } from "./eq_derivation.js";
 import { conventionBadge, liveMatrix, op, symbolNode } from "./eq_render.js";
 
@@ -191,7 +191,7 @@ export function mount(root, ctx) {
     const state = ctx.getState?.() ?? {};
     const target = trace.target ?? null;
     const raw = Array.isArray(trace.x_raw) ? trace.x_raw : null;
-    const where = raw ? ` at (x₁, x₂) = (${raw.map((v) => Number(v).toFixed(2)).join(", ")})` : "";
+    const where = raw ? ` at (x₁, x₂) = (${raw.map((v) => fmt(Number(v))).join(", ")})` : "";
     const which = trace.index ?? state.selected;
     const who = which !== undefined && which !== null ? `Training example #${which}` : "Example";
     caption.textContent = `${who}${target !== null ? `, class ${target}` : ""}${where}`;

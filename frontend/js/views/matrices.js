@@ -3,7 +3,7 @@
 // Charts are drawn with Plotly.react; while the tab is hidden only the newest frame is kept.
 
 import {
-  DIVERGING, baseLayout, el, header, maxAbs, nested, react, values, waiting,
+  DIVERGING, baseLayout, el, header, maxAbs, nested, presenting, react, values, waiting,
 } from "./panel_common.js";
 import { whenVisible } from "./panel_visibility.js";
 import { symbolNode } from "./eq_render.js";
@@ -19,19 +19,24 @@ function inputLabels(index, width, state, layers) {
     const features = state.features ?? [];
     return Array.from({ length: width }, (_, j) => FEATURE_LABELS[features[j]] ?? `x${SUBSCRIPT(j + 1)}`);
   }
-  const prefix = layers.length > 2 ? `h${SUBSCRIPT(index)}` : "h";
-  return Array.from({ length: width }, (_, j) => `${prefix}[${j + 1}]`);
+  // One hidden layer: h₁ … h₈ as on the slides; deeper: h₂[3] is unit 3 of layer 2.
+  const unit = layers.length > 2 ? (j) => `h${SUBSCRIPT(index)}[${j + 1}]` : (j) => `h${SUBSCRIPT(j + 1)}`;
+  return Array.from({ length: width }, (_, j) => unit(j));
 }
 
-function outputLabels(layer, height, isLast) {
-  const prefix = isLast ? "v" : layer.name.replace("W", "z");
-  return Array.from({ length: height }, (_, i) => `${prefix}[${i + 1}]`);
+function outputLabels(layer, height, isLast, deep) {
+  const base = isLast ? "v" : "z";
+  const layerNo = layer.name.replace(/\D/g, "");
+  const unit = deep && !isLast ? (i) => `z${SUBSCRIPT(layerNo)}[${i + 1}]` : (i) => `${base}${SUBSCRIPT(i + 1)}`;
+  return Array.from({ length: height }, (_, i) => unit(i));
 }
 
 /** One heatmap trace of a small matrix on axes (xa, ya), numbers written in the cells. */
-function matrixTrace(z, xLabels, yLabels, axes, colorbarX, title) {
+function matrixTrace(z, xLabels, yLabels, axes, colorbarX, title, cellWidth) {
   const m = maxAbs(z);
-  const cells = z.length * (z[0]?.length ?? 0);
+  // Numbers in the cells only where they fit: "−0.27" needs about 3.2 characters' widths.
+  const fontSize = presenting() ? 18 : 15;
+  const fits = cellWidth >= fontSize * 3.4;
   return {
     type: "heatmap",
     z,
@@ -45,8 +50,8 @@ function matrixTrace(z, xLabels, yLabels, axes, colorbarX, title) {
     zmid: 0,
     xgap: 1,
     ygap: 1,
-    texttemplate: cells <= 80 ? "%{z:.2f}" : "",
-    textfont: { size: 15 },
+    texttemplate: fits ? "%{z:.2f}" : "",
+    textfont: { size: fontSize },
     hovertemplate: `${title}[%{y}, %{x}] = %{z:.4g}<extra></extra>`,
     colorbar: { x: colorbarX, len: 0.9, thickness: 12, tickfont: { size: 13 } },
   };
@@ -72,7 +77,7 @@ function pairLayout(name, shape, signNote) {
 }
 
 /** Small multiples: one map per hidden unit, cols per row, sharing one symmetric colour range. */
-function deltaFigure(layerMaps, boundary, layerLabel) {
+function deltaFigure(layerMaps, boundary, layerLabel, loglik) {
   const maps = layerMaps.deltas ?? [];
   const units = maps.length;
   const cols = Math.min(units, 6);
@@ -113,14 +118,19 @@ function deltaFigure(layerMaps, boundary, layerLabel) {
       y: boundary.x2,
       xaxis: `x${id}`,
       yaxis: `y${id}`,
+      // The maps come in the loss sign; under J = log P every δ flips, so the colours do.
       colorscale: DIVERGING,
+      reversescale: loglik,
       zmin,
       zmax,
       zmid: (zmin + zmax) / 2,
       showscale: k === 0,
-      colorbar: quantised
-        ? { tickvals: [0, 127.5, 255], ticktext: [fmtTick(-high), "0", fmtTick(high)], thickness: 12, len: 0.9 }
-        : { thickness: 12, len: 0.9 },
+      colorbar: {
+        thickness: 12,
+        len: 0.9,
+        tickvals: [zmin, (zmin + zmax) / 2, zmax],
+        ticktext: loglik ? [fmtTick(high), "0", fmtTick(-high)] : [fmtTick(-high), "0", fmtTick(high)],
+      },
       hovertemplate: `unit ${k + 1}: x₁=%{x:.2f}, x₂=%{y:.2f}<extra></extra>`,
     });
     layout.annotations.push({
@@ -187,13 +197,14 @@ export function mount(root, ctx) {
       const key = `${layer.name} and ∂J/∂${layer.name}`;
       keep.add(key);
       const xs = inputLabels(index, cols, state, layers);
-      const ys = outputLabels(layer, rows, index === layers.length - 1);
-      const traces = [matrixTrace(W, xs, ys, ["x", "y"], 0.43, layer.name)];
+      const ys = outputLabels(layer, rows, index === layers.length - 1, layers.length > 2);
+      const cellWidth = (weights.clientWidth * 0.42 - 60) / Math.max(cols, 1);
+      const traces = [matrixTrace(W, xs, ys, ["x", "y"], 0.43, layer.name, cellWidth)];
       let note = loglik ? "(J = log P)" : "(J = NLL)";
       if (layer.dW) {
         let dW = nested(layer.dW);
         if (loglik) dW = dW.map((row) => row.map((v) => -v));
-        traces.push(matrixTrace(dW, xs, ys, ["x2", "y2"], 0.99, `∂J/∂${layer.name}`));
+        traces.push(matrixTrace(dW, xs, ys, ["x2", "y2"], 0.99, `∂J/∂${layer.name}`, cellWidth));
       } else {
         note = "(none yet: run a backward pass)";
       }
@@ -215,13 +226,13 @@ export function mount(root, ctx) {
       ? "Logistic regression has no hidden units, so there are no delta maps."
       : `For each point of the plane, the error signal a unit would receive for ${
         target === null || target === undefined ? "the class the network predicts there" : `class ${target}`
-      } (loss sign: blue means raising zⱼ raises J).`;
+      } (${(ctx.getState?.() ?? {}).sign === "loglik" ? "J = log P" : "J = NLL"}: blue means raising zⱼ raises J).`;
     const keep = new Set();
     for (const maps of layers) {
       const label = depth > 1 ? `z${SUBSCRIPT(maps.layer)}` : "z";
       const key = `Delta maps of hidden layer ${maps.layer}`;
       keep.add(key);
-      const { traces, layout } = deltaFigure(maps, boundary, label);
+      const { traces, layout } = deltaFigure(maps, boundary, label, (ctx.getState?.() ?? {}).sign === "loglik");
       react(divFor(deltaDivs, deltas, key, "plot mx-delta"), traces, layout);
     }
     prune(deltaDivs, keep);
@@ -234,9 +245,16 @@ export function mount(root, ctx) {
   }
 
   const visible = whenVisible(root, draw);
+  let last = null;
+  // The sign of ∂J/∂W, the size of the type and the feature names are view choices: redraw.
+  ctx.onState?.((state, changed = []) => {
+    if (last && ["sign", "presentation", "features"].some((k) => changed.includes(k))) visible.offer(last);
+  });
   return {
     update(frame) {
-      if (frame) visible.offer(frame);
+      if (!frame) return;
+      last = frame;
+      visible.offer(frame);
     },
   };
 }

@@ -162,10 +162,15 @@ export function maxAbs(values) {
 
 export const FONT = { family: "system-ui, 'DejaVu Sans', sans-serif", size: 16, color: "#222" };
 
+/** True in presentation mode (the shell puts the class on <body>): charts draw larger. */
+export function presenting() {
+  return document.body.classList.contains("presentation");
+}
+
 /** A layout with projector-sized text and a fixed uirevision, so zoom survives redraws. */
 export function baseLayout(extra = {}) {
   return {
-    font: FONT,
+    font: { ...FONT, size: presenting() ? 20 : FONT.size },
     margin: { l: 60, r: 20, t: 40, b: 50 },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#fff",
