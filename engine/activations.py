@@ -4,6 +4,10 @@ The lecture's network uses ReLU, h = max(z, 0), whose Jacobian is
 ∂h/∂z = diag(I(z > 0)). The other activations only change that diagonal.
 The derivative is written in terms of both z and h because that is cheapest:
 tanh' = 1 − h², σ' = h(1 − h), relu' = I(z > 0).
+
+ReLU units start with a small positive bias (0.1, as TF Playground does) so that no unit
+is dead from the first step and no z sits exactly on the kink at 0, where ∂h/∂z does not
+exist (a unit with only dead inputs and zero bias would have z = 0 exactly).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ class Activation:
     formula: str  # the display form of h = f(z)
     jacobian_formula: str  # the display form of ∂h/∂z
     gain: float  # std multiplier of the initial weights: √2 for ReLU (He), 1 otherwise
+    bias: float  # initial hidden bias: 0.1 for ReLU (TF Playground's), 0 otherwise
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -88,9 +93,10 @@ ACTIVATION_BY_NAME: dict[str, Activation] = {
         "h = max(z, 0)",
         "∂h/∂z = diag(I(z > 0))",
         2.0**0.5,
+        0.1,
     ),
     "tanh": Activation(
-        "tanh", np.tanh, _tanh_der, _tanh_backprop, "h = tanh(z)", "∂h/∂z = diag(1 − h²)", 1.0
+        "tanh", np.tanh, _tanh_der, _tanh_backprop, "h = tanh(z)", "∂h/∂z = diag(1 − h²)", 1.0, 0.0
     ),
     "sigmoid": Activation(
         "sigmoid",
@@ -100,9 +106,10 @@ ACTIVATION_BY_NAME: dict[str, Activation] = {
         "h = σ(z)",
         "∂h/∂z = diag(h(1 − h))",
         1.0,
+        0.0,
     ),
     "linear": Activation(
-        "linear", _linear, _linear_der, _linear_backprop, "h = z", "∂h/∂z = I", 1.0
+        "linear", _linear, _linear_der, _linear_backprop, "h = z", "∂h/∂z = I", 1.0, 0.0
     ),
 }
 

@@ -104,11 +104,12 @@ def gauss(n: int, classes: int, noise: float, rng: np.random.Generator):
 
 
 def spiral(n: int, classes: int, noise: float, rng: np.random.Generator):
-    """K interleaved arms r = Rt, angle = 1.75·2πt + 2πk/K (TF Playground's spiral)."""
+    """K interleaved arms r = R(0.1 + 0.9t), angle = 1.75·2πt + 2πk/K (TF Playground's
+    spiral, starting a little off the centre, where the arms would otherwise overlap)."""
     sizes = _class_sizes(n, classes)
     y = np.repeat(np.arange(classes), sizes)
     t = np.concatenate([np.linspace(0.0, 1.0, s, endpoint=False) for s in sizes])
-    r = RADIUS * t
+    r = RADIUS * (0.1 + 0.9 * t)
     angle = 1.75 * 2 * np.pi * t + 2 * np.pi * y / classes
     xy = np.stack([r * np.sin(angle), r * np.cos(angle)], axis=1)
     xy += rng.normal(0.0, noise * RADIUS * 0.2, (n, 2))

@@ -55,17 +55,21 @@ def bias_names(hidden_layers: int) -> list[str]:
     return [f"b{i + 1}" for i in range(hidden_layers)] + ["c"]
 
 
-def init_layers(sizes: Sequence[int], gain: float, seed: int) -> list[Layer]:
-    """Weights ~ N(0, gain²/fan_in) (He for ReLU, LeCun otherwise), biases 0.
+def init_layers(
+    sizes: Sequence[int], gain: float, seed: int, hidden_bias: float = 0.0
+) -> list[Layer]:
+    """Weights ~ N(0, gain²/fan_in) (He for ReLU, LeCun otherwise); hidden biases
+    ``hidden_bias``, output bias 0.
 
     ``sizes`` = [d, hidden…, outputs]. The scaling keeps the variance of z about constant
     from layer to layer, so deep stacks neither explode nor vanish at the start.
     """
     rng = np.random.default_rng(seed)
     layers = []
-    for fan_in, fan_out in itertools.pairwise(sizes):
+    for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         W = rng.normal(0.0, gain / np.sqrt(fan_in), (fan_out, fan_in))  # (out, in)
-        layers.append(Layer(W, np.zeros(fan_out)))
+        bias = hidden_bias if i < len(sizes) - 2 else 0.0
+        layers.append(Layer(W, np.full(fan_out, bias)))
     return layers
 
 

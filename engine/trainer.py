@@ -17,8 +17,10 @@ parameters from before the bad update (divergence is a state, not a crash).
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -42,10 +44,24 @@ GRADCHECK_EXAMPLES = 32
 """The gradient check averages J over the first this-many training examples (cost ∝ m·|θ|)."""
 
 _FORWARD_KINDS = ("forward", "param", "loss", "loss_each")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class PhaseError(ValueError):
     """A phase called out of order (forward → backward → update)."""
+
+
+def _quiet(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a public method with NumPy's floating-point warnings off: overflow and log(0)
+    are expected when training diverges, and divergence is reported as state."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with np.errstate(all="ignore"):
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 class Trainer:
@@ -93,7 +109,7 @@ class Trainer:
             self._output.units(self.config.classes),
         ]
         t = self.config.train
-        layers = init_layers(sizes, self._act.gain, self.config.model.init_seed)
+        layers = init_layers(sizes, self._act.gain, self.config.model.init_seed, self._act.bias)
         self._sgd = SGD(layers, t.learning_rate, t.l2, t.momentum)
         self._sampler = MinibatchSampler(len(self.dataset.y_train), t.seed)
         self._batch = t.batch_size
@@ -183,6 +199,7 @@ class Trainer:
         self._pending_bwd: Backward | None = None
         self._pending_J = math.nan
 
+    @_quiet
     def train(self, steps: int) -> Metrics:
         """Run ``steps`` SGD steps and return the metrics; stop early on divergence.
 
@@ -222,6 +239,7 @@ class Trainer:
         return result
 
     # ---------------------------------------------------------------- phases
+    @_quiet
     def forward_phase(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
         """Phase 1: sample the minibatch and run the forward pass; returns its trace."""
         if self.phase != "ready":
@@ -239,6 +257,7 @@ class Trainer:
         self.phase = "forward"
         return trace
 
+    @_quiet
     def backward_phase(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
         """Phase 2: backpropagate the pending minibatch; returns the full trace."""
         if self.phase != "forward":
@@ -259,6 +278,7 @@ class Trainer:
         self._stepped(1, idx, bwd)
         self._clear_pending()
 
+    @_quiet
     def update_phase(self) -> Metrics:
         """Phase 3: apply the update θ ← θ − η ∂J/∂θ; returns the new metrics."""
         if self.phase != "backward":
@@ -346,6 +366,7 @@ class Trainer:
             )
         return int(target)
 
+    @_quiet
     def trace_point(
         self,
         x1: float,
@@ -374,6 +395,7 @@ class Trainer:
             batch=False,
         )
 
+    @_quiet
     def trace_example(self, index: int, convention: Convention = Convention()) -> Trace:  # noqa: B008
         """The trace of training example ``index``."""
         n = len(self.dataset.y_train)
@@ -388,6 +410,7 @@ class Trainer:
         x1, x2 = self.dataset.x_train[index]
         return self.trace_point(float(x1), float(x2), int(self.dataset.y_train[index]), convention)
 
+    @_quiet
     def trace_batch(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
         """The current minibatch: the pending one mid-step, otherwise the one the next step
         will use. Gradients are batch means; "J[n]", "dJ/dW[n]", … are per example."""
@@ -397,6 +420,7 @@ class Trainer:
         return self._trace_indices(idx, convention, None)
 
     # ---------------------------------------------------------------- grid, check, metrics
+    @_quiet
     def grid(self, resolution: int, target: int | None = None) -> GridMaps:
         """Class probabilities and every hidden unit's h and δ^(z) map over an R×R grid."""
         check_range("grid.resolution", resolution, integer=True)
@@ -415,6 +439,7 @@ class Trainer:
             resolution, extent, x1, x2, probabilities, predicted, activations, deltas, target
         )
 
+    @_quiet
     def gradient_check(self, eps: float = 1e-5) -> GradCheck:
         """Backprop against central differences for every parameter, on the first
         GRADCHECK_EXAMPLES training examples, in float64."""
@@ -441,6 +466,7 @@ class Trainer:
             predicted = fwd.o.argmax(axis=1)  # (n,)
         return fwd, loss, float((predicted == y).mean()), predicted
 
+    @_quiet
     def metrics(self) -> Metrics:
         """Loss and accuracy on the full train and test sets, gradient norms, dead ReLU
         units and the test confusion matrix.

@@ -130,3 +130,5 @@ def test_init_is_seeded_and_scaled():
     big = init_layers([100, 400], 2**0.5, seed=0)[0].W
     assert abs(big.var() - 2 / 100) < 0.002
     assert isinstance(a[0], Layer) and np.all(a[0].b == 0)
+    biased = init_layers([2, 4, 3, 2], 1.0, seed=0, hidden_bias=0.1)
+    assert [list(la.b) for la in biased] == [[0.1] * 4, [0.1] * 3, [0.0] * 2]

@@ -1,0 +1,80 @@
+"""Metrics and history, against direct recomputation."""
+
+import numpy as np
+
+from engine import Config, History, Metrics, Trainer
+from engine.metrics import confusion_matrix, history_interval
+
+
+def softmax_rows(v):
+    e = np.exp(v - v.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_metrics_match_a_direct_evaluation():
+    t = Trainer()
+    t.train(200)
+    m = t.metrics()
+    assert isinstance(m, Metrics) and m.step == 200
+    (W, b), (U, c) = [(layer.W, layer.b) for layer in t.layers]
+    for x, y, loss, acc in (
+        (t.dataset.x_train, t.dataset.y_train, m.train_loss, m.train_accuracy),
+        (t.dataset.x_test, t.dataset.y_test, m.test_loss, m.test_accuracy),
+    ):
+        o = softmax_rows(np.maximum(x @ W.T + b, 0) @ U.T + c)
+        assert (
+            loss == np.float64(-np.log(o[np.arange(len(y)), y]).mean())
+            or abs(loss + np.log(o[np.arange(len(y)), y]).mean()) < 1e-12
+        )
+        assert acc == np.mean(o.argmax(axis=1) == y)
+    pred = softmax_rows(np.maximum(t.dataset.x_test @ W.T + b, 0) @ U.T + c).argmax(axis=1)
+    expected = np.zeros((2, 2), dtype=int)
+    for yt, yp in zip(t.dataset.y_test, pred, strict=True):
+        expected[yt, yp] += 1
+    np.testing.assert_array_equal(m.confusion, expected)
+    assert m.confusion.sum() == len(t.dataset.y_test)
+
+
+def test_grad_norms_are_those_of_the_last_minibatch_gradient():
+    t = Trainer()
+    t.train(5)
+    t.forward_phase()
+    tr = t.backward_phase()
+    t.update_phase()
+    m = t.metrics()
+    expected = np.sqrt((tr["dJ/dW"] ** 2).sum() + (tr["dJ/db"] ** 2).sum())
+    assert abs(m.grad_norms["W"] - expected) < 1e-12
+    assert set(m.grad_norms) == {"W", "U"}
+
+
+def test_dead_units_counted_on_the_training_set():
+    t = Trainer(Config.from_dict({"model": {"hidden": [8]}}))
+    assert t.metrics().dead_units == 0
+    # kill units 2 and 5: z = Wx + b < 0 for every point
+    t.layers[0].W[[2, 5]] = 0.0
+    t.layers[0].b[[2, 5]] = -1.0
+    assert t.metrics().dead_units == 2
+    tanh = Trainer(Config.from_dict({"model": {"activation": "tanh"}}))
+    tanh.layers[0].W[0] = 0.0
+    tanh.layers[0].b[0] = -1.0
+    assert tanh.metrics().dead_units == 0  # only ReLU units die
+
+
+def test_history_rows():
+    t = Trainer()
+    assert len(t.history) == 1 and t.history.step[0] == 0
+    t.train(250)
+    every = history_interval(t.dataset.size)
+    assert every == 100
+    np.testing.assert_array_equal(t.history.step, [0, 100, 200, 250])
+    assert isinstance(t.history, History)
+    assert t.history.train_loss[-1] == t.metrics().train_loss
+    assert t.history.train_loss[-1] < t.history.train_loss[0]
+    d = t.history.to_dict()
+    assert set(d["grad_norm"]) == {"W", "U"} and len(d["test_accuracy"]) == 4
+    assert history_interval(2000) == 400
+
+
+def test_confusion_matrix():
+    c = confusion_matrix(np.array([0, 1, 2, 2]), np.array([0, 2, 2, 1]), 3)
+    np.testing.assert_array_equal(c, [[1, 0, 0], [0, 0, 1], [0, 1, 1]])
