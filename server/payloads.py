@@ -91,11 +91,19 @@ def dataset_dict(dataset: Any, pack: Pack) -> dict[str, Any]:
 
 
 def history_dict(history: Any, pack: Pack, after_step: int = -1) -> dict[str, Any]:
-    """The history rows with step > `after_step`, each series as a 1-D typed array."""
-    steps = np.asarray(history.step)
-    keep = steps > after_step
-    columns = history.to_dict()
-    out: dict[str, Any] = {"rows": int(keep.sum())}
+    """The history rows with step > `after_step`, each series as a 1-D typed array.
+
+    Uses the engine's `History.since(step)` when it has one (cost ∝ new rows); otherwise
+    slices the full columns (cost ∝ all rows, fine for the lengths a lesson produces).
+    """
+    since = getattr(history, "since", None)
+    if callable(since):
+        columns = since(after_step)
+        keep = slice(None)
+    else:
+        columns = history.to_dict()
+        keep = np.asarray(columns["step"]) > after_step
+    out: dict[str, Any] = {"rows": int(np.asarray(columns["step"])[keep].size)}
     for key, value in columns.items():
         if isinstance(value, dict):
             out[key] = {name: pack.add(np.asarray(v)[keep]) for name, v in value.items()}
