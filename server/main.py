@@ -1,5 +1,9 @@
 """Build the FastAPI application; nothing else happens here."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
 from fastapi import FastAPI
 
 from server import __version__
@@ -11,10 +15,31 @@ from server.settings import Settings
 from server.static import mount_frontend
 
 
+def sweep_interval(settings: Settings) -> float:
+    """How often idle sessions are looked for: a tenth of the TTL, between 1 s and 60 s."""
+    return min(60.0, max(1.0, settings.session_ttl_seconds / 10))
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Free expired sessions in the background, so memory returns even with no traffic."""
+    async with anyio.create_task_group() as tg:
+
+        async def sweep() -> None:
+            while True:
+                await anyio.sleep(sweep_interval(app.state.settings))
+                app.state.store.expire()
+
+        tg.start_soon(sweep)
+        yield
+        tg.cancel_scope.cancel()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Assemble routers, error handling, the session store and the static front end."""
     settings = settings or Settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="Backprop Lab",
         version=__version__,
         description="Train a small MLP step by step and read every activation, "

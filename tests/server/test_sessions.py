@@ -67,3 +67,23 @@ def test_remove_and_alive() -> None:
 def test_store_rejects_nonsense_limits(count: int, ttl: float) -> None:
     with pytest.raises(ValueError):
         SessionStore(count, ttl)
+
+
+def test_the_app_sweeps_expired_sessions_in_the_background() -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from server.main import create_app, sweep_interval
+    from server.settings import Settings
+
+    settings = Settings(session_ttl_seconds=0.5)
+    assert sweep_interval(settings) == 1.0
+    with TestClient(create_app(settings)) as client:
+        sid = client.post("/api/sessions").json()["id"]
+        store = client.app.state.store
+        assert sid in store
+        deadline = time.monotonic() + 10
+        while sid in store and time.monotonic() < deadline:
+            time.sleep(0.1)  # no request touches the store meanwhile
+        assert sid not in store
