@@ -40,13 +40,13 @@ LEARNING_RATE = 0.05
 
 def calibrate(run: Callable[[int], None]) -> int:
     """Steps that take about RUN_SECONDS (after a warm-up)."""
-    steps = 5
+    steps = 1
     while True:
         start = time.perf_counter()
         run(steps)
         elapsed = time.perf_counter() - start
         if elapsed > RUN_SECONDS / 4 or steps > 10**6:
-            return max(5, int(steps * RUN_SECONDS / elapsed))
+            return max(1, int(steps * RUN_SECONDS / elapsed))
         steps *= 4
 
 
@@ -63,9 +63,9 @@ def best_rates(runs: dict[str, Callable[[int], None] | None]) -> dict[str, float
     return {name: (1.0 / best[name] if name in live else None) for name in runs}
 
 
-def best_time(fn: Callable[[], object], calls: int) -> float:
-    """Best mean seconds per call over ROUNDS rounds."""
-    fn()
+def best_time(fn: Callable[[], object]) -> float:
+    """Best mean seconds per call over ROUNDS rounds of about RUN_SECONDS each."""
+    calls = calibrate(lambda n: [fn() for _ in range(n)])
     best = math.inf
     for _ in range(ROUNDS):
         start = time.perf_counter()
@@ -281,7 +281,7 @@ def main() -> None:
     print("-" * len(gheader))
     for label, trainer in (("2-8-2", t282), ("2-64-4", t2644)):
         for R in (100, 200):
-            seconds = best_time(lambda t=trainer, r=R: t.grid(r), 50 if R == 100 else 20)
+            seconds = best_time(lambda t=trainer, r=R: t.grid(r))
             target = "< 1 ms" if (label == "2-8-2" and R == 100) else "—"
             ratio = f"{seconds * 1e3:.2f}" if target != "—" else "—"
             print(f"{label:<9} {f'{R}×{R}':>9} {seconds * 1e3:>8.3f} {target:>8} {ratio:>7}")

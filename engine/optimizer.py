@@ -211,15 +211,22 @@ def sgd_steps(
     rows = np.arange(min(batch_size, sampler.n))
     scale = 1.0 / len(rows)
     isfinite = math.isfinite
+    log = np.log
+    softmax_output = output.name == "softmax"
     J = math.nan
     bwd = None
     idx = None
-    for done in range(steps):
-        idx = sampler.next(batch_size)
-        layers = sgd.params
-        fwd, J = minibatch_loss(layers, x_train[idx], labels[idx], rows, act, output)
-        if not isfinite(J):
-            return done, J, bwd, idx
-        bwd = backward(layers, fwd, targets[idx], act, scale)
-        sgd.update(bwd.weight_grads, bwd.bias_grads)
+    with np.errstate(all="ignore"):  # a diverging loss is detected below, not warned about
+        for done in range(steps):
+            idx = sampler.next(batch_size)
+            layers = sgd.params
+            y = labels[idx]
+            fwd = forward(layers, x_train[idx], act, output)
+            # (m,) o_k, the probability of each example's label
+            p = fwd.o[rows, y] if softmax_output else output.true_class_probability(fwd.o, y, rows)
+            J = -float(log(p).sum()) * scale  # the minibatch mean NLL
+            if not isfinite(J):
+                return done, J, bwd, idx
+            bwd = backward(layers, fwd, targets[idx], act, scale)
+            sgd.update(bwd.weight_grads, bwd.bias_grads)
     return steps, J, bwd, idx
