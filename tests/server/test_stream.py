@@ -331,3 +331,56 @@ def test_disconnect_ends_both_tasks(client: TestClient, sid: str) -> None:
     step = session.trainer.step
     with connect(client, sid) as ws:  # the session is still usable
         assert Viewer(ws).frame()["step"] == step
+
+
+class BlockedSocket:
+    """A WebSocket whose client never reads: every send blocks until `release` is set."""
+
+    def __init__(self, commands: list[str]) -> None:
+        self.commands = list(commands)
+        self.release = None  # an anyio.Event, made inside the event loop
+        self.sent_frames = 0
+        self.sent_texts: list[str] = []
+
+    async def receive(self) -> dict:
+        import anyio
+
+        if self.commands:
+            return {"type": "websocket.receive", "text": self.commands.pop(0)}
+        await anyio.sleep_forever()
+
+    async def send_text(self, text: str) -> None:
+        self.sent_texts.append(text)
+
+    async def send_bytes(self, data: bytes) -> None:
+        self.sent_frames += 1
+        await self.release.wait()  # the socket's buffer is full: backpressure
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        pass
+
+
+def test_a_client_that_does_not_read_gets_no_queue_of_frames(client: TestClient, sid: str) -> None:
+    """While one frame waits for the socket, no further frame is computed or queued."""
+    import anyio
+
+    from server.stream import Stream
+
+    store = client.app.state.store
+    session = store.get(sid)
+    socket = BlockedSocket([json.dumps({"type": "play", "fps": 60, "steps_per_frame": 1})])
+
+    async def scenario() -> tuple[int, int, int]:
+        socket.release = anyio.Event()
+        stream = Stream(socket, session, store, SETTINGS, binary=True)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stream.run)
+            await anyio.sleep(0.5)  # 30 frames would be due at 60 fps
+            blocked = (socket.sent_frames, stream.seq, session.trainer.step)
+            tg.cancel_scope.cancel()
+        return blocked
+
+    frames, computed, steps = anyio.run(scenario)
+    assert frames == 1  # the first frame is stuck in send
+    assert computed == 1  # and nothing was computed behind it
+    assert steps <= 1
