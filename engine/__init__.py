@@ -7,7 +7,8 @@ zero-hidden-layer model with two classes. Every quantity the lecture names (x, z
 y, J, δ^(o), δ^(h), δ^(z), δ^(x), ∂J/∂U, ∂J/∂W, ∂o/∂v, ∂h/∂z, ∂v/∂h, ∂z/∂x) is available
 from a :class:`Trace` under its symbol. The engine imports no web library and never prints.
 
-Public names (the contract with the server; import only from ``engine``):
+Public names (the contract with the server, /tmp/spec/engine_api.md; import only from
+``engine``):
 
 * configuration: ``Config``, ``DataConfig``, ``ModelConfig``, ``TrainConfig``, ``validate``,
   ``BOUNDS``, ``Bound``, ``MAX_RESOLUTION``, ``ConfigError``, ``DATASETS``,
@@ -16,6 +17,49 @@ Public names (the contract with the server; import only from ``engine``):
 * results: ``Trace``, ``Quantity``, ``Convention``, ``GridMaps``, ``GradCheck``,
   ``Metrics``, ``History``;
 * the chain-rule lab: ``chain_rule_examples``.
+
+Additions to the contract (every listed name works as specified):
+
+* Bias names. Hidden layers' biases are "b" (one hidden layer) or "b1", "b2", …; the
+  output layer's is "c" (v = Uh + c); logistic regression has "W" and "b". Traces carry
+  "dJ/db…" and "dJ/dc"; ``GradCheck.layers`` is keyed by weight names ("W", "U", "W1", …)
+  *and* bias names ("b", "c", …), each a ``LayerCheck`` with ``analytic``, ``numeric``,
+  ``relative_error``, ``max_abs_error``; ``gradcheck["W"]`` indexes it. The check uses
+  the first 32 training examples (its cost grows with examples × parameters).
+* Trace symbols beyond the listed ones: "Z" (softmax normaliser), "dJ/do" (∂J/∂o),
+  "k" and "K" (label, number of classes); for zero hidden layers "z" and "dJ/dz" (the
+  lecture's names in logistic regression, equal to v and δ^(o)); for binary logistic
+  regression "w" and "dJ/dw" (the lecture's weight vector). Jacobians between hidden
+  layers are "dz2/dh1", …; the Jacobian above the last hidden layer is "dv/dh" (or
+  "dv/dh3"). Minibatch traces add per-example values "J[n]", "dJ/dW[n]", "dJ/db[n]", …
+  (leading axis m) beside the batch means "J", "dJ/dW", …. Each ``Quantity`` also has
+  ``kind`` (forward | param | label | loss | loss_each | delta | jacobian | grad |
+  grad_each). ``Trace`` also has ``batch``, ``layer_names``, ``trace[symbol]`` (the value)
+  and ``symbol in trace``.
+* Shapes: in a single-example trace vectors are 1-D, δ's are 1×n (row layout) or n×1
+  (column layout), Jacobians are matrices in numerator layout (row) or transposed
+  (column), ∂J/∂W has W's shape. Minibatch traces add a leading axis m.
+* ``forward_phase(convention=...)`` and ``backward_phase(convention=...)`` take an
+  optional display convention. The forward trace holds only forward quantities and J.
+  ``train()`` from the middle of a step finishes that step as the first of its steps.
+  ``trace_batch()`` between steps shows the minibatch the next step will use.
+* ``GridMaps.target`` records the target class of the delta maps. Maps are indexed
+  [unit, row, column] with rows following x2 and columns x1 (a Plotly heatmap's z).
+* ``Metrics.grad_norms`` are the norms of the most recent minibatch gradient (the one the
+  last update used; before the first update, of the full training set), weights and
+  bias together per layer; ``confusion`` is on the test set. ``History`` has a row every
+  100·⌈N/500⌉ steps (N = points), at step 0, and at the end of every ``train()`` call and
+  update phase (see :mod:`engine.metrics`); its ``grad_norm`` is a dict of arrays.
+* ``add_points`` and ``remove_points`` return the updated ``Dataset``; ``remove_near``
+  returns how many points it removed. Editing points starts a new epoch.
+* Read ``trainer.layers`` afresh after a step: updates write into a second buffer and
+  swap (that is what makes the divergence rollback free), so arrays are reused.
+* ``ConfigError`` fields beyond the config: "steps", "trace.x1", "trace.x2",
+  "trace.target", "trace.index", "grid.resolution", "grid.target", "gradcheck.eps",
+  "points.xy", "points.labels", "points.split", "points.indices", "points.radius",
+  "points.total", "convention.sign|layout|bias", "state.version", and for the chain-rule
+  lab "x", "y", "layout".
+* Initial weights: N(0, gain²/fan_in) (He for ReLU); ReLU hidden biases start at 0.1.
 """
 
 from engine.activations import ACTIVATIONS

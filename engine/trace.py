@@ -50,7 +50,7 @@ class Quantity:
     value: np.ndarray  # its value (float64)
     formula: str  # how it is computed, in the trace's convention
     display: str = ""  # the lecture's notation, e.g. "δ^(o)"
-    kind: str = "forward"  # forward | param | loss | delta | jacobian | grad | grad_each
+    kind: str = "forward"  # forward | param | label | loss | delta | jacobian | grad | grad_each
 
     def __post_init__(self) -> None:
         if not self.display:
@@ -268,6 +268,14 @@ def build_trace(
         add("o", "class probabilities", fwd.o, "o = softmax(v) = exp(v) / Z", "forward")
         add("y", "one-hot target", targets, "yᵢ = I(i = k)", "forward")
         J_formula = "J = yᵀ log(o)"
+    add(
+        "k",
+        "the target label" + ("s" if batch else ""),
+        labels.astype(np.float64) if batch else np.float64(labels[0]),
+        "k ∈ {0, …, K − 1}",
+        "label",
+    )
+    add("K", "the number of classes", np.float64(classes), "K", "label")
     if not loglik:
         J_formula = (
             J_formula.replace("J = ", "J = −[", 1) + "]" if sigmoid_out else "J = −yᵀ log(o)"

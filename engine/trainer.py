@@ -43,7 +43,7 @@ PHASES = ("ready", "forward", "backward", "update")
 GRADCHECK_EXAMPLES = 32
 """The gradient check averages J over the first this-many training examples (cost ∝ m·|θ|)."""
 
-_FORWARD_KINDS = ("forward", "param", "loss", "loss_each")
+_FORWARD_KINDS = ("forward", "param", "label", "loss", "loss_each")
 P = ParamSpec("P")
 R = TypeVar("R")
 

@@ -277,6 +277,8 @@ def test_quantities_carry_display_and_formula(mlp):
     assert q.display == "δ^(o)" and q.formula and q.name
     assert tr.get("dJ/dU").display == "∂J/∂U"
     assert tr.get("do/dv").formula == "∂o/∂v = diag(o) − o oᵀ"
+    assert tr["k"] == 0 and tr["K"] == 2
+    np.testing.assert_allclose(tr["Z"], np.exp(tr["v"]).sum(), rtol=1e-12)
     with pytest.raises(KeyError, match="known"):
         tr.get("nope")
     d = tr.to_dict()
