@@ -63,9 +63,13 @@ def test_analytic_and_numerical_jacobians_agree_and_the_product_equals_the_direc
 def test_clicking_the_plane_picks_the_point(page, live_server) -> None:
     lab = open_lab(page, live_server)
     plane = lab.get_by_role("img", name="Click the plane to pick (x, y)")
-    box = plane.locator(".nsewdrag").first.bounding_box()
-    # The upper-left quarter of the plane: x < 0 < y.
-    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25)
+    # The upper-left quarter of the plane: x < 0 < y. Point, read the hover label, click.
+    area = plane.locator(".nsewdrag").first
+    box = area.bounding_box()
+    spot = {"x": box["width"] * 0.25, "y": box["height"] * 0.25}
+    area.hover(position=spot)
+    expect(plane.locator(".hoverlayer .hovertext")).to_contain_text("pick (x, y)")
+    area.click(position=spot)
     expect(lab.get_by_role("spinbutton", name="x")).not_to_have_value("1")
     x = float(lab.get_by_role("spinbutton", name="x").input_value())
     y = float(lab.get_by_role("spinbutton", name="y").input_value())
