@@ -84,9 +84,9 @@ def quantize(array: np.ndarray, low: float, high: float) -> np.ndarray:
     Out-of-range values saturate, and NaN becomes 0 (fmax/fmin ignore NaN).
     """
     span = high - low if high > low else 1.0
-    scaled = np.subtract(array, np.float32(low), dtype=np.float32)
-    scaled *= np.float32(255.0 / span)
-    scaled += np.float32(0.5)  # truncation below then rounds to nearest
+    scale = 255.0 / span
+    scaled = np.multiply(array, np.float32(scale), dtype=np.float32)
+    scaled += np.float32(0.5 - low * scale)  # + 0.5: the truncation below rounds to nearest
     np.fmax(scaled, np.float32(0.0), out=scaled)
     np.fmin(scaled, np.float32(255.49), out=scaled)
     return scaled.astype(np.uint8)
