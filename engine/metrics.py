@@ -10,6 +10,7 @@ phase: a server that trains a frame at a time gets a row per frame, and a long
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,15 +141,24 @@ class History:
         }
 
     def to_state(self) -> dict[str, Any]:
+        """Plain JSON data; NaN and ±inf (an empty test set, a diverged loss) as strings."""
         return {
             "layer_names": self.layer_names,
-            "rows": [[*r[:6], list(r[6])] for r in self._rows],
+            "rows": [
+                [r[0], *map(_json_float, r[1:6]), [_json_float(g) for g in r[6]]]
+                for r in self._rows
+            ],
         }
 
     @classmethod
     def from_state(cls, d: dict[str, Any]) -> History:
         rows = [(int(r[0]), *map(float, r[1:6]), tuple(map(float, r[6]))) for r in d["rows"]]
         return cls(list(d["layer_names"]), rows)  # type: ignore[arg-type]
+
+
+def _json_float(value: float) -> float | str:
+    """A float JSON can carry: finite values as numbers, NaN/±inf as "nan"/"inf"/"-inf"."""
+    return value if math.isfinite(value) else repr(float(value))
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> np.ndarray:

@@ -94,11 +94,15 @@ class SGD:
         def dump(layers: list[Layer]) -> list[dict[str, Any]]:
             return [{"W": la.W.tolist(), "b": la.b.tolist()} for la in layers]
 
+        # Without a pending rollback the spare buffers are scratch space (every update
+        # overwrites them before reading) and may hold a diverged step's inf/NaN, which
+        # JSON cannot carry: store the live buffers in their place.
+        spare = self.can_rollback
         return {
             "params": dump(self.params),
-            "previous": dump(self.previous),
+            "previous": dump(self.previous if spare else self.params),
             "velocity": dump(self.velocity),
-            "velocity_spare": dump(self._velocity_spare),
+            "velocity_spare": dump(self._velocity_spare if spare else self.velocity),
             "velocity_live": self.velocity_live,
             "can_rollback": self.can_rollback,
             "last_used_velocity": self.last_used_velocity,

@@ -81,3 +81,25 @@ def test_load_rejects_unknown_versions():
     with pytest.raises(ConfigError) as info:
         Trainer.from_state(state)
     assert info.value.field == "state.version"
+
+
+def test_state_is_strict_json_even_after_divergence():
+    t = Trainer(
+        Config.from_dict(
+            {
+                "data": {"dataset": "spiral", "classes": 3},
+                "train": {"learning_rate": 10.0, "momentum": 0.9},
+            }
+        )
+    )
+    t.train(200)
+    assert t.diverged
+    text = json.dumps(t.to_state(), allow_nan=False)  # raises on NaN/inf
+    b = Trainer.from_state(json.loads(text))
+    assert_same(t, b)
+    np.testing.assert_array_equal(b.history.train_loss, t.history.train_loss)
+    t.set_hyperparameters(learning_rate=0.01)
+    b.set_hyperparameters(learning_rate=0.01)
+    t.train(30)
+    b.train(30)
+    assert_same(t, b)

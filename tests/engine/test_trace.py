@@ -283,3 +283,27 @@ def test_quantities_carry_display_and_formula(mlp):
         tr.get("nope")
     d = tr.to_dict()
     assert isinstance(d["quantities"][0]["value"], np.ndarray)
+
+
+@pytest.mark.parametrize("hidden", [[], [5], [4, 3]])
+def test_augmented_gradients_match_finite_differences(hidden):
+    """Bias 'contained in the weights': ∂J/∂[W | b] by central differences over [W | b]."""
+    t = trained({"data": {"dataset": "blobs", "classes": 3}, "model": {"hidden": hidden}})
+    x1, x2, k = 0.7, -1.3, 2
+    aug = t.trace_point(x1, x2, k, Convention(bias="augmented"))
+    mats = [np.column_stack([layer.W, layer.b]) for layer in t.layers]  # [W | b]
+
+    def J(ms):
+        a = np.array([x1, x2])
+        for M in ms[:-1]:
+            a = np.maximum(M @ np.append(a, 1.0), 0)  # z = [W | b][a; 1]
+        return -np.log(softmax(ms[-1] @ np.append(a, 1.0))[k])
+
+    for i, name in enumerate(aug.layer_names):
+
+        def J_i(M, i=i):
+            return J([M if j == i else mats[j] for j in range(len(mats))])
+
+        np.testing.assert_allclose(
+            aug[f"dJ/d{name}"], numeric_grad(J_i, mats[i]), rtol=1e-6, atol=1e-9
+        )
