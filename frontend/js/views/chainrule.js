@@ -44,6 +44,19 @@ function verdict(ok, yes, no) {
   return el("p", { class: `cr-verdict ${ok ? "cr-agree" : "cr-disagree"}`, text: ok ? `✓ ${yes}` : `✗ ${no}` });
 }
 
+/** The lecture's factors written out: ∂y/∂g = diag(1/g₁, cos g₂), ∂g/∂x = [2x, 3]ᵀ. */
+function symbolicFactors(denominator) {
+  const dyDg = [["1 / g₁", "0"], ["0", "cos(g₂)"]];
+  const dgDx = [["2x"], ["3"]];
+  return denominator
+    ? [symbolicMatrix("(∂g/∂x)ᵀ symbolic", orient(dgDx, true)), symbolicMatrix("(∂y/∂g)ᵀ symbolic", dyDg)]
+    : [symbolicMatrix("∂y/∂g symbolic", dyDg), symbolicMatrix("∂g/∂x symbolic", dgDx)];
+}
+
+function orient(rows, transposed) {
+  return transposed ? rows[0].map((_, j) => rows.map((row) => row[j])) : rows;
+}
+
 function line(...children) {
   return el("div", { class: "cr-line" }, ...children);
 }
@@ -169,8 +182,10 @@ export function mount(root, ctx) {
       line(symbolNode("g"), op("="), numbers("value of g", c.g), el("span", { text: "  " }), symbolNode("y"), op("="), numbers("value of y", c.y)),
       line(
         el("span", { class: "cr-sym" }, symbolNode(denominator ? "(∂g/∂x)ᵀ (∂y/∂g)ᵀ" : "∂y/∂g · ∂g/∂x")), op("="),
-        ...factors, op("="), numbers("chain-rule product", c.product),
+        ...symbolicFactors(denominator), op("="),
+        symbolicMatrix("product, symbolic", orient([["2x / g₁"], ["3 cos(g₂)"]], denominator)),
       ),
+      line(op("="), ...factors, op("="), numbers("chain-rule product", c.product)),
       line(
         el("span", { class: "cr-sym" }, symbolNode(`direct (∂y/∂x)${t}`)), op("="), numbers("direct Jacobian", c.analytic),
         el("span", { class: "cr-sym", text: "numerical" }), op("="), numbers("numerical ∂y/∂x", c.numeric),

@@ -92,7 +92,7 @@ export function mount(root, ctx) {
   let lastTrace = null;
   let fetching = 0;
 
-  function build(trace, frame) {
+  function build(trace) {
     const state = ctx.getState?.() ?? {};
     const { rows, conv } = derivation(trace, { learningRate: state.learningRate });
     const qmap = quantityMap(trace);
@@ -203,7 +203,7 @@ export function mount(root, ctx) {
     const nextKey = structureKey(trace, `η=${ctx.getState?.()?.learningRate}`);
     if (nextKey !== key || !refresh(trace)) {
       key = nextKey;
-      build(trace, frame);
+      build(trace);
     }
     describe(trace);
     highlight(frame?.phase ?? null);
