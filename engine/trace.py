@@ -340,7 +340,7 @@ def build_trace(
         add(
             f"d{upper_out}/d{h}",
             f"Jacobian ∂{display_symbol(upper_out)}/∂{hd}",
-            jac(np.broadcast_to(Wup, Wup.shape).copy()),
+            jac(Wup.copy()),
             f"∂{display_symbol(upper_out)}/∂{hd} = {T(Wupd)}",
             "jacobian_const",
         )

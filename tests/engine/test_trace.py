@@ -307,3 +307,24 @@ def test_augmented_gradients_match_finite_differences(hidden):
         np.testing.assert_allclose(
             aug[f"dJ/d{name}"], numeric_grad(J_i, mats[i]), rtol=1e-6, atol=1e-9
         )
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda t: t.trace_point(0.0, 0.0, 2), "trace.target"),
+        (lambda t: t.trace_point(0.0, 0.0, -1), "trace.target"),
+        (lambda t: t.trace_point(float("nan"), 0.0, 0), "trace.x1"),
+        (lambda t: t.trace_point(0.0, "a", 0), "trace.x2"),
+        (lambda t: t.trace_example(320), "trace.index"),
+        (lambda t: t.trace_example(-1), "trace.index"),
+        (lambda t: t.gradient_check(eps=0.0), "gradcheck.eps"),
+        (lambda t: t.train(-3), "steps"),
+    ],
+)
+def test_bad_arguments_name_their_field(call, field):
+    from engine import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        call(Trainer())
+    assert info.value.field == field and field in str(info.value)
