@@ -4,11 +4,12 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
 import engine
 from server.encoding import ArrayPacker, dumps
 from server.errors import require_between
-from server.schemas.common import ERRORS
+from server.schemas.common import ERRORS, TypedArray
 
 router = APIRouter(prefix="/api", tags=["chain rule"], responses={422: ERRORS[422]})
 
@@ -27,7 +28,44 @@ def _encode(value: Any, pack: ArrayPacker) -> Any:
     return value
 
 
-@router.get("/chain-rule", summary="The lecture's Jacobian examples at a point")
+class JacobianExample(BaseModel):
+    """f(x, y) = 3x²y and g(x, y) = 5xy + y³, and their Jacobian at the point."""
+
+    functions: dict[str, str] = Field(description="The two functions, as on the slide.")
+    values: dict[str, float] = Field(description="f and g at the point.")
+    formula: str = Field(description="The Jacobian in closed form, in the chosen layout.")
+    analytic: TypedArray = Field(description="2×2: [[6yx, 3x²], [5y, 5x + 3y²]] (or its ᵀ).")
+    numeric: TypedArray = Field(description="2×2 by central differences.")
+
+
+class VectorChainRule(BaseModel):
+    """y = [ln(x²), sin(3x)] through g = [x², 3x]: ∂y/∂x = ∂y/∂g · ∂g/∂x."""
+
+    functions: dict[str, str] = Field(description="y, g and y(g), as on the slide.")
+    g: TypedArray = Field(description="(2,) g at x.")
+    y: TypedArray = Field(description="(2,) y at x.")
+    formula: str
+    dy_dg: TypedArray = Field(description="2×2 ∂y/∂g = diag(1/g₁, cos g₂).")
+    dg_dx: TypedArray = Field(description="2×1 ∂g/∂x = [2x, 3]ᵀ.")
+    product: TypedArray = Field(description="2×1 ∂y/∂g · ∂g/∂x.")
+    analytic: TypedArray = Field(description="2×1 [2/x, 3cos 3x]ᵀ.")
+    numeric: TypedArray = Field(description="2×1 by central differences.")
+
+
+class ChainRuleOut(BaseModel):
+    """The lecture's two Jacobian examples evaluated at (x, y)."""
+
+    point: dict[str, float] = Field(examples=[{"x": 1.0, "y": 2.0}])
+    layout: str = Field(description="numerator or denominator.")
+    jacobian: JacobianExample
+    vector_chain_rule: VectorChainRule
+
+
+@router.get(
+    "/chain-rule",
+    response_model=ChainRuleOut,
+    summary="The lecture's Jacobian examples at a point",
+)
 async def chain_rule(
     x: Annotated[float, Query(description="The point's x (≠ 0 for ln(x²)).")] = 1.0,
     y: Annotated[float, Query(description="The point's y (for f = 3x²y, g = 5xy + y³).")] = 2.0,

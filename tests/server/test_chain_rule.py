@@ -55,3 +55,11 @@ def test_chain_rule_bounds(client: TestClient) -> None:
     response = client.get("/api/chain-rule?x=0")
     assert response.status_code == 422
     assert "x" in response.json()["detail"]
+
+
+def test_chain_rule_answer_matches_its_documented_model(client: TestClient) -> None:
+    from server.routes.chain_rule import ChainRuleOut
+
+    body = client.get("/api/chain-rule", params={"x": 0.3, "y": -1}).json()
+    parsed = ChainRuleOut.model_validate(body)
+    assert parsed.point == {"x": 0.3, "y": -1.0}

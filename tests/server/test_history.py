@@ -92,3 +92,11 @@ def test_import_rejects_what_is_not_an_export(client: TestClient) -> None:
     )
     assert 400 <= response.status_code < 500
     assert response.json()["field"] is not None
+
+
+def test_history_answer_matches_its_documented_model(client: TestClient, sid: str) -> None:
+    from server.routes.history import HistoryOut
+
+    client.post(f"/api/sessions/{sid}/step", json={"steps": 3})
+    parsed = HistoryOut.model_validate(client.get(f"/api/sessions/{sid}/history").json())
+    assert parsed.rows == len(decode_typed_array(parsed.step.model_dump()))

@@ -168,3 +168,10 @@ def test_gradcheck_passes_for_the_default_network(client: TestClient, sid: str) 
 
 def test_gradcheck_eps_bound(client: TestClient, sid: str) -> None:
     assert_problem(client.get(f"/api/sessions/{sid}/gradcheck?eps=0.5"), 422, "eps", "0.01")
+
+
+def test_gradcheck_answer_matches_its_documented_model(client: TestClient, sid: str) -> None:
+    from server.routes.inspect import GradCheckOut
+
+    parsed = GradCheckOut.model_validate(client.get(f"/api/sessions/{sid}/gradcheck").json())
+    assert parsed.eps == 1e-5 and len(parsed.layers) >= 4  # W, b, U, c
