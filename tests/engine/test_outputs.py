@@ -1,0 +1,34 @@
+"""Output layers: softmax, its Jacobian, targets."""
+
+import numpy as np
+
+from engine.outputs import SigmoidOutput, SoftmaxOutput, softmax, softmax_jacobian
+
+
+def test_softmax_is_shift_invariant_and_stable():
+    v = np.array([[1.0, 2.0, 3.0], [1001.0, 1002.0, 1003.0]])
+    with np.errstate(all="raise"):
+        o = softmax(v)
+    np.testing.assert_allclose(o[0], o[1], rtol=1e-12)
+    np.testing.assert_allclose(o[0], np.exp([1, 2, 3]) / np.exp([1, 2, 3]).sum(), rtol=1e-12)
+
+
+def test_softmax_jacobian_batch_and_single():
+    o = softmax(np.array([[0.2, -1.0, 0.5], [2.0, 0.0, 0.0]]))
+    J = softmax_jacobian(o)
+    assert J.shape == (2, 3, 3)
+    for n in range(2):
+        np.testing.assert_allclose(J[n], np.diag(o[n]) - np.outer(o[n], o[n]), rtol=1e-12)
+        np.testing.assert_allclose(softmax_jacobian(o[n]), J[n])
+        np.testing.assert_allclose(J[n].sum(axis=1), 0.0, atol=1e-15)  # probabilities sum to 1
+
+
+def test_targets():
+    y = np.array([2, 0, 1])
+    np.testing.assert_array_equal(SoftmaxOutput.targets(y, 3), np.eye(3)[y])
+    np.testing.assert_array_equal(SigmoidOutput.targets(np.array([1, 0]), 2), [[1.0], [0.0]])
+    o = np.array([[0.8], [0.3]])
+    np.testing.assert_allclose(SigmoidOutput.class_probabilities(o), [[0.2, 0.8], [0.7, 0.3]])
+    np.testing.assert_allclose(
+        SigmoidOutput.true_class_probability(o, np.array([1, 1]), np.arange(2)), [0.8, 0.3]
+    )
