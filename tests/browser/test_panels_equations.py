@@ -201,3 +201,18 @@ def test_equations_screenshots(page, live_server) -> None:
     screenshot(page, "panels-equations-1920x1080")
     page.locator("#equations section[data-phase=backward]").scroll_into_view_if_needed()
     screenshot(page, "panels-equations-backward-1920x1080")
+
+
+def test_results_only_hides_the_operands(page, live_server) -> None:
+    open_lab(page, live_server)
+    panel = page.locator("#equations")
+    operand_u = panel.get_by_role("table", name="U", exact=True).first
+    expect(operand_u).to_be_visible()
+    panel.get_by_label("show the operands").uncheck()
+    expect(operand_u).to_be_hidden()
+    expect(equation_value(page, "δ^(h)")).to_be_visible()
+    # ∂h/∂z is shown as diag(…) itself: it stays.
+    expect(panel.get_by_role("table", name="∂h/∂z", exact=True)).to_be_visible()
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    panel.locator("section[data-phase=backward]").scroll_into_view_if_needed()
+    screenshot(page, "panels-equations-results-only-1920x1080")

@@ -78,9 +78,16 @@ export function mount(root, ctx) {
     PHASES.map((p) => el("li", { dataset: { phase: p }, text: p })),
   );
   const body = el("div", { class: "eq-body" }, waiting());
+  const operandsBox = el("input", { type: "checkbox", checked: true });
+  operandsBox.addEventListener("change", () => root.classList.toggle("eq-results-only", !operandsBox.checked));
   root.replaceChildren(
     header("Equations", phaseStrip),
-    el("div", { class: "eq-toggles" }, toggles.map((t) => t.node)),
+    el(
+      "div",
+      { class: "eq-toggles" },
+      toggles.map((t) => t.node),
+      el("label", { class: "eq-check" }, operandsBox, " show the operands"),
+    ),
     caption,
     body,
   );
@@ -139,9 +146,15 @@ export function mount(root, ctx) {
     const q = qmap.get(row.symbol);
     if (!q || (row.result === "none" && !row.operands.length)) return node;
     const numbers = el("div", { class: "eq-numbers" }, op("="));
-    for (const operand of row.operands) numbers.append(operandNode(operand, qmap));
+    if (row.operands.length) {
+      // The right-hand side with its numbers filled in; hidden when only results are wanted
+      // (unless it is the result, as diag(…) is for ∂h/∂z).
+      const substitution = el("span", { class: row.result === "none" ? "eq-as-result" : "eq-substitution" });
+      for (const operand of row.operands) substitution.append(operandNode(operand, qmap));
+      if (row.result !== "none") substitution.append(op("="));
+      numbers.append(substitution);
+    }
     if (row.result !== "none") {
-      if (row.operands.length) numbers.append(op("="));
       const own = { ref: row.symbol, transpose: Boolean(row.resultTranspose) };
       const result = liveMatrix(`value of ${row.label}`, operandMatrix(qmap, own));
       result.node.classList.add("mat-result");
