@@ -113,6 +113,11 @@ def _sfx(layer: int, hidden: int) -> str:
     return "" if hidden == 1 else str(layer)
 
 
+def _shape_text(symbol: str, W: np.ndarray) -> str:
+    """ "W: 8×2 (units × inputs)"."""
+    return f"{symbol}: {W.shape[0]}×{W.shape[1]} (outputs × inputs)"
+
+
 def _diag(d: np.ndarray) -> np.ndarray:
     """Stack of diagonal matrices: (m, n) → (m, n, n)."""
     return d[..., :, None] * np.eye(d.shape[-1])
@@ -203,7 +208,7 @@ def build_trace(
             f"weights of hidden layer {layer}"
             + (" with the bias as last column" if augmented else ""),
             weight_value(layer - 1),
-            f"{Wd} = [{Wd} | {bd}]" if augmented else f"{Wd}: (units, inputs)",
+            f"{Wd} = [{Wd} | {bd}]" if augmented else _shape_text(Wd, layers[layer - 1].W),
             "param",
         )
         if not augmented:
@@ -236,7 +241,7 @@ def build_trace(
         ("output weights" if L else "weights")
         + (" with the bias as last column" if augmented else ""),
         weight_value(L),
-        f"{Ud} = [{Ud} | {cd}]" if augmented else f"{Ud}: (K, inputs)",
+        f"{Ud} = [{Ud} | {cd}]" if augmented else _shape_text(Ud, layers[-1].W),
         "param",
     )
     if not augmented:
@@ -256,7 +261,8 @@ def build_trace(
                 "w",
                 "the lecture's weight vector w of binary logistic regression",
                 weight_value(0)[0],
-                "w = W₁*" + (" with b appended" if augmented else ""),
+                "w = W₁* (the single row of W), so Wx = wᵀx"
+                + (", with b appended" if augmented else ""),
                 "param",
             )
     if sigmoid_out:
@@ -307,7 +313,8 @@ def build_trace(
         dJ_do_formula = "∂J/∂o = [0 ⋯ 1/o_k ⋯ 0]"
         delta_o_formula = "δ^(o) = ∂J/∂v = y − o"
     if not loglik:
-        dJ_do_formula = dJ_do_formula.replace("= ", "= −", 1)
+        lhs, rhs = dJ_do_formula.split(" = ", 1)
+        dJ_do_formula = f"{lhs} = −[{rhs}]" if sigmoid_out else f"{lhs} = −{rhs}"
         delta_o_formula = "δ^(o) = ∂J/∂v = o − y"
     add("dJ/do", "gradient of J with respect to o", vec(sgn * dJ_do), dJ_do_formula, "delta")
     add("do/dv", "Jacobian of the output non-linearity", jac(do_dv), do_dv_formula, "jacobian")
@@ -323,7 +330,7 @@ def build_trace(
             "dJ/dz",
             "the lecture's ∂J/∂z of logistic regression (= δ^(o))",
             vec(sgn * bwd.delta_o),
-            delta_o_formula.replace("∂J/∂v", "∂J/∂z"),
+            delta_o_formula.replace("δ^(o) = ∂J/∂v", "∂J/∂z = δ^(o)"),
             "delta",
         )
 
@@ -398,14 +405,9 @@ def build_trace(
         delta_i = bwd.delta_o if i == L else bwd.delta_z[i]  # (m, out)
         gW_each = sgn * delta_i[:, :, None] * fwd.inputs[i][:, None, :]  # (m, out, in)
         gb_each = sgn * delta_i  # (m, out)
-        if augmented:
+        if augmented:  # [∂J/∂W | ∂J/∂b]; the displayed x and h already end in 1
             gW_each = np.concatenate([gW_each, gb_each[:, :, None]], axis=2)
-            inp_text = f"[{inp}; 1]"
-        else:
-            inp_text = inp
-        gW_formula = (
-            f"∂J/∂{Wd} = {dname} {inp_text}ᵀ" if column else f"∂J/∂{Wd} = {dname}ᵀ {inp_text}ᵀ"
-        )
+        gW_formula = f"∂J/∂{Wd} = {dname} {inp}ᵀ" if column else f"∂J/∂{Wd} = {dname}ᵀ {inp}ᵀ"
         mean_note = " averaged over the minibatch" if batch else ""
         add(
             f"dJ/d{Wn}",

@@ -31,6 +31,10 @@ def numeric_grad(f, x, eps=1e-6):
     return g
 
 
+def dJ_do_value(y, o):
+    return y / o - (1 - y) / (1 - o)
+
+
 def trained(config: dict, steps=30) -> Trainer:
     t = Trainer(Config.from_dict(config))
     t.train(steps)  # move away from the initial weights (non-zero biases)
@@ -55,6 +59,11 @@ def test_binary_logistic_gradient_is_y_minus_o_times_x():
     dJ_do = y / o - (1 - y) / (1 - o)
     assert tr["dJ/do"].item() == pytest.approx(dJ_do, rel=1e-10)
     assert tr["do/dv"].item() == pytest.approx(o * (1 - o), rel=1e-12)
+    assert tr.get("dJ/do").formula == "∂J/∂o = y/o − (1 − y)/(1 − o)"
+    assert tr.get("dJ/dw").formula == "∂J/∂w = (y − o) xᵀ"
+    loss_sign = t.trace_point(x1, x2, k)
+    assert loss_sign.get("dJ/do").formula == "∂J/∂o = −[y/o − (1 − y)/(1 − o)]"
+    assert loss_sign["dJ/do"].item() == pytest.approx(-dJ_do_value(y, o), rel=1e-10)
     np.testing.assert_allclose(dJ_do * o * (1 - o) * x, (y - o) * x, rtol=1e-10)
     # the lecture's name for the pre-activation of logistic regression is z
     assert tr["z"][0] == pytest.approx(w @ x + b, rel=1e-12)
