@@ -96,6 +96,8 @@ class Trainer:
         self._phi_test = feature_matrix(ds.x_test, self.config.model.features)  # (n_test, d)
         self._T_train = self._output.targets(ds.y_train, K)  # (n, K) one-hot or (n, 1)
         self._T_test = self._output.targets(ds.y_test, K)
+        self._rows_train = np.arange(len(ds.y_train))  # row indices for picking o_k
+        self._rows_test = np.arange(len(ds.y_test))
         self._grid_cache: tuple[Any, np.ndarray, np.ndarray, np.ndarray] | None = None
         if hasattr(self, "_sampler"):
             self._sampler.resize(len(ds.y_train))
@@ -451,20 +453,20 @@ class Trainer:
         )
 
     def _evaluate(
-        self, phi: np.ndarray, y: np.ndarray
+        self, phi: np.ndarray, y: np.ndarray, rows: np.ndarray
     ) -> tuple[Forward | None, float, float, np.ndarray]:
         """Forward over a whole split: (forward, mean NLL, accuracy, predicted classes)."""
-        if len(y) == 0:
+        n = len(y)
+        if n == 0:
             return None, math.nan, math.nan, np.zeros(0, dtype=np.int64)
         fwd = forward(self._sgd.params, phi, self._act, self._output)
-        p = self._output.true_class_probability(fwd.o, y, np.arange(len(y)))  # (n,) o_k
-        with np.errstate(divide="ignore"):
-            loss = -float(np.log(p).mean())
+        p = self._output.true_class_probability(fwd.o, y, rows)  # (n,) o_k
+        loss = -float(np.log(p).sum()) / n
         if self._output.name == "sigmoid":
             predicted = (fwd.o[:, 0] > 0.5).astype(np.int64)  # (n,)
         else:
             predicted = fwd.o.argmax(axis=1)  # (n,)
-        return fwd, loss, float((predicted == y).mean()), predicted
+        return fwd, loss, int(np.count_nonzero(predicted == y)) / n, predicted
 
     @_quiet
     def metrics(self) -> Metrics:
@@ -477,8 +479,12 @@ class Trainer:
         """
         ds = self.dataset
         K = self.config.classes
-        fwd, train_loss, train_acc, _ = self._evaluate(self._phi_train, ds.y_train)
-        _, test_loss, test_acc, test_pred = self._evaluate(self._phi_test, ds.y_test)
+        fwd, train_loss, train_acc, _ = self._evaluate(
+            self._phi_train, ds.y_train, self._rows_train
+        )
+        _, test_loss, test_acc, test_pred = self._evaluate(
+            self._phi_test, ds.y_test, self._rows_test
+        )
         bwd = self._last_bwd
         if bwd is None and fwd is not None:
             bwd = backward(self._sgd.params, fwd, self._T_train, self._act, 1.0 / len(ds.y_train))
