@@ -125,7 +125,7 @@ export function mount(root, ctx) {
     );
   }
 
-  const visible = whenVisible(root, draw);
+  const visible = whenVisible(root, draw, { interval: 500 });
 
   // The stream draws only the newest frame when frames come faster than the page paints, and
   // each frame carries only its own history rows: a skipped frame leaves a gap. A gap in

@@ -244,7 +244,7 @@ export function mount(root, ctx) {
     drawDeltas(frame);
   }
 
-  const visible = whenVisible(root, draw);
+  const visible = whenVisible(root, draw, { interval: 400 });
   let last = null;
   // The sign of ∂J/∂W, the size of the type and the feature names are view choices: redraw.
   ctx.onState?.((state, changed = []) => {

@@ -1,6 +1,8 @@
-// Draw a panel only while it can be seen: a hidden tab keeps just the newest frame and draws
-// it the moment it is shown (Plotly cannot measure a hidden chart, and drawing unseen charts
-// would cost the stream its frame rate).
+// Draw a panel only while it can be seen, and at most so often: a hidden tab keeps just the
+// newest frame and draws it the moment it is shown (Plotly cannot measure a hidden chart),
+// and while training streams, charts redraw at a few hertz rather than every frame. A
+// Plotly redraw costs tens of milliseconds on a classroom machine; the boundary and the
+// network need those milliseconds more than a learning curve does.
 
 function isShown(root) {
   return root.isConnected && !root.closest("[hidden]") && root.getClientRects().length > 0;
@@ -9,26 +11,37 @@ function isShown(root) {
 /**
  * @param {HTMLElement} root  the panel
  * @param {(frame) => void} draw
+ * @param {{interval?: number}} options  the least time between two draws, in ms
  * @returns {{offer(frame): void, shown(): boolean}}
  */
-export function whenVisible(root, draw) {
+export function whenVisible(root, draw, { interval = 0 } = {}) {
   let pending = null;
+  let lastDraw = -Infinity;
+  let timer = null;
+
   const flush = () => {
-    if (pending && isShown(root)) {
-      const frame = pending;
-      pending = null;
-      draw(frame);
+    timer = null;
+    if (!pending || !isShown(root)) return;
+    const wait = lastDraw + interval - performance.now();
+    if (wait > 0) {
+      timer = setTimeout(flush, wait); // the newest frame is drawn when the interval is up
+      return;
     }
+    const frame = pending;
+    pending = null;
+    lastDraw = performance.now();
+    draw(frame);
   };
-  // Any `hidden` or `class` change up the tree may have revealed the panel.
-  const observer = new MutationObserver(() => requestAnimationFrame(flush));
+
+  // Any `hidden`, `class` or `style` change up the tree may have revealed the panel.
+  const observer = new MutationObserver(() => requestAnimationFrame(() => timer || flush()));
   for (let node = root; node && node !== document.documentElement; node = node.parentElement) {
     observer.observe(node, { attributes: true, attributeFilter: ["hidden", "class", "style"] });
   }
   return {
     offer(frame) {
       pending = frame;
-      flush();
+      if (!timer) flush();
     },
     shown: () => isShown(root),
   };
