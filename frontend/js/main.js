@@ -8,6 +8,7 @@ import { mountRunning } from "./running.js";
 import { mountBanner } from "./banner.js";
 import { mountExport } from "./export.js";
 import { mountTabs } from "./tabs.js";
+import { mountPresentation } from "./presentation.js";
 import { Session } from "./session.js";
 import { openStream } from "./stream.js";
 import { mount as mountBoundary } from "./views/boundary.js";
@@ -27,19 +28,24 @@ const ctx = {
   onState: (fn) => store.subscribe(fn),
   sessionId: () => session.id,
   send: (command) => stream?.send(command),
+  /** Follow the session to a new id (after a model upload). */
+  reconnect: () => stream?.reconnect(),
   api,
   session,
   /** The newest frame drawn, for modules that act on a click (export, tracing). */
   lastFrame: null,
 };
 
+// Drawn in this order on every frame: the Plotly charts first, while the page's layout is
+// still clean from the last paint (Plotly measures text, which forces a layout), then the
+// views that only write to the DOM. The other order costs a full layout per chart.
 const views = [
+  ["curves", mountCurves],
+  ["matrices", mountMatrices],
+  ["chain-rule", mountChainRule],
   ["boundary", mountBoundary],
   ["network", mountNetwork],
   ["equations", mountEquations],
-  ["matrices", mountMatrices],
-  ["curves", mountCurves],
-  ["chain-rule", mountChainRule],
 ].map(([id, mount]) => ({ id, view: safeMount(id, mount) }));
 
 function safeMount(id, mount) {
@@ -53,17 +59,26 @@ function safeMount(id, mount) {
   }
 }
 
+/** Frames drawn and the time spent drawing them: read by benchmarks/bench_render.py. */
+const stats = { frames: 0, drawMs: 0, views: {} };
+window.backpropLab = { stats };
+
 function drawFrame(frame) {
+  const t0 = performance.now();
   ctx.lastFrame = frame;
   for (const { id, view } of views) {
+    const t = performance.now();
     try {
       view.update(frame);
     } catch (err) {
       console.warn(`view ${id} failed to draw a frame`, err);
     }
+    stats.views[id] = (stats.views[id] ?? 0) + performance.now() - t;
   }
   running.update(frame);
   banner.update(frame);
+  stats.frames += 1;
+  stats.drawMs += performance.now() - t0;
 }
 
 const banner = mountBanner(document.getElementById("banner"), ctx);
@@ -71,6 +86,7 @@ const controls = mountControls(document.body, ctx, (patch) => session.configure(
 const running = mountRunning(document.body, ctx);
 mountExport(document.body, ctx, controls);
 mountTabs(document.querySelector(".tabs"), ctx);
+mountPresentation(document.getElementById("present"), ctx);
 
 session.onFrame = drawFrame;
 session.send = ctx.send;

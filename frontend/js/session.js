@@ -131,7 +131,7 @@ export class Session {
   }
 
   play(stepsPerFrame) {
-    this.send({ type: "play", steps_per_frame: stepsPerFrame });
+    this.send({ type: "play", steps_per_frame: stepsPerFrame, fps: this.store.get().fps });
   }
 
   pause() {

@@ -32,6 +32,7 @@ export const PROPERTIES = [
   { name: "trainSeed", type: "int", def: 0, config: "train.seed" },
   // Running
   { name: "speed", type: "int", def: 5 }, // SGD steps per frame in fast play
+  { name: "fps", type: "int", def: 30 }, // frames per second asked of the server in fast play
   { name: "animate", type: "bool", def: false }, // play slowly, the four phases animated
   { name: "resolution", type: "int", def: 100 }, // grid R of the boundary and the unit maps
   // Views
@@ -44,7 +45,7 @@ export const PROPERTIES = [
   { name: "bias", type: "enum", def: "separate", choices: ["separate", "augmented"] },
   { name: "tab", type: "enum", def: "curves", choices: ["curves", "matrices", "chain-rule"] },
   { name: "presentation", type: "bool", def: false },
-  { name: "hide", type: "strings", def: ["data", "model"] }, // control groups hidden when presenting
+  { name: "hide", type: "strings", def: ["data", "model", "display", "export"] }, // control groups hidden when presenting
 ];
 
 const BY_NAME = new Map(PROPERTIES.map((p) => [p.name, p]));

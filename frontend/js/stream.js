@@ -35,6 +35,8 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
       return;
     }
     if (isFrame(msg)) {
+      // A frame replaced before it was drawn must not take a reset of the curves with it.
+      if (pending?.history_reset) msg.history_reset = true;
       pending = msg;
       if (!scheduled) {
         scheduled = true;

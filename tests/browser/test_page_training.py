@@ -16,7 +16,8 @@ def open_lab(page, live_server, hash_: str = "") -> str:
     session_id = created.value.json()["id"]
     expect(page.locator("#connection")).to_have_attribute("data-status", "open")
     expect(page.locator("#network .node").first).to_be_visible()
-    expect(page.locator("#boundary .imagelayer image")).to_have_count(1)
+    # The boundary image is painted (its canvas has the grid's size, not the initial 1×1).
+    expect(page.locator(".boundary-backdrop canvas")).not_to_have_attribute("width", "1")
     return session_id
 
 

@@ -1,10 +1,12 @@
 // Decision boundary: P(class | x) over the input plane, one colour per class, lightness =
 // confidence; the training points (filled) and test points (hollow) on top.
 //
-// The probability maps become one small RGB image (R×R pixels, one per grid cell), which
-// Plotly stretches under the axes as a layout image: the browser smooths it, and a frame
-// costs one pass over R²·K numbers. The point traces are rebuilt only when the data change,
-// so Plotly.react skips them on every other frame.
+// The probability maps become one small RGB image (R×R pixels, one per grid cell) in a
+// canvas that sits under the transparent Plotly chart, stretched by CSS over the data's
+// extent (the browser smooths it). A training frame therefore costs one pass over R²·K
+// numbers and a putImageData, and no Plotly call at all; Plotly redraws only when the
+// points, the traced example or the view change, and the canvas follows its axes on every
+// zoom, pan and resize. The PNG button of the modebar folds the image into the export.
 //
 // Click a training point to trace it. In edit mode a click adds a point of the chosen class
 // and a shift-click removes the points near the cursor.
@@ -23,9 +25,16 @@ export function mount(root, ctx) {
   const errorSlot = panel?.querySelector('[data-error-for="points-edit"]');
   const count = document.getElementById("point-count");
 
+  const backdrop = document.createElement("div");
+  backdrop.className = "boundary-backdrop";
   const canvas = document.createElement("canvas");
+  canvas.width = 1;
+  canvas.height = 1;
+  backdrop.append(canvas);
+  root.before(backdrop);
   const paint = canvas.getContext("2d");
-  let image = null; // {source, extent}
+  let pixels = null; // the ImageData reused frame after frame
+  let extent = null; // [x1min, x1max, x2min, x2max] the image covers
   let points = []; // point traces for the current data set
   let dataset = null; // the data set the traces were built from
   let selectedTrace = null;
@@ -44,36 +53,70 @@ export function mount(root, ctx) {
     hovermode: "closest",
     dragmode: "zoom",
     images: [],
-    plot_bgcolor: "#ffffff",
-    paper_bgcolor: "#ffffff",
+    plot_bgcolor: "rgba(0,0,0,0)", // the canvas underneath shows through
+    paper_bgcolor: "rgba(0,0,0,0)",
   };
   const config = {
     responsive: true,
     displaylogo: false,
-    modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d"],
-    toImageButtonOptions: { filename: "decision-boundary", scale: 2 },
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"],
+    modeBarButtonsToAdd: [{ name: "Download the boundary as a PNG", icon: Plotly.Icons.camera, click: downloadPng }],
   };
-  Plotly.newPlot(root, [], layout, config);
+  Plotly.newPlot(root, [], layout, config).then(() => {
+    root.on("plotly_afterplot", place);
+    root.on("plotly_relayout", place);
+    root.on("plotly_click", selectPoint);
+  });
 
   // ---- drawing ----
 
-  function draw() {
+  function traces() {
     const state = ctx.getState();
-    const traces = points.filter((t) => state.showTest || t.meta !== "test");
-    if (selectedTrace) traces.push(selectedTrace);
-    layout.images = image ? [imageLayout(image)] : [];
-    layout.dragmode = editing ? false : "zoom";
-    layout.showlegend = !editing; // the class picker takes the legend's place
-    Plotly.react(root, traces, layout, config);
+    const list = points.filter((t) => state.showTest || t.meta !== "test");
+    if (selectedTrace) list.push(selectedTrace);
+    return list;
   }
 
-  function imageLayout({ source, extent }) {
+  function draw() {
+    layout.dragmode = editing ? false : "zoom";
+    layout.showlegend = !editing; // the class picker takes the legend's place
+    Plotly.react(root, traces(), layout, config);
+  }
+
+  /** Lay the canvas over the data's extent, clipped to the plot area, as the axes are now. */
+  function place() {
+    const full = root._fullLayout;
+    if (!full?.xaxis || !extent) return;
+    const xa = full.xaxis;
+    const ya = full.yaxis;
+    Object.assign(backdrop.style, {
+      left: `${xa._offset}px`, top: `${ya._offset}px`, width: `${xa._length}px`, height: `${ya._length}px`,
+    });
     const [x1min, x1max, x2min, x2max] = extent;
-    return {
-      source, xref: "x", yref: "y", x: x1min, y: x2max,
-      sizex: x1max - x1min, sizey: x2max - x2min,
-      sizing: "stretch", layer: "below", opacity: 1,
+    const left = xa.c2p(x1min);
+    const top = ya.c2p(x2max);
+    Object.assign(canvas.style, {
+      left: `${left}px`, top: `${top}px`,
+      width: `${xa.c2p(x1max) - left}px`, height: `${ya.c2p(x2min) - top}px`,
+    });
+  }
+
+  /** The PNG export: the image joins the chart as a layout image just for the snapshot. */
+  function downloadPng(gd) {
+    const [x1min, x1max, x2min, x2max] = extent ?? [0, 1, 0, 1];
+    const image = {
+      source: canvas.toDataURL("image/png"), xref: "x", yref: "y", x: x1min, y: x2max,
+      sizex: x1max - x1min, sizey: x2max - x2min, sizing: "stretch", layer: "below",
     };
+    const snapshot = { ...layout, images: [image], paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff" };
+    const box = gd.getBoundingClientRect();
+    Plotly.toImage({ data: traces(), layout: { ...snapshot, width: box.width, height: box.height } }, { format: "png", scale: 2 })
+      .then((url) => {
+        const a = document.createElement("a");
+        a.href = url;
+        a.download = "decision-boundary.png";
+        a.click();
+      });
   }
 
   /** K probability maps → one RGB image: hue = most likely class, saturation = confidence. */
@@ -85,35 +128,64 @@ export function mount(root, ctx) {
       canvas.width = R;
       canvas.height = R;
     }
-    const pixels = paint.createImageData(R, R);
+    if (!pixels || pixels.width !== R) pixels = paint.createImageData(R, R);
     const out = pixels.data;
-    const floor = 1 / K;
+    // Every probability map shares one range, so the most likely class is the largest raw
+    // value (a byte for stream maps), and its colour comes from a table indexed by it.
+    const { offset, scale } = maps[0];
+    const table = colourTable(K, offset, scale, discretize);
+    const data = maps.map((m) => m.data);
     for (let row = 0; row < R; row += 1) {
       // Grid row 0 is the lowest x₂; image row 0 is the top.
       const target = (R - 1 - row) * R * 4;
       for (let col = 0; col < R; col += 1) {
         const i = row * R + col;
         let best = 0;
-        let p = -1;
-        for (let k = 0; k < K; k += 1) {
-          const m = maps[k];
-          const v = m.offset + m.scale * m.data[i];
-          if (v > p) { p = v; best = k; }
+        let top = data[0][i];
+        for (let k = 1; k < K; k += 1) {
+          if (data[k][i] > top) { top = data[k][i]; best = k; }
         }
-        // Lightness = confidence: white where the classes tie, the class colour where sure.
-        const confidence = K > 1 ? Math.max(0, (p - floor) / (1 - floor)) : 1;
-        const a = discretize ? 0.55 : 0.08 + 0.62 * confidence;
-        const c = CLASS_RGB[best % CLASS_RGB.length];
+        const level = table.quantised ? top : Math.round(Math.min(1, Math.max(0, top)) * 255);
+        const c = (best * 256 + level) * 3;
         const o = target + col * 4;
-        out[o] = 255 + (c[0] - 255) * a;
-        out[o + 1] = 255 + (c[1] - 255) * a;
-        out[o + 2] = 255 + (c[2] - 255) * a;
+        out[o] = table.rgb[c];
+        out[o + 1] = table.rgb[c + 1];
+        out[o + 2] = table.rgb[c + 2];
         out[o + 3] = 255;
       }
     }
     paint.putImageData(pixels, 0, 0);
-    image = { source: canvas.toDataURL("image/png"), extent: boundary.extent };
+    if (String(extent) !== String(boundary.extent)) {
+      extent = boundary.extent;
+      place();
+    }
   }
+
+  /** Colour of (class k, probability level 0–255): white where the classes tie, the class
+   * colour where the model is sure (lightness = confidence); flat colours when discretised. */
+  function colourTable(K, offset, scale, discretize) {
+    const quantised = scale !== 1 || offset !== 0;
+    const key = `${K}|${offset}|${scale}|${discretize}`;
+    if (tableCache.key === key) return tableCache.table;
+    const rgbTable = new Uint8ClampedArray(K * 256 * 3);
+    const floor = 1 / K;
+    for (let k = 0; k < K; k += 1) {
+      const c = CLASS_RGB[k % CLASS_RGB.length];
+      for (let q = 0; q < 256; q += 1) {
+        const p = quantised ? offset + scale * q : q / 255;
+        const confidence = K > 1 ? Math.max(0, (p - floor) / (1 - floor)) : 1;
+        const a = discretize ? 0.55 : 0.08 + 0.62 * confidence;
+        const o = (k * 256 + q) * 3;
+        rgbTable[o] = 255 + (c[0] - 255) * a;
+        rgbTable[o + 1] = 255 + (c[1] - 255) * a;
+        rgbTable[o + 2] = 255 + (c[2] - 255) * a;
+      }
+    }
+    tableCache.key = key;
+    tableCache.table = { quantised, rgb: rgbTable };
+    return tableCache.table;
+  }
+  const tableCache = { key: "", table: null };
 
   /** One trace per class and split: a colour and a marker shape per class. */
   function buildPoints(data) {
@@ -169,12 +241,12 @@ export function mount(root, ctx) {
 
   // ---- clicks: trace a point, or edit the data ----
 
-  root.on("plotly_click", (event) => {
+  function selectPoint(event) {
     if (editing) return;
     const point = event.points?.[0];
     if (!point || point.data.meta !== "train") return;
     ctx.setState({ selected: point.customdata });
-  });
+  }
 
   /** Pixel position of a mouse event → data coordinates (or null outside the plot area). */
   function toData(event) {
@@ -221,32 +293,47 @@ export function mount(root, ctx) {
     draw();
   });
 
-  ctx.onState((state, changed) => {
-    if (changed.includes("showTest")) draw();
-    if (changed.includes("discretize") && lastFrame?.boundary) {
-      paintBoundary(lastFrame.boundary, state.discretize);
-      draw();
+  /** Projector sizes in presentation mode (Plotly sizes text in pixels, not rem). */
+  function applyTextSize(big) {
+    layout.font.size = big ? 20 : 16;
+    for (const axis of [layout.xaxis, layout.yaxis]) {
+      axis.tickfont.size = big ? 18 : 14;
+      axis.title.font.size = big ? 22 : 18;
     }
+    layout.legend.font.size = big ? 18 : 14;
+  }
+  applyTextSize(ctx.getState().presentation);
+
+  ctx.onState((state, changed) => {
+    if (changed.includes("presentation")) applyTextSize(state.presentation);
+    if (changed.includes("showTest") || changed.includes("presentation")) draw();
+    if (changed.includes("discretize") && lastFrame?.boundary) paintBoundary(lastFrame.boundary, state.discretize);
   });
 
   return {
     update(frame) {
       lastFrame = frame;
+      let changed = false;
       if (frame.dataset && frame.dataset !== dataset) {
+        changed = true;
         dataset = frame.dataset;
         points = buildPoints(dataset);
         // The plane is the data set's extent (the grid's), so adding a point never rescales it.
         const [x1min, x1max, x2min, x2max] = dataset.extent;
-        layout.xaxis.range = [x1min, x1max];
-        layout.yaxis.range = [x2min, x2max];
+        Object.assign(layout.xaxis, { range: [x1min, x1max], autorange: false });
+        Object.assign(layout.yaxis, { range: [x2min, x2max], autorange: false });
         const n = (key) => decode(dataset[key]).shape[0];
         count.textContent = `${n("y_train")} train · ${n("y_test")} test`;
         if (editClass >= dataset.classes) editClass = 0;
         renderPicker(dataset.classes);
       }
       if (frame.boundary) paintBoundary(frame.boundary, ctx.getState().discretize);
-      selectedTrace = buildSelected(frame) ?? selectedTrace;
-      draw();
+      const selected = buildSelected(frame);
+      if (selected && String(selected.x.concat(selected.y)) !== String(selectedTrace?.x.concat(selectedTrace.y))) {
+        selectedTrace = selected;
+        changed = true;
+      }
+      if (changed) draw(); // otherwise Plotly has nothing new to draw
     },
   };
 }

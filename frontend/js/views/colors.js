@@ -37,13 +37,19 @@ export function cssDiverging(t) {
  * of its flat index, without copying: value(i) = offset + scale · data[i].
  */
 export function readMap(spec) {
-  const { data, shape } = decode(spec);
-  if (spec.range) {
-    const [low, high] = spec.range;
-    return { data, shape, offset: low, scale: (high - low) / 255 };
+  let map = decoded.get(spec);
+  if (!map) {
+    const { data, shape } = decode(spec);
+    const [low, high] = spec.range ?? [0, 255];
+    map = spec.range ? { data, shape, offset: low, scale: (high - low) / 255 } : { data, shape, offset: 0, scale: 1 };
+    decoded.set(spec, map);
   }
-  return { data, shape, offset: 0, scale: 1 };
+  return map;
 }
+
+/** Each spec is decoded once per frame however many views read it (the boundary and the
+ * network's output thumbnails share the probability maps). */
+const decoded = new WeakMap();
 
 /** Largest |value| of a map read by readMap (0 if the map is all zero). */
 export function maxAbs(map) {

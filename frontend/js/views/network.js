@@ -70,7 +70,7 @@ export function mount(root, ctx) {
     const height = root.clientHeight;
     const columns = arch.units.length;
     const top = 36;
-    const bottom = 84;
+    const bottom = 100;
     const left = 28;
     const right = 92;
     const usableH = Math.max(60, height - top - bottom);
@@ -86,7 +86,9 @@ export function mount(root, ctx) {
       }),
     };
     // Values and names go beside the nodes only where there is room for them.
-    root.classList.toggle("no-names", gap - size < 90);
+    const fontPx = parseFloat(getComputedStyle(root).fontSize) || 16;
+    const valueHeight = fontPx * 0.85 * 1.3 + 6;
+    root.classList.toggle("no-names", gap - size < 90 || size < 30);
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
@@ -147,7 +149,7 @@ export function mount(root, ctx) {
         el.style.height = `${size}px`;
         el.style.setProperty("--col", String(c));
         el.style.setProperty("--order", String(L - c));
-        el.classList.toggle("no-value", usableH / col.nodes.length - size < 20);
+        el.classList.toggle("no-value", usableH / col.nodes.length - size < valueHeight);
         const canvas = document.createElement("canvas");
         canvas.width = 1;
         canvas.height = 1;
@@ -166,6 +168,7 @@ export function mount(root, ctx) {
       const name = document.createElement("div");
       name.className = "column-label";
       name.style.left = `${col.x}px`;
+      name.style.maxWidth = `${Math.max(60, gap - 10)}px`;
       const delta = document.createElement("div");
       delta.className = "delta-label";
       delta.style.left = `${col.x}px`;
@@ -208,7 +211,14 @@ export function mount(root, ctx) {
     return cols;
   }
 
+  /** A caption that may wrap only after its "=": "h₁ =" / "max(z₁, 0)". */
   function columnCaption(arch, c, state) {
+    const text = columnFormula(arch, c, state);
+    const [lhs, rhs] = text.split(" = ");
+    return rhs === undefined ? text : `${lhs} = ${rhs.replaceAll(" ", "\u00a0")}`;
+  }
+
+  function columnFormula(arch, c, state) {
     const L = arch.units.length - 1;
     if (c === 0) return "x";
     if (c === L) {
@@ -228,23 +238,31 @@ export function mount(root, ctx) {
 
   // ---- thumbnails ----
 
-  function paintSigned(canvas, map, R, scale, index) {
+  /** A signed map on the diverging scale, ±scale at full colour. Quantised (u1) maps go
+   * through a 256-entry colour table, so a pixel costs a lookup. */
+  function paintSigned(canvas, map, R, scale) {
     if (canvas.width !== R) {
       canvas.width = R;
       canvas.height = R;
     }
-    const g = canvas.getContext("2d");
-    const img = g.createImageData(R, R);
+    const { g, img } = surface(canvas, R);
     const out = img.data;
-    const base = index * R * R;
+    const { data, offset } = map;
+    const quantised = data instanceof Uint8Array;
+    const lut = quantised ? signedTable(offset, map.scale, scale) : null;
     for (let row = 0; row < R; row += 1) {
       const t = (R - 1 - row) * R * 4;
       for (let col = 0; col < R; col += 1) {
-        const k = base + row * R + col;
-        const v = map.offset + map.scale * map.data[k];
-        const [r, gg, b] = diverging(scale ? v / scale : 0);
+        const k = row * R + col;
         const o = t + col * 4;
-        out[o] = r; out[o + 1] = gg; out[o + 2] = b; out[o + 3] = 255;
+        if (quantised) {
+          const q = data[k] * 3;
+          out[o] = lut[q]; out[o + 1] = lut[q + 1]; out[o + 2] = lut[q + 2];
+        } else {
+          const [r, gg, b] = diverging(scale ? (offset + map.scale * data[k]) / scale : 0);
+          out[o] = r; out[o + 1] = gg; out[o + 2] = b;
+        }
+        out[o + 3] = 255;
       }
     }
     g.putImageData(img, 0, 0);
@@ -256,8 +274,7 @@ export function mount(root, ctx) {
       canvas.height = R;
     }
     const c = rgb(colour);
-    const g = canvas.getContext("2d");
-    const img = g.createImageData(R, R);
+    const { g, img } = surface(canvas, R);
     const out = img.data;
     for (let row = 0; row < R; row += 1) {
       const t = (R - 1 - row) * R * 4;
@@ -289,7 +306,7 @@ export function mount(root, ctx) {
         data[r * R + c] = v;
         m = Math.max(m, Math.abs(v));
       }
-      paintSigned(node.canvas, { data, offset: 0, scale: 1 }, R, m, 0);
+      paintSigned(node.canvas, { data, offset: 0, scale: 1 }, R, m);
     });
   }
 
@@ -302,7 +319,7 @@ export function mount(root, ctx) {
       if (!column) return;
       const maps = layer.activations.map(readMap);
       const scale = mapScale(maps);
-      maps.forEach((m, j) => column[j] && paintSigned(column[j].canvas, m, R, scale, 0));
+      maps.forEach((m, j) => column[j] && paintSigned(column[j].canvas, m, R, scale));
     });
     const probs = boundary.probabilities.map(readMap);
     nodes[L].forEach((node, k) => {
@@ -492,6 +509,28 @@ export function mount(root, ctx) {
       render();
     },
   };
+}
+
+/** The colours of the 256 byte values of a quantised map (value = offset + step·q). */
+function signedTable(offset, step, scale) {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let q = 0; q < 256; q += 1) {
+    const [r, g, b] = diverging(scale ? (offset + step * q) / scale : 0);
+    lut[3 * q] = r; lut[3 * q + 1] = g; lut[3 * q + 2] = b;
+  }
+  return lut;
+}
+
+/** A canvas's 2-D context and an R×R ImageData kept with it, reused frame after frame. */
+const surfaces = new WeakMap();
+function surface(canvas, R) {
+  let s = surfaces.get(canvas);
+  if (!s || s.img.width !== R) {
+    const g = canvas.getContext("2d");
+    s = { g, img: g.createImageData(R, R) };
+    surfaces.set(canvas, s);
+  }
+  return s;
 }
 
 /** "δ^(o)" → δ<sup>(o)</sup>, as on the slides. */

@@ -1,0 +1,169 @@
+"""How many fully rendered updates per second the page draws while training streams.
+
+Starts the app on 127.0.0.1 (a free port), opens the page in headless Chromium at
+1920×1080 with the boundary at R = 100, the network diagram and the learning curves all
+visible, presses Play, and counts the frames the page drew (each frame redraws the
+boundary, the network, the curves and every other panel) over a fixed window. The
+stream is asked for 30 frames a second (the page's default) and for 60 (the headroom).
+
+Also reported: the mean JavaScript time per drawn frame, in all and for the boundary, the
+network and the curves; style, layout and paint come on top of it, and the measured rate
+includes them. The machine's other load shows in the figures: run it on a quiet machine.
+
+Run: .venv/bin/python -m benchmarks.bench_render   (figures, not pass/fail)
+"""
+
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from server.main import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+TARGET = 30.0  # full updates per second (issue 5)
+WARMUP_S = 2.0
+WINDOW_S = 8.0
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    hash: str
+
+
+CASES = [
+    Case("circle 2 cl., 8 ReLU, R=100, 30 fps", "#resolution=100&speed=10&fps=30&tab=curves"),
+    Case("circle 2 cl., 8 ReLU, R=100, 60 fps", "#resolution=100&speed=10&fps=60&tab=curves"),
+    Case(
+        "spiral 3 cl., 16-16, R=100, 30 fps",
+        "#dataset=spiral&classes=3&hidden=16,16&resolution=100&speed=10&fps=30&tab=curves",
+    ),
+]
+STATS = """({...window.backpropLab.stats, views: {...window.backpropLab.stats.views},
+  step: Number(document.querySelector('#step-counter').textContent)})"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """The app under uvicorn in a background thread."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            create_app(),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            ws_per_message_deflate=False,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "Server":
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def measure(browser: object, url: str, case: Case) -> dict[str, float]:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(url + "/" + case.hash)
+    page.wait_for_selector("#connection[data-status=open]")
+    page.wait_for_selector("#network .node")
+    page.get_by_role("button", name="Play").click()
+    time.sleep(WARMUP_S)
+    start = page.evaluate(STATS)
+    t0 = time.perf_counter()
+    time.sleep(WINDOW_S)
+    end = page.evaluate(STATS)
+    elapsed = time.perf_counter() - t0
+    page.get_by_role("button", name="Pause").click()
+    page.close()
+    if errors:
+        raise RuntimeError(f"{case.name}: the page reported errors: {errors[:3]}")
+    frames = max(end["frames"] - start["frames"], 1)
+
+    def per_frame(view: str) -> float:
+        return (end["views"].get(view, 0) - start["views"].get(view, 0)) / frames
+
+    return {
+        "rate": frames / elapsed,
+        "draw_ms": (end["drawMs"] - start["drawMs"]) / frames,
+        "boundary": per_frame("boundary"),
+        "network": per_frame("network"),
+        "curves": per_frame("curves"),
+        "steps": (end["step"] - start["step"]) / elapsed,
+    }
+
+
+def row(cells: list[str], widths: list[int]) -> str:
+    """The first cell left-aligned, the figures right-aligned."""
+    pairs = zip(cells, widths, strict=True)
+    return " ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(pairs))
+
+
+def main() -> None:
+    if not CHROMIUM.exists():
+        sys.exit(f"{CHROMIUM} is missing: the render benchmark needs headless Chromium")
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with Server() as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-timer-throttling"],
+        )
+        for case in CASES:
+            rows.append((case, measure(browser, server.url, case)))
+        browser.close()
+
+    print(
+        f"Render benchmark: headless Chromium 1920×1080, {WINDOW_S:.0f} s per case "
+        f"after {WARMUP_S:.0f} s of warm-up; target ≥ {TARGET:.0f} full updates/s"
+    )
+    print("JS ms per drawn frame: all views, then the boundary, the network and the curves")
+    columns = ["case", "updates/s", "target", "JS ms", "boundary", "network", "curves", "steps/s"]
+    widths = [38, 10, 10, 7, 9, 8, 7, 8]
+    line = row(columns, widths)
+    print(line)
+    print("-" * len(line))
+    for case, r in rows:
+        verdict = "≥30 ok" if r["rate"] >= TARGET else "≥30 BELOW"
+        cells = [
+            case.name,
+            f"{r['rate']:.1f}",
+            verdict,
+            f"{r['draw_ms']:.1f}",
+            f"{r['boundary']:.1f}",
+            f"{r['network']:.1f}",
+            f"{r['curves']:.1f}",
+            f"{r['steps']:.0f}",
+        ]
+        print(row(cells, widths))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Screenshots of the trained page at projector sizes, for people to look at."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_page_training import open_lab
+
+SIZES = [(1920, 1080), (1280, 720)]
+
+
+def train_a_little(page, steps: int = 300) -> None:
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function(
+        f"Number(document.querySelector('#step-counter').textContent) >= {steps}"
+    )
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+
+
+def assert_nothing_cut_off(page) -> None:
+    """The two central views sit wholly inside the window; the top bar fits its width."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    for selector in ["#boundary", "#network", ".topbar"]:
+        box = page.locator(selector).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, selector
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height + 1, selector
+    overflow = page.evaluate("document.querySelector('.topbar').scrollWidth")
+    assert overflow <= width, "the top bar is wider than the window"
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_screenshot_of_the_trained_page(page, live_server, width, height) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    open_lab(page, live_server, "#dataset=spiral&classes=3&hidden=12,8&learningRate=0.05&speed=20")
+    train_a_little(page)
+    assert_nothing_cut_off(page)
+    screenshot(page, f"page-{width}x{height}")
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_screenshot_in_presentation_mode(page, live_server, width, height) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    open_lab(page, live_server, "#speed=20")
+    train_a_little(page, 200)
+    page.get_by_role("button", name="Present").click()
+    expect(page.get_by_role("button", name="Exit presenting")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    # The chosen control groups are hidden; the training controls stay.
+    expect(page.get_by_label("Dataset")).to_be_hidden()
+    expect(page.get_by_label("Learning rate η")).to_be_visible()
+    page.wait_for_timeout(300)  # the charts resize to the larger layout
+    assert_nothing_cut_off(page)
+    screenshot(page, f"presentation-{width}x{height}")
+
+
+def test_screenshot_of_the_backward_phase(page, live_server) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_lab(page, live_server, "#speed=20")
+    train_a_little(page, 100)
+    for _ in range(3):  # forward, loss, backward
+        page.get_by_role("button", name="Phase").click()
+    expect(page.locator("#phase-strip li.current")).to_have_text("backward")
+    page.wait_for_timeout(1500)  # let the animation finish
+    screenshot(page, "phase-backward-1920x1080")
