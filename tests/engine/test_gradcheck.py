@@ -71,3 +71,15 @@ def test_gradient_check_catches_a_wrong_derivative():
     assert not check.passed
     assert check["W"].relative_error > 0.1
     assert check["U"].relative_error < 1e-6  # the output layer does not use ∂h/∂z
+
+
+def test_big_arrays_are_checked_on_a_sample():
+    t = Trainer(Config.from_dict({"model": {"hidden": [40, 30]}}))
+    t.train(5)
+    check = t.gradient_check()
+    assert check.passed
+    w2 = check["W2"]  # 30×40 = 1200 entries
+    assert w2.checked == 200 and np.isnan(w2.numeric).sum() == 1000
+    sampled = ~np.isnan(w2.numeric)
+    np.testing.assert_allclose(w2.numeric[sampled], w2.analytic[sampled], rtol=1e-5, atol=1e-9)
+    assert check["W1"].checked == 80 and not np.isnan(check["W1"].numeric).any()
