@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
 
 T = TypeVar("T")
 
@@ -43,17 +43,18 @@ class Session:
     )  # how traces are shown to this session's viewers; changes live
     streams: int = 0  # open WebSocket streams; informational
 
-    async def run(self, work: Callable[[], T]) -> T:
+    async def run(self, work: Callable[[], T], limiter: CapacityLimiter | None = None) -> T:
         """Run `work` in a worker thread while holding this session's lock.
 
-        The event loop stays free for the other sessions' requests and frames.
+        The event loop stays free for the other sessions' requests and frames. `limiter`
+        bounds how many such threads run at once (default: anyio's shared pool of 40).
         """
 
         def locked() -> T:
             with self.lock:
                 return work()
 
-        return await to_thread.run_sync(locked)
+        return await to_thread.run_sync(locked, limiter=limiter)
 
 
 class SessionStore:

@@ -41,6 +41,18 @@ MAX_PENDING = 16  # commands waiting for the next frame; more is a client bug or
 MAX_REPLIES = 32  # acks and errors waiting to be sent; the oldest are dropped beyond this
 MAX_COMMAND_BYTES = 64_000  # a command is a few hundred bytes; a config with lists, a few KB
 CLOSE_GONE = 4404  # the session does not exist (any more)
+FRAME_THREADS = 4  # frames computed at once, across every stream of the process
+
+
+def new_frame_limiter() -> anyio.CapacityLimiter:
+    """The worker threads that one app's streamed frames share (made inside its loop).
+
+    Frames are small NumPy work that holds the GIL most of the time: forty threads
+    time-slicing a burst of frames finish them all late together, while a few threads
+    finish them one after another, each close to its due time. REST requests keep
+    anyio's own pool, so a long POST …/step never delays a stream.
+    """
+    return anyio.CapacityLimiter(FRAME_THREADS)
 
 
 class Stream:
@@ -54,8 +66,10 @@ class Stream:
         settings: Settings,
         *,
         binary: bool,
+        limiter: anyio.CapacityLimiter | None = None,
     ) -> None:
         self.websocket = websocket
+        self.limiter = limiter
         self.session = session
         self.store = store
         self.settings = settings
@@ -123,7 +137,9 @@ class Stream:
                 await self._close_gone(scope)
                 return
             self.store.touch(self.session)
-            message, replies = await self.session.run(partial(self._compute, actions, due))
+            message, replies = await self.session.run(
+                partial(self._compute, actions, due), limiter=self.limiter
+            )
             for reply in replies:
                 await self.websocket.send_text(dumps(reply).decode())
             if message is not None:
@@ -331,7 +347,10 @@ async def serve_stream(
         return
     session = store.get(session_id)
     session.streams += 1
-    stream = Stream(websocket, session, store, settings, binary=binary)
+    state = websocket.app.state
+    if getattr(state, "frame_limiter", None) is None:
+        state.frame_limiter = new_frame_limiter()
+    stream = Stream(websocket, session, store, settings, binary=binary, limiter=state.frame_limiter)
     try:
         await stream.run()
     finally:
