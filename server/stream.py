@@ -19,7 +19,12 @@ from typing import Any
 
 import anyio
 from pydantic import ValidationError
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import (
+    WebSocket,
+    WebSocketDisconnect,
+    WebSocketDisconnected,
+    WebSocketState,
+)
 
 from engine import Convention
 from server.encoding import ArrayPacker, dumps
@@ -97,7 +102,12 @@ class Stream:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(self._receiver, tg.cancel_scope)
                 tg.start_soon(self._sender, tg.cancel_scope)
-        except* (WebSocketDisconnect, anyio.ClosedResourceError, anyio.BrokenResourceError):
+        except* (
+            WebSocketDisconnect,
+            WebSocketDisconnected,
+            anyio.ClosedResourceError,
+            anyio.BrokenResourceError,
+        ):
             pass  # the client went away while a frame was being sent
 
     async def _receiver(self, scope: anyio.CancelScope) -> None:
@@ -137,9 +147,25 @@ class Stream:
                 await self._close_gone(scope)
                 return
             self.store.touch(self.session)
-            message, replies = await self.session.run(
-                partial(self._compute, actions, due), limiter=self.limiter
-            )
+            try:
+                message, replies = await self.session.run(
+                    partial(self._compute, actions, due), limiter=self.limiter
+                )
+            except Exception as exc:  # a bug, not a bad command: say so and keep the socket
+                log.exception("frame failed for session %s", self.session.id)
+                self.playing = False
+                message, replies = (
+                    None,
+                    [
+                        {
+                            "type": "error",
+                            "command": None,
+                            "field": None,
+                            "detail": f"the frame could not be computed ({type(exc).__name__}: "
+                            f"{exc}); playing stopped, try reset",
+                        }
+                    ],
+                )
             for reply in replies:
                 await self.websocket.send_text(dumps(reply).decode())
             if message is not None:

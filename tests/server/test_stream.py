@@ -384,3 +384,24 @@ def test_a_client_that_does_not_read_gets_no_queue_of_frames(client: TestClient,
     assert frames == 1  # the first frame is stuck in send
     assert computed == 1  # and nothing was computed behind it
     assert steps <= 1
+
+
+def test_an_unexpected_failure_in_a_frame_is_reported_and_the_stream_survives(
+    client: TestClient, sid: str, monkeypatch
+) -> None:
+    session = client.app.state.store.get(sid)
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        original = session.trainer.grid
+
+        def broken(*args, **kwargs):
+            raise ZeroDivisionError("a bug nobody foresaw")
+
+        monkeypatch.setattr(session.trainer, "grid", broken)
+        viewer.send(type="refresh")
+        error = viewer.message("error")
+        assert "ZeroDivisionError" in error["detail"]
+        monkeypatch.setattr(session.trainer, "grid", original)
+        viewer.send(type="refresh")
+        assert viewer.frame()["type"] == "frame"
