@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from engine.activations import Activation
-from engine.network import Backward, Layer, backward, forward
+from engine.network import Backward, Forward, Layer, backward, forward
 from engine.outputs import Output
 
 
@@ -189,11 +189,11 @@ def minibatch_loss(
     rows: np.ndarray,
     act: Activation,
     output: Output,
-):
+) -> tuple[Forward, float]:
     """Forward pass and J = −(1/m) Σ log o_{k_n}, the minibatch mean NLL."""
     fwd = forward(layers, x, act, output)
     p = output.true_class_probability(fwd.o, labels, rows)  # (m,) o_k of each example
-    return fwd, -float(np.log(p).sum()) / len(labels)
+    return fwd, -float(np.log(p).sum()) * (1.0 / len(labels))
 
 
 def sgd_steps(
@@ -209,8 +209,8 @@ def sgd_steps(
 ) -> tuple[int, float, Backward | None, np.ndarray | None]:
     """Run up to ``steps`` SGD steps; stop before the update when J is NaN or inf.
 
-    Returns (steps done, last J, last backward pass, last batch indices). A non-finite
-    last J means the loop stopped on divergence (the caller decides what to undo).
+    Returns (updates done, last J, backward pass and batch indices of the last update).
+    A non-finite J means the loop stopped on divergence (the caller decides what to undo).
     """
     rows = np.arange(min(batch_size, sampler.n))
     scale = 1.0 / len(rows)
@@ -219,7 +219,7 @@ def sgd_steps(
     softmax_output = output.name == "softmax"
     J = math.nan
     bwd = None
-    idx = None
+    last_idx = None
     with np.errstate(all="ignore"):  # a diverging loss is detected below, not warned about
         for done in range(steps):
             idx = sampler.next(batch_size)
@@ -230,7 +230,8 @@ def sgd_steps(
             p = fwd.o[rows, y] if softmax_output else output.true_class_probability(fwd.o, y, rows)
             J = -float(log(p).sum()) * scale  # the minibatch mean NLL
             if not isfinite(J):
-                return done, J, bwd, idx
+                return done, J, bwd, last_idx
             bwd = backward(layers, fwd, targets[idx], act, scale)
             sgd.update(bwd.weight_grads, bwd.bias_grads)
-    return steps, J, bwd, idx
+            last_idx = idx
+    return steps, J, bwd, last_idx
