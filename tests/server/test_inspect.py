@@ -175,3 +175,29 @@ def test_gradcheck_answer_matches_its_documented_model(client: TestClient, sid: 
 
     parsed = GradCheckOut.model_validate(client.get(f"/api/sessions/{sid}/gradcheck").json())
     assert parsed.eps == 1e-5 and len(parsed.layers) >= 4  # W, b, U, c
+
+
+LECTURE_SYMBOLS = {
+    "x", "z", "h", "v", "o", "y", "J", "delta_o", "delta_h", "delta_z", "delta_x",
+    "dJ/dU", "dJ/dW", "do/dv", "dh/dz", "dv/dh", "dz/dx", "W", "U",
+}  # fmt: skip
+
+
+def test_every_quantity_of_the_lecture_is_in_the_trace(client: TestClient, sid: str) -> None:
+    trace = client.get(f"/api/sessions/{sid}/trace?index=0").json()
+    assert set(trace["symbols"]) >= LECTURE_SYMBOLS
+
+
+def test_binary_logistic_regression_trace(client: TestClient) -> None:
+    sid = client.post("/api/sessions", json={"model": {"model": "logistic", "hidden": []}}).json()[
+        "id"
+    ]
+    trace = client.get(f"/api/sessions/{sid}/trace?index=0").json()
+    q = quantities(trace)
+    x, w, b, o = q["x"], q["W"], q["b"], q["o"]
+    z = float(np.ravel(w @ x + b)[0])
+    sigma = 1 / (1 + np.exp(-z))
+    assert float(np.ravel(o)[0]) == pytest.approx(sigma)
+    k = trace["target"]
+    # The lecture's closed form, in the loss sign: ∂J/∂w = (o − y) xᵀ.
+    np.testing.assert_allclose(np.ravel(q["dJ/dW"]), (sigma - k) * x, rtol=1e-10)
