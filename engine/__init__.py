@@ -48,10 +48,11 @@ Additions to the contract (every listed name works as specified):
 * ``GridMaps.target`` records the target class of the delta maps. Maps are indexed
   [unit, row, column] with rows following x2 and columns x1 (a Plotly heatmap's z).
 * ``Metrics.grad_norms`` are the norms of the most recent minibatch gradient (the one the
-  last update used; before the first update, of the full training set), weights and
-  bias together per layer; ``confusion`` is on the test set. ``History`` has a row every
-  100·⌈N/500⌉ steps (N = points), at step 0, and at the end of every ``train()`` call and
-  update phase (see :mod:`engine.metrics`); its ``grad_norm`` is a dict of arrays.
+  last update used; before the first update or after a divergence rollback, of the full
+  training set), weights and bias together per layer; ``confusion`` is on the test set.
+  ``History`` has a row every 100·⌈N/500⌉ steps (N = points), at step 0, and at the end
+  of every ``train()`` call and update phase (see :mod:`engine.metrics`); its
+  ``grad_norm`` is a dict of arrays.
 * ``add_points`` and ``remove_points`` return the updated ``Dataset``; ``remove_near``
   returns how many points it removed. Editing points starts a new epoch.
 * Read ``trainer.layers`` afresh after a step: updates write into a second buffer and

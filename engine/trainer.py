@@ -180,6 +180,7 @@ class Trainer:
             self.step -= 1
             self._examples_seen -= self._last_batch_size
             self.history.truncate(self.step)
+            self._last_bwd = None  # that gradient led to the update just undone
             restored = (
                 f"The parameters were restored to those after step {self.step}, "
                 f"from before update {bad_step}."
@@ -474,7 +475,8 @@ class Trainer:
         units and the test confusion matrix.
 
         ``grad_norms`` are the norms ‖(∂J/∂W, ∂J/∂b)‖ of the most recent minibatch gradient
-        (the one the last update used); before the first update, of the full training set.
+        (the one the last update used); before the first update or after a divergence
+        rollback, of the full training set.
         A ReLU unit is dead when z ≤ 0 for every training point (it passes no gradient).
         """
         ds = self.dataset
