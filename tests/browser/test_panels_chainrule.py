@@ -32,6 +32,7 @@ def pick(lab, x: float, y: float) -> None:
 def test_analytic_and_numerical_jacobians_agree_and_the_product_equals_the_direct_one(
     page, live_server
 ) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})  # drawn at the screenshot's size
     lab = open_lab(page, live_server)
     x, y = 0.5, -1.5
     pick(lab, x, y)
@@ -55,7 +56,6 @@ def test_analytic_and_numerical_jacobians_agree_and_the_product_equals_the_direc
     transposed = read_matrix(lab.get_by_role("table", name="analytic Jacobian"))
     np.testing.assert_array_equal(transposed, analytic.T)
     assert read_matrix(lab.get_by_role("table", name="chain-rule product")).shape == (1, 2)
-    page.set_viewport_size({"width": 1920, "height": 1080})
     lab.scroll_into_view_if_needed()
     screenshot(page, "panels-chain-rule-1920x1080")
 

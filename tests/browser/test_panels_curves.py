@@ -23,6 +23,7 @@ def points(page, label: str) -> int:
 
 
 def test_curves_grow_while_training(page, live_server) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})  # drawn at the screenshot's size
     open_lab(page, live_server)
     before = points(page, "Loss over the steps")
     page.get_by_role("button", name="Play").click()
@@ -37,12 +38,12 @@ def test_curves_grow_while_training(page, live_server) -> None:
         )
     norms = page.locator("#curves").get_by_role("img", name="Gradient norm of each layer")
     expect(norms.locator(".legendtext")).to_have_text(["‖∂J/∂W‖", "‖∂J/∂U‖"])
-    page.set_viewport_size({"width": 1920, "height": 1080})
     page.locator("#curves").scroll_into_view_if_needed()
     screenshot(page, "panels-curves-1920x1080")
 
 
 def test_gradient_check_passes(page, live_server) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})  # drawn at the screenshot's size
     open_lab(page, live_server)
     page.get_by_role("button", name="Step", exact=True).click()
     page.get_by_role("button", name="Run the gradient check").click()
@@ -60,6 +61,5 @@ def test_gradient_check_passes(page, live_server) -> None:
         assert cells[2] == "✓ pass"
     chart = panel.get_by_role("img", name="Relative error of each gradient")
     expect(chart.locator(".annotation-text", has_text=re.compile("tolerance"))).to_be_visible()
-    page.set_viewport_size({"width": 1920, "height": 1080})
     chart.scroll_into_view_if_needed()
     screenshot(page, "panels-gradcheck-1920x1080")

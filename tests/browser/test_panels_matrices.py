@@ -26,6 +26,7 @@ def title_of(panel, title: str):
 
 
 def test_matrices_show_w_and_its_gradient_with_the_network_shapes(page, live_server) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})  # drawn at the screenshot's size
     open_tab(page, live_server)
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.locator("#step-counter")).to_have_text("1")
@@ -40,7 +41,6 @@ def test_matrices_show_w_and_its_gradient_with_the_network_shapes(page, live_ser
     maps = panel.get_by_role("img", name="Delta maps of hidden layer 1")
     expect(maps.locator(".annotation-text")).to_have_count(8)
     expect(maps.locator("image")).to_have_count(8)
-    page.set_viewport_size({"width": 1920, "height": 1080})
     panel.scroll_into_view_if_needed()
     screenshot(page, "panels-matrices-1920x1080")
 

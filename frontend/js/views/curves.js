@@ -56,7 +56,9 @@ class Curves {
 }
 
 function lineTrace(x, y, name, color, dash = "solid") {
-  return { type: "scatter", mode: "lines", x, y, name, line: { color, width: 3, dash }, connectgaps: true };
+  // Markers while the curve is short: a first point alone must be seen, not an empty chart.
+  const mode = x.length < 30 ? "lines+markers" : "lines";
+  return { type: "scatter", mode, x, y, name, line: { color, width: 3, dash }, marker: { color, size: 8 }, connectgaps: true };
 }
 
 function chartLayout(title, yTitle, extra = {}) {
