@@ -514,8 +514,15 @@ class Trainer:
     # ---------------------------------------------------------------- custom points
     def add_points(self, xy: np.ndarray, labels: np.ndarray, split: str = "train") -> Dataset:
         """Append labelled points to the train or test split (total ≤ 2000, labels < K)."""
-        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
-        labels = np.asarray(labels).reshape(-1)
+        try:
+            xy = np.asarray(xy, dtype=np.float64)
+            labels = np.asarray(labels, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError) as error:
+            raise ConfigError("points", f"points must be numbers ({error})") from None
+        if xy.ndim != 2 or xy.shape[1] != 2:
+            raise ConfigError(
+                "points.xy", f"points.xy must be a list of (x1, x2) pairs (got shape {xy.shape})"
+            )
         split = self._check_split(split)
         if len(labels) != len(xy):
             raise ConfigError(
@@ -526,7 +533,7 @@ class Trainer:
             raise ConfigError("points.xy", "points.xy must be finite numbers")
         K = self.config.classes
         if len(labels) and (
-            not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() >= K
+            not np.all(labels == np.round(labels)) or labels.min() < 0 or labels.max() >= K
         ):
             raise ConfigError(
                 "points.labels", f"points.labels must be classes between 0 and {K - 1}"

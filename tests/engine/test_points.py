@@ -10,7 +10,7 @@ def test_add_points_to_train_and_test():
     t = Trainer()
     n_train, n_test = len(t.dataset.y_train), len(t.dataset.y_test)
     t.add_points(np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([0, 1]))
-    t.add_points(np.array([[0.5, 0.5]]), np.array([1]), split="test")
+    t.add_points([[0.5, 0.5]], [1.0], split="test")  # plain lists, as JSON delivers them
     assert len(t.dataset.y_train) == n_train + 2 and len(t.dataset.y_test) == n_test + 1
     np.testing.assert_array_equal(t.dataset.x_train[-2:], [[1.0, 2.0], [3.0, -1.0]])
     assert t.dataset.y_test[-1] == 1
@@ -49,6 +49,9 @@ def test_remove_points_and_remove_near():
         (lambda t: t.add_points(np.array([[np.nan, 0.0]]), np.array([0])), "points.xy"),
         (lambda t: t.add_points(np.zeros((1601, 2)), np.zeros(1601, int)), "points.total"),
         (lambda t: t.add_points(np.zeros((1, 2)), np.array([0]), split="dev"), "points.split"),
+        (lambda t: t.add_points(np.zeros((1, 2)), np.array([0.5])), "points.labels"),
+        (lambda t: t.add_points(np.zeros(3), np.array([0])), "points.xy"),
+        (lambda t: t.add_points([["a", 1]], [0]), "points"),
         (lambda t: t.remove_points([400]), "points.indices"),
         (lambda t: t.remove_points(list(range(320))), "points.indices"),
         (lambda t: t.remove_near(0.0, 0.0, 100.0), "points.radius"),
