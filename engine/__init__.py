@@ -59,9 +59,10 @@ Additions to the contract (every listed name works as specified):
   swap (that is what makes the divergence rollback free), so arrays are reused.
 * ``ConfigError`` fields beyond the config: "steps", "trace.x1", "trace.x2",
   "trace.target", "trace.index", "grid.resolution", "grid.target", "gradcheck.eps",
-  "points.xy", "points.labels", "points.split", "points.indices", "points.radius",
-  "points.total", "convention.sign|layout|bias", "state.version", and for the chain-rule
-  lab "x", "y", "layout".
+  "points", "points.xy", "points.labels", "points.split", "points.indices",
+  "points.x1", "points.x2", "points.radius", "points.total",
+  "convention.sign|layout|bias", "state.version", and for the chain-rule lab "x", "y",
+  "layout".
 * Initial weights: N(0, gain²/fan_in) (He for ReLU); ReLU hidden biases start at 0.1.
 """
 

@@ -560,7 +560,10 @@ class Trainer:
         split = self._check_split(split)
         ds = self.dataset
         n = len(ds.y_train) if split == "train" else len(ds.y_test)
-        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        raw = np.asarray(indices).reshape(-1)
+        if len(raw) and not np.issubdtype(raw.dtype, np.integer):
+            raise ConfigError("points.indices", "points.indices must be integers")
+        idx = raw.astype(np.int64)
         if len(idx) and (idx.min() < 0 or idx.max() >= n):
             raise ConfigError("points.indices", f"points.indices must be between 0 and {n - 1}")
         keep = np.ones(n, dtype=bool)
@@ -576,6 +579,15 @@ class Trainer:
 
     def remove_near(self, x1: float, x2: float, radius: float) -> int:
         """Remove every point (train and test) within ``radius`` of (x1, x2); returns how many."""
+        for name, value in (("points.x1", x1), ("points.x2", x2), ("points.radius", radius)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                raise ConfigError(name, f"{name} must be a finite number (got {value!r})")
+        if radius < 0:
+            raise ConfigError("points.radius", f"points.radius must be ≥ 0 (got {radius:g})")
         ds = self.dataset
         centre = np.array([x1, x2], dtype=np.float64)
         far_train = ((ds.x_train - centre) ** 2).sum(axis=1) > radius * radius

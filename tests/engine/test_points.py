@@ -55,6 +55,9 @@ def test_remove_points_and_remove_near():
         (lambda t: t.remove_points([400]), "points.indices"),
         (lambda t: t.remove_points(list(range(320))), "points.indices"),
         (lambda t: t.remove_near(0.0, 0.0, 100.0), "points.radius"),
+        (lambda t: t.remove_near(0.0, 0.0, -1.0), "points.radius"),
+        (lambda t: t.remove_near(float("nan"), 0.0, 1.0), "points.x1"),
+        (lambda t: t.remove_points([1.5]), "points.indices"),
     ],
 )
 def test_point_edits_are_bounds_checked(call, field):
