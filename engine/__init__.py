@@ -61,7 +61,7 @@ Additions to the contract (every listed name works as specified):
   "trace.target", "trace.index", "grid.resolution", "grid.target", "gradcheck.eps",
   "points", "points.xy", "points.labels", "points.split", "points.indices",
   "points.x1", "points.x2", "points.radius", "points.total",
-  "convention.sign|layout|bias", "state.version", and for the chain-rule lab "x", "y",
+  "convention.sign|layout|bias", "state.version", "state", and for the chain-rule lab "x", "y",
   "layout".
 * Initial weights: N(0, gain²/fan_in) (He for ReLU); ReLU hidden biases start at 0.1.
 """

@@ -54,12 +54,27 @@ def trainer_to_state(t: Trainer) -> dict[str, Any]:
 
 
 def trainer_from_state(cls: type[Trainer], d: dict[str, Any]) -> Trainer:
-    """Inverse of :func:`trainer_to_state`; a step saved mid-phase is recomputed exactly."""
+    """Inverse of :func:`trainer_to_state`; a step saved mid-phase is recomputed exactly.
+
+    A malformed state raises ConfigError: "state.version" for another version, the config
+    field for an invalid config, "state" for anything else missing or mistyped.
+    """
     if not isinstance(d, dict) or d.get("version") != STATE_VERSION:
         version = d.get("version") if isinstance(d, dict) else None
         raise ConfigError(
             "state.version", f"state.version must be {STATE_VERSION} (got {version!r})"
         )
+    try:
+        return _load(cls, d)
+    except ConfigError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError) as error:
+        raise ConfigError(
+            "state", f"state is not a saved Backprop Lab session ({error!r})"
+        ) from None
+
+
+def _load(cls: type[Trainer], d: dict[str, Any]) -> Trainer:
     t = cls(Config.from_dict(d["config"]))
     data = d["dataset"]
     t.dataset = Dataset(

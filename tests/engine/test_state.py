@@ -103,3 +103,15 @@ def test_state_is_strict_json_even_after_divergence():
     t.train(30)
     b.train(30)
     assert_same(t, b)
+
+
+def test_malformed_states_raise_config_errors():
+    good = Trainer().to_state()
+    broken = dict(good, dataset={"x_train": "nope"})
+    with pytest.raises(ConfigError) as info:
+        Trainer.from_state(broken)
+    assert info.value.field == "state"
+    bad_config = dict(good, config={"train": {"learning_rate": 99}})
+    with pytest.raises(ConfigError) as info:
+        Trainer.from_state(bad_config)
+    assert info.value.field == "train.learning_rate"
