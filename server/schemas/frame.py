@@ -11,7 +11,8 @@ Phase = Literal["forward", "backward", "update"]
 
 
 class StepRequest(BaseModel):
-    """Either `steps` full SGD steps, or exactly one `phase` of the current step."""
+    """Either `steps` full SGD steps, or exactly one `phase` of the current step; an empty
+    body runs one step."""
 
     model_config = ConfigDict(
         extra="forbid",
