@@ -27,11 +27,6 @@ export function symbolNode(text) {
   return node;
 }
 
-/** The plain-text reading of a symbol (for aria-labels): "δ^(o)" stays "δ^(o)". */
-export function plain(text) {
-  return text;
-}
-
 function signClass(value) {
   if (!Number.isFinite(value)) return "num bad";
   if (value > 0) return "num pos";
@@ -84,11 +79,6 @@ export function liveMatrix(label, matrix, { diagonal = false } = {}) {
 /** A formula operator or word set in the formula's type: "=", "+", "−", "softmax(". */
 export function op(text) {
   return el("span", { class: "op", text });
-}
-
-/** Wrap nodes in a function application: name( … ). */
-export function apply(name, ...inner) {
-  return el("span", { class: "apply" }, el("span", { class: "fn", text: name }), op("("), ...inner, op(")"));
 }
 
 /** The convention note that sits beside every sign-dependent formula. */

@@ -200,14 +200,3 @@ export function layerOrder(a, b) {
   const rank = (name) => (name.startsWith("U") ? 1e6 : Number(name.replace(/\D/g, "") || 0));
   return rank(a) - rank(b);
 }
-
-/** A symbol with its superscript, e.g. sup("δ", "(o)"), as a span a person reads as δ^(o). */
-export function sym(base, superscript = "", subscript = "") {
-  return el(
-    "span",
-    { class: "sym" },
-    el("var", { text: base }),
-    superscript ? el("sup", { text: superscript }) : null,
-    subscript ? el("sub", { text: subscript }) : null,
-  );
-}
