@@ -31,20 +31,24 @@ async function request(method, path, body = undefined) {
   return payload;
 }
 
-// FastAPI answers 422 with {detail: [{loc, msg}]} and our handlers with {detail: "..."} or
-// {detail: {message, field}}; all become one readable sentence.
+// The server answers every error as {detail: "sentence naming the field", field: "a.b"};
+// FastAPI's own 422 shape {detail: [{loc, msg}]} is read too, so either becomes one sentence.
 function describeError(payload) {
-  const detail = payload && typeof payload === "object" ? payload.detail ?? payload : payload;
-  if (typeof detail === "string") return { message: detail, field: null };
+  if (!payload || typeof payload !== "object") {
+    return { message: String(payload || "The server rejected the request."), field: null };
+  }
+  const detail = payload.detail ?? payload;
+  const field = typeof payload.field === "string" ? payload.field : null;
+  if (typeof detail === "string") return { message: detail, field };
   if (Array.isArray(detail) && detail.length) {
     const first = detail[0];
-    const field = Array.isArray(first.loc) ? first.loc.filter((p) => p !== "body").join(".") : null;
-    return { message: field ? `${field}: ${first.msg}` : first.msg, field };
+    const loc = Array.isArray(first.loc) ? first.loc.filter((p) => p !== "body").join(".") : null;
+    return { message: loc ? `${loc}: ${first.msg}` : first.msg, field: field ?? loc };
   }
   if (detail && typeof detail === "object" && detail.message) {
-    return { message: detail.message, field: detail.field ?? null };
+    return { message: detail.message, field: detail.field ?? field };
   }
-  return { message: "The server rejected the request.", field: null };
+  return { message: "The server rejected the request.", field };
 }
 
 export const getJSON = (path) => request("GET", path);
