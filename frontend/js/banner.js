@@ -21,20 +21,29 @@ export function mountBanner(root, ctx) {
     root.replaceChildren();
   }
 
+  /** A problem that is nobody's control: say what happened and what to do. */
+  function problem(message) {
+    show(`<strong>Problem:</strong> <span>${escapeHtml(message)}</span>`, [["Dismiss", hide]]);
+  }
+
   return {
     /** Called with every frame: show or clear the divergence message. */
     update(frame) {
       if (frame.diverged && !divergenceShown) {
         divergenceShown = true;
         const lr = ctx.getState().learningRate;
+        const smaller = Number(Math.max(lr / 10, 1e-5).toPrecision(2));
         const text = escapeHtml(frame.divergence || "The loss became NaN or infinite.");
         show(
-          `<strong>Training diverged.</strong> <span>${text}</span>
-           <span>To recover: lower the learning rate η (now ${lr}) and press Reset.</span>`,
+          `<strong>Training diverged.</strong> <span>${capitalise(text.replace(/^Training diverged:?\s*/i, ""))}</span>`,
           [
-            [`Reset with η = ${Math.max(lr / 10, 1e-5)}`, async () => {
-              await ctx.session.configure({ learningRate: Math.max(lr / 10, 1e-5) }).catch(() => {});
-              await ctx.session.reset();
+            [`Reset with η = ${smaller}`, async () => {
+              try {
+                await ctx.session.configure({ learningRate: smaller });
+                ctx.session.reset();
+              } catch (err) {
+                problem(err.message);
+              }
             }],
           ],
         );
@@ -43,12 +52,13 @@ export function mountBanner(root, ctx) {
         hide();
       }
     },
-    /** A problem that is nobody's control: say what happened and what to do. */
-    problem(message) {
-      show(`<strong>Problem:</strong> <span>${escapeHtml(message)}</span>`, [["Dismiss", hide]]);
-    },
+    problem,
     hide,
   };
+}
+
+function capitalise(text) {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function escapeHtml(text) {

@@ -102,3 +102,21 @@ def test_a_refused_value_shows_the_servers_message_and_loses_nothing(page, live_
     expect(message).to_be_empty()
     expect(rate).to_have_attribute("aria-invalid", "false")
     page.wait_for_function("location.hash.includes('learningRate=0.05')")
+
+
+def test_hovering_a_node_or_an_edge_shows_its_numbers(page, live_server) -> None:
+    open_lab(page, live_server)
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator("#step-counter")).to_have_text("1")
+    tooltip = page.locator("#network .net-tooltip")
+
+    page.locator('#network .node[data-node="1,0"]').hover()
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_contain_text("h₁")
+    expect(tooltip).to_contain_text("δ")
+    expect(tooltip).to_contain_text("bias b = ")
+
+    # Edges are thin curves that cross each other: point at one by name rather than by pixel.
+    page.locator('#network [data-edge="1,0,0"]').dispatch_event("mousemove")
+    expect(tooltip).to_contain_text("u₁,₁")
+    expect(tooltip).to_contain_text("∂J/∂u, minibatch = ")
