@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.activations import Activation
+from engine.activations import Activation, output_inplace
 from engine.outputs import Output
 
 
@@ -152,3 +152,38 @@ def backward(
             delta_z[i - 1] = delta
     delta_x = delta @ layers[0].W if want_delta_x else None  # (m, d) δ^(x) = δ^(z) W
     return Backward(delta_o, delta_h, delta_z, delta_x, weight_grads, bias_grads)
+
+
+def evaluate(
+    layers: Sequence[Layer],
+    x: np.ndarray,
+    act: Activation,
+    output: Output,
+    buffers: dict[tuple[int, int], np.ndarray],
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Forward pass for evaluation only: (o (m, K), [h₁, …, h_L]), no z kept.
+
+    Each layer's result goes into ``buffers[(layer, m)]``, reused from call to call, so
+    that evaluating every point for a history row allocates (and page-faults) nothing
+    new. The returned arrays are overwritten by the next call with the same buffers.
+    """
+    m = len(x)
+    a = x  # (m, in)
+    hs = []
+    for i, layer in enumerate(layers):
+        buf = buffers.get((i, m))
+        if buf is None or buf.shape[1] != layer.W.shape[0]:
+            buf = buffers[(i, m)] = np.empty((m, layer.W.shape[0]))
+        np.matmul(a, layer.W.T, out=buf)  # (m, out)
+        buf += layer.b
+        if i < len(layers) - 1:
+            a = output_inplace(act.name, buf)  # (m, units) h
+            hs.append(a)
+        else:
+            a = buf
+    if output.name == "sigmoid":
+        return output_inplace("sigmoid", a), hs  # (m, 1)
+    a -= a.max(axis=1, keepdims=True)  # softmax in place, shifted for stability
+    np.exp(a, out=a)
+    a /= a.sum(axis=1, keepdims=True)
+    return a, hs

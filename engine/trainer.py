@@ -35,7 +35,16 @@ from engine.gradcheck import GradCheck
 from engine.gradcheck import gradient_check as _gradient_check
 from engine.grid import GridMaps, evaluate_grid, grid_inputs
 from engine.metrics import History, Metrics, confusion_matrix, history_interval
-from engine.network import Backward, Forward, Layer, backward, forward, init_layers, layer_names
+from engine.network import (
+    Backward,
+    Forward,
+    Layer,
+    backward,
+    evaluate,
+    forward,
+    init_layers,
+    layer_names,
+)
 from engine.optimizer import SGD, MinibatchSampler, minibatch_loss, sgd_steps
 from engine.outputs import OUTPUTS
 from engine.trace import Trace, build_trace
@@ -99,6 +108,7 @@ class Trainer:
         self._T_test = self._output.targets(ds.y_test, K)
         self._rows_train = np.arange(len(ds.y_train))  # row indices for picking o_k
         self._rows_test = np.arange(len(ds.y_test))
+        self._buffers: dict[tuple[int, int], np.ndarray] = {}  # evaluation scratch space
         self._grid_cache: tuple[Any, np.ndarray, np.ndarray, np.ndarray] | None = None
         if hasattr(self, "_sampler"):
             self._sampler.resize(len(ds.y_train))
@@ -456,19 +466,19 @@ class Trainer:
 
     def _evaluate(
         self, phi: np.ndarray, y: np.ndarray, rows: np.ndarray
-    ) -> tuple[Forward | None, float, float, np.ndarray]:
-        """Forward over a whole split: (forward, mean NLL, accuracy, predicted classes)."""
+    ) -> tuple[list[np.ndarray], float, float, np.ndarray]:
+        """Evaluate a whole split: (hidden h's, mean NLL, accuracy, predicted classes)."""
         n = len(y)
         if n == 0:
-            return None, math.nan, math.nan, np.zeros(0, dtype=np.int64)
-        fwd = forward(self._sgd.params, phi, self._act, self._output)
-        p = self._output.true_class_probability(fwd.o, y, rows)  # (n,) o_k
+            return [], math.nan, math.nan, np.zeros(0, dtype=np.int64)
+        o, hs = evaluate(self._sgd.params, phi, self._act, self._output, self._buffers)
+        p = self._output.true_class_probability(o, y, rows)  # (n,) o_k
         loss = -float(np.log(p).sum()) / n
         if self._output.name == "sigmoid":
-            predicted = (fwd.o[:, 0] > 0.5).astype(np.int64)  # (n,)
+            predicted = (o[:, 0] > 0.5).astype(np.int64)  # (n,)
         else:
-            predicted = fwd.o.argmax(axis=1)  # (n,)
-        return fwd, loss, int(np.count_nonzero(predicted == y)) / n, predicted
+            predicted = o.argmax(axis=1)  # (n,)
+        return hs, loss, int(np.count_nonzero(predicted == y)) / n, predicted
 
     @_quiet
     def metrics(self) -> Metrics:
@@ -482,23 +492,22 @@ class Trainer:
         """
         ds = self.dataset
         K = self.config.classes
-        fwd, train_loss, train_acc, _ = self._evaluate(
-            self._phi_train, ds.y_train, self._rows_train
-        )
+        hs, train_loss, train_acc, _ = self._evaluate(self._phi_train, ds.y_train, self._rows_train)
+        dead = 0
+        if self._act.name == "relu":  # h = 0 ⇔ z ≤ 0
+            dead = int(sum((h <= 0).all(axis=0).sum() for h in hs)) if len(ds.y_train) else 0
         _, test_loss, test_acc, test_pred = self._evaluate(
             self._phi_test, ds.y_test, self._rows_test
         )
         bwd = self._last_bwd
-        if bwd is None and fwd is not None:
+        if bwd is None and len(ds.y_train):
+            fwd = forward(self._sgd.params, self._phi_train, self._act, self._output)
             bwd = backward(self._sgd.params, fwd, self._T_train, self._act, 1.0 / len(ds.y_train))
         grad_norms = (
             _grad_norms(self.layer_names, bwd)
             if bwd is not None
             else dict.fromkeys(self.layer_names, 0.0)
         )
-        dead = 0
-        if fwd is not None and self._act.name == "relu":
-            dead = int(sum((z <= 0).all(axis=0).sum() for z in fwd.zs))
         return Metrics(
             step=self.step,
             epoch=self.epoch,
