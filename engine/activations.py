@@ -132,6 +132,22 @@ def output_inplace(name: str, z: np.ndarray) -> np.ndarray:
     return z  # linear
 
 
+def backprop_inplace(name: str, delta_h: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """δ^(z) = δ^(h) ⊙ f'(z) written over δ^(h), with f' expressed through h alone:
+    relu' = I(h > 0) (the same as I(z > 0)), tanh' = 1 − h², σ' = h(1 − h), linear' = 1."""
+    if name == "relu":
+        return np.multiply(delta_h, h > 0, out=delta_h)
+    if name == "tanh":
+        d = h * h
+        np.subtract(1.0, d, out=d)
+        delta_h *= d
+    elif name == "sigmoid":
+        d = 1.0 - h
+        d *= h
+        delta_h *= d
+    return delta_h
+
+
 def get_activation(name: str) -> Activation:
     """The activation called ``name`` (one of ACTIVATIONS)."""
     return ACTIVATION_BY_NAME[name]

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.activations import Activation
+from engine.activations import Activation, backprop_inplace, output_inplace
 from engine.features import feature_column
 from engine.network import Layer
 
@@ -76,31 +76,32 @@ def evaluate_grid(
 
     The deltas are those of the loss J = −log o_k with k = ``target`` (or each point's
     predicted class): δ^(o) = o − y, then δ^(h) = Uᵀ δ^(o) and δ^(z) = f'(z) ⊙ δ^(h).
+    Every h is computed over its z and every δ^(z) over its δ^(h): fresh arrays of this
+    size cost page faults, and only h and δ^(z) are returned.
     Returns probabilities (K, R, R), predicted (R, R), activations and deltas per layer.
     """
     R = resolution
     a = X  # (d, N)
-    zs: list[np.ndarray] = []
     hs: list[np.ndarray] = []
     f32 = np.float32
     for layer in layers[:-1]:
         z = layer.W.astype(f32) @ a  # (units, N)
         z += layer.b.astype(f32)[:, None]
-        a = act.output(z)  # (units, N)
-        zs.append(z)
+        a = output_inplace(act.name, z)  # (units, N) h, written over z
         hs.append(a)
     last = layers[-1]
     U = last.W.astype(f32)  # (K or 1, units)
     v = U @ a  # (K, N)
     v += last.b.astype(f32)[:, None]
     if output_name == "sigmoid":
-        o = 1.0 / (1.0 + np.exp(-np.clip(v, -80.0, 80.0)))  # (1, N) P(y = 1)
+        o = output_inplace("sigmoid", v)  # (1, N) P(y = 1)
         probabilities = np.concatenate([1.0 - o, o])  # (2, N)
         predicted = (o[0] > 0.5).astype(np.uint8)  # (N,)
         k = predicted if target is None else target
         delta = o - (k == 1)  # (1, N) δ^(o) = o − y
     else:
-        e = np.exp(v - v.max(axis=0))  # (K, N)
+        v -= v.max(axis=0)  # softmax in place, shifted for stability
+        e = np.exp(v, out=v)  # (K, N)
         e /= e.sum(axis=0)
         probabilities = e
         predicted = e.argmax(axis=0).astype(np.uint8)  # (N,)
@@ -109,12 +110,11 @@ def evaluate_grid(
         else:
             y = (np.arange(len(e)) == target)[:, None]  # (K, 1), broadcast
         delta = e - y  # (K, N) δ^(o) = o − y
-    deltas: list[np.ndarray] = [None] * len(zs)  # type: ignore[list-item]
+    deltas: list[np.ndarray] = [None] * len(hs)  # type: ignore[list-item]
     W_up = U
-    for i in range(len(zs) - 1, -1, -1):
-        delta_h = W_up.T @ delta  # (units, N) δ^(h) = Uᵀ δ^(o) in column layout
-        delta = act.backprop(delta_h, zs[i], hs[i])  # (units, N) δ^(z)
-        deltas[i] = delta
+    for i in range(len(hs) - 1, -1, -1):
+        delta = W_up.T @ delta  # (units, N) δ^(h) = Uᵀ δ^(o) in column layout
+        deltas[i] = backprop_inplace(act.name, delta, hs[i])  # (units, N) δ^(z)
         W_up = layers[i].W.astype(f32)
     K = probabilities.shape[0]
     return (

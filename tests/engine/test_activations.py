@@ -41,3 +41,19 @@ def test_float32_stays_float32():
         h = act.output(z)
         assert h.dtype == np.float32
         assert act.backprop(z, z, h).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_in_place_forms_equal_the_plain_ones(name):
+    from engine.activations import backprop_inplace, output_inplace
+
+    act = get_activation(name)
+    h = act.output(Z)
+    z = Z.copy()
+    assert output_inplace(name, z) is z
+    np.testing.assert_allclose(z, h, rtol=1e-15)
+    delta_h = np.cos(Z)
+    d = delta_h.copy()
+    np.testing.assert_allclose(
+        backprop_inplace(name, d, h), act.backprop(delta_h, Z, h), rtol=1e-15
+    )
