@@ -405,3 +405,31 @@ def test_an_unexpected_failure_in_a_frame_is_reported_and_the_stream_survives(
         monkeypatch.setattr(session.trainer, "grid", original)
         viewer.send(type="refresh")
         assert viewer.frame()["type"] == "frame"
+
+
+def test_commands_beyond_the_pending_limit_are_refused(client: TestClient, sid: str) -> None:
+    """A flood of commands while a frame is stuck in send: the queue stays bounded."""
+    import anyio
+
+    from server.stream import MAX_PENDING, Stream
+
+    store = client.app.state.store
+    session = store.get(sid)
+    socket = BlockedSocket([json.dumps({"type": "step", "steps": 1})] * 20)
+
+    async def scenario() -> Stream:
+        socket.release = anyio.Event()
+        stream = Stream(socket, session, store, SETTINGS, binary=True)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stream.run)
+            await anyio.sleep(0.3)
+            tg.cancel_scope.cancel()
+        return stream
+
+    stream = anyio.run(scenario)
+    accepted = MAX_PENDING - 1  # the first frame's refresh holds one place
+    refused = [json.loads(t) for t in socket.sent_texts if json.loads(t)["type"] == "error"]
+    assert len(refused) == 20 - accepted
+    assert all(str(MAX_PENDING) in e["detail"] for e in refused)
+    assert session.trainer.step == accepted  # the accepted steps ran, in one frame
+    assert socket.sent_frames == 1 and stream.seq == 1
