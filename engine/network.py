@@ -98,6 +98,7 @@ class Backward:
     delta_x: np.ndarray | None  # (m, d) δ^(x) = ∂J/∂x, when asked for
     weight_grads: list[np.ndarray]  # ∂J/∂W_l per layer (U last), (out, in): Σ over rows × scale
     bias_grads: list[np.ndarray]  # ∂J/∂b_l per layer, (out,)
+    factor: float = 1.0  # the gradients above are factor × ∂J/∂θ (η when η was folded in)
 
 
 def forward(layers: Sequence[Layer], x: np.ndarray, act: Activation, output: Output) -> Forward:
@@ -156,34 +157,37 @@ def backward(
 
 def evaluate(
     layers: Sequence[Layer],
-    x: np.ndarray,
+    xT: np.ndarray,
     act: Activation,
     output: Output,
     buffers: dict[tuple[int, int], np.ndarray],
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Forward pass for evaluation only: (o (m, K), [h₁, …, h_L]), no z kept.
+    """Forward pass for evaluation only, in column layout: xT (d, m) →
+    (o (K, m), [h₁ (units, m), …]); no z is kept.
 
-    Each layer's result goes into ``buffers[(layer, m)]``, reused from call to call, so
-    that evaluating every point for a history row allocates (and page-faults) nothing
-    new. The returned arrays are overwritten by the next call with the same buffers.
+    Columns make each reduction of the softmax run along contiguous rows, which is much
+    faster than along the short rows of an (m, K) array. Each layer's result goes into
+    ``buffers[(layer, m)]``, reused from call to call, so that evaluating every point for
+    a history row allocates (and page-faults) nothing new. The returned arrays are
+    overwritten by the next call with the same buffers.
     """
-    m = len(x)
-    a = x  # (m, in)
+    m = xT.shape[1]
+    a = xT  # (in, m)
     hs = []
     for i, layer in enumerate(layers):
         buf = buffers.get((i, m))
-        if buf is None or buf.shape[1] != layer.W.shape[0]:
-            buf = buffers[(i, m)] = np.empty((m, layer.W.shape[0]))
-        np.matmul(a, layer.W.T, out=buf)  # (m, out)
-        buf += layer.b
+        if buf is None or buf.shape[0] != layer.W.shape[0]:
+            buf = buffers[(i, m)] = np.empty((layer.W.shape[0], m))
+        np.matmul(layer.W, a, out=buf)  # (out, m) z = W a
+        buf += layer.b[:, None]
         if i < len(layers) - 1:
-            a = output_inplace(act.name, buf)  # (m, units) h
+            a = output_inplace(act.name, buf)  # (units, m) h
             hs.append(a)
         else:
             a = buf
     if output.name == "sigmoid":
-        return output_inplace("sigmoid", a), hs  # (m, 1)
-    a -= a.max(axis=1, keepdims=True)  # softmax in place, shifted for stability
+        return output_inplace("sigmoid", a), hs  # (1, m)
+    a -= a.max(axis=0)  # softmax in place, shifted for stability
     np.exp(a, out=a)
-    a /= a.sum(axis=1, keepdims=True)
+    a /= a.sum(axis=0)
     return a, hs

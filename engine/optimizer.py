@@ -80,6 +80,18 @@ class SGD:
         self.can_rollback = True
         self.last_used_velocity = bool(mu)
 
+    def descend(self, weight_steps: Sequence[np.ndarray], bias_steps: Sequence[np.ndarray]) -> None:
+        """θ ← θ − Δθ for steps Δθ = η ∂J/∂θ already scaled by η (plain SGD, see
+        :func:`apply_step`): one subtraction per array."""
+        front, back = self.params, self.previous
+        for i in range(len(front)):
+            np.subtract(front[i].W, weight_steps[i], out=back[i].W)
+            np.subtract(front[i].b, bias_steps[i], out=back[i].b)
+        self.params, self.previous = back, front
+        self.velocity_live = False
+        self.can_rollback = True
+        self.last_used_velocity = False
+
     def rollback(self) -> bool:
         """Undo the last update (once); False if there is nothing to undo."""
         if not self.can_rollback:
@@ -182,6 +194,25 @@ class MinibatchSampler:
         self.cursor = int(d["cursor"])
 
 
+def apply_step(sgd: SGD, fwd: Forward, targets: np.ndarray, act: Activation, m: int) -> Backward:
+    """Backward pass and update for one minibatch; returns the backward pass.
+
+    Plain SGD (no momentum, no L2) folds η into the output error signal, δ^(o)·η/m, so
+    the products δᵀh deliver η ∂J/∂θ directly and the update is one subtraction per
+    array (the returned gradients then carry ``factor`` = η). Otherwise the gradients are
+    ∂J/∂θ and :meth:`SGD.update` applies L2 and momentum.
+    """
+    lr = sgd.learning_rate
+    if not sgd.momentum and not sgd.l2:
+        bwd = backward(sgd.params, fwd, targets, act, lr / m)
+        bwd.factor = lr
+        sgd.descend(bwd.weight_grads, bwd.bias_grads)
+    else:
+        bwd = backward(sgd.params, fwd, targets, act, 1.0 / m)
+        sgd.update(bwd.weight_grads, bwd.bias_grads)
+    return bwd
+
+
 def minibatch_loss(
     layers: Sequence[Layer],
     x: np.ndarray,
@@ -213,7 +244,8 @@ def sgd_steps(
     A non-finite J means the loop stopped on divergence (the caller decides what to undo).
     """
     rows = np.arange(min(batch_size, sampler.n))
-    scale = 1.0 / len(rows)
+    m = len(rows)
+    scale = 1.0 / m
     isfinite = math.isfinite
     log = np.log
     softmax_output = output.name == "softmax"
@@ -231,7 +263,6 @@ def sgd_steps(
             J = -float(log(p).sum()) * scale  # the minibatch mean NLL
             if not isfinite(J):
                 return done, J, bwd, last_idx
-            bwd = backward(layers, fwd, targets[idx], act, scale)
-            sgd.update(bwd.weight_grads, bwd.bias_grads)
+            bwd = apply_step(sgd, fwd, targets[idx], act, m)
             last_idx = idx
     return steps, J, bwd, last_idx

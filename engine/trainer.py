@@ -45,7 +45,7 @@ from engine.network import (
     init_layers,
     layer_names,
 )
-from engine.optimizer import SGD, MinibatchSampler, minibatch_loss, sgd_steps
+from engine.optimizer import SGD, MinibatchSampler, apply_step, minibatch_loss, sgd_steps
 from engine.outputs import OUTPUTS
 from engine.trace import Trace, build_trace
 
@@ -104,6 +104,8 @@ class Trainer:
         K = ds.classes
         self._phi_train = feature_matrix(ds.x_train, self.config.model.features)  # (n, d)
         self._phi_test = feature_matrix(ds.x_test, self.config.model.features)  # (n_test, d)
+        self._phiT_train = np.ascontiguousarray(self._phi_train.T)  # (d, n) for evaluation
+        self._phiT_test = np.ascontiguousarray(self._phi_test.T)  # (d, n_test)
         self._T_train = self._output.targets(ds.y_train, K)  # (n, K) one-hot or (n, 1)
         self._T_test = self._output.targets(ds.y_test, K)
         self._rows_train = np.arange(len(ds.y_train))  # row indices for picking o_k
@@ -286,9 +288,10 @@ class Trainer:
         return self._trace_indices(self._pending_idx, convention, None)
 
     def _finish_update(self) -> None:
-        assert self._pending_idx is not None and self._pending_bwd is not None
-        idx, bwd = self._pending_idx, self._pending_bwd
-        self._sgd.update(bwd.weight_grads, bwd.bias_grads)
+        assert self._pending_idx is not None and self._pending_fwd is not None
+        idx = self._pending_idx
+        # the same arithmetic as train(), so stepping by phases gives identical parameters
+        bwd = apply_step(self._sgd, self._pending_fwd, self._T_train[idx], self._act, len(idx))
         self._stepped(1, idx, bwd)
         self._clear_pending()
 
@@ -465,19 +468,21 @@ class Trainer:
         )
 
     def _evaluate(
-        self, phi: np.ndarray, y: np.ndarray, rows: np.ndarray
+        self, xT: np.ndarray, y: np.ndarray, rows: np.ndarray
     ) -> tuple[list[np.ndarray], float, float, np.ndarray]:
-        """Evaluate a whole split: (hidden h's, mean NLL, accuracy, predicted classes)."""
+        """Evaluate a whole split given its features as columns xT (d, n):
+        (hidden h's (units, n), mean NLL, accuracy, predicted classes)."""
         n = len(y)
         if n == 0:
             return [], math.nan, math.nan, np.zeros(0, dtype=np.int64)
-        o, hs = evaluate(self._sgd.params, phi, self._act, self._output, self._buffers)
-        p = self._output.true_class_probability(o, y, rows)  # (n,) o_k
-        loss = -float(np.log(p).sum()) / n
+        o, hs = evaluate(self._sgd.params, xT, self._act, self._output, self._buffers)
         if self._output.name == "sigmoid":
-            predicted = (o[:, 0] > 0.5).astype(np.int64)  # (n,)
+            p = np.where(y == 1, o[0], 1.0 - o[0])  # (n,) o_k
+            predicted = (o[0] > 0.5).astype(np.int64)  # (n,)
         else:
-            predicted = o.argmax(axis=1)  # (n,)
+            p = o[y, rows]  # (n,) o_k
+            predicted = o.argmax(axis=0)  # (n,)
+        loss = -float(np.log(p).sum()) / n
         return hs, loss, int(np.count_nonzero(predicted == y)) / n, predicted
 
     @_quiet
@@ -492,12 +497,14 @@ class Trainer:
         """
         ds = self.dataset
         K = self.config.classes
-        hs, train_loss, train_acc, _ = self._evaluate(self._phi_train, ds.y_train, self._rows_train)
+        hs, train_loss, train_acc, _ = self._evaluate(
+            self._phiT_train, ds.y_train, self._rows_train
+        )
         dead = 0
         if self._act.name == "relu":  # h = 0 ⇔ z ≤ 0
-            dead = int(sum((h <= 0).all(axis=0).sum() for h in hs)) if len(ds.y_train) else 0
+            dead = int(sum((h <= 0).all(axis=1).sum() for h in hs))
         _, test_loss, test_acc, test_pred = self._evaluate(
-            self._phi_test, ds.y_test, self._rows_test
+            self._phiT_test, ds.y_test, self._rows_test
         )
         bwd = self._last_bwd
         if bwd is None and len(ds.y_train):
@@ -556,8 +563,8 @@ class Trainer:
 
 
 def _grad_norms(names: list[str], bwd: Backward) -> dict[str, float]:
-    """‖(∂J/∂W, ∂J/∂b)‖ per layer name."""
+    """‖(∂J/∂W, ∂J/∂b)‖ per layer name (undoing a folded-in learning rate)."""
     return {
-        name: math.sqrt(float((gW * gW).sum() + (gb * gb).sum()))
+        name: math.sqrt(float((gW * gW).sum() + (gb * gb).sum())) / bwd.factor
         for name, gW, gb in zip(names, bwd.weight_grads, bwd.bias_grads, strict=True)
     }
