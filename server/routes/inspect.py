@@ -131,7 +131,8 @@ class LayerCheck(BaseModel):
 
 
 class GradCheckOut(BaseModel):
-    """The numerical gradient check of the current parameters on the current minibatch."""
+    """The numerical gradient check of the current parameters (on the first training
+    examples, in float64)."""
 
     eps: float
     passed: bool = Field(description="Every relative error below 1e-6 (float64).")
