@@ -81,7 +81,15 @@ def history_csv(hist: Any) -> str:
     return out.getvalue()
 
 
-@router.get("/{id}/export", summary="The whole state as JSON")
+class ImportIn(BaseModel):
+    """An export: what GET …/export returns and POST /api/sessions/import takes."""
+
+    format: Literal["backprop-lab/1"] = Field(description="The export format's version.")
+    state: dict[str, Any] = Field(description="The trainer's state.")
+    convention: dict[str, str] | None = Field(default=None, description="Display convention.")
+
+
+@router.get("/{id}/export", response_model=ImportIn, summary="The whole state as JSON")
 async def export(session: SessionDep) -> Response:
     """Configuration, parameters, optimiser velocity, RNG state, data (with custom points),
     step, epoch and history: POST it to /api/sessions/import to continue bit-identically.
@@ -101,14 +109,6 @@ async def export(session: SessionDep) -> Response:
         media_type="application/json",
         headers={"Content-Disposition": 'attachment; filename="backprop-lab-session.json"'},
     )
-
-
-class ImportIn(BaseModel):
-    """An export, as GET …/export returned it."""
-
-    format: Literal["backprop-lab/1"] = Field(description="The export format's version.")
-    state: dict[str, Any] = Field(description="The trainer's state.")
-    convention: dict[str, str] | None = Field(default=None, description="Display convention.")
 
 
 @router.post(
