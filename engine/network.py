@@ -21,6 +21,8 @@ import numpy as np
 from engine.activations import Activation, output_inplace
 from engine.outputs import Output
 
+_sum = np.add.reduce  # the ufunc itself: ndarray.sum adds a Python wrapper per call
+
 
 @dataclass
 class Layer:
@@ -145,7 +147,7 @@ def backward(
     inputs = fwd.inputs
     for i in range(n - 1, -1, -1):
         weight_grads[i] = delta.T @ inputs[i]  # (out, in) = δᵀ xᵀ summed over the batch
-        bias_grads[i] = delta.sum(axis=0)  # (out,)
+        bias_grads[i] = _sum(delta, axis=0)  # (out,) Σ over the batch
         if i > 0:
             dh = delta @ layers[i].W  # (m, in) δ^(h) = δ U
             delta_h[i - 1] = dh

@@ -248,6 +248,7 @@ def sgd_steps(
     scale = 1.0 / m
     isfinite = math.isfinite
     log = np.log
+    add_reduce = np.add.reduce
     softmax_output = output.name == "softmax"
     J = math.nan
     bwd = None
@@ -260,7 +261,7 @@ def sgd_steps(
             fwd = forward(layers, x_train[idx], act, output)
             # (m,) o_k, the probability of each example's label
             p = fwd.o[rows, y] if softmax_output else output.true_class_probability(fwd.o, y, rows)
-            J = -float(log(p).sum()) * scale  # the minibatch mean NLL
+            J = -float(add_reduce(log(p))) * scale  # the minibatch mean NLL
             if not isfinite(J):
                 return done, J, bwd, last_idx
             bwd = apply_step(sgd, fwd, targets[idx], act, m)

@@ -12,11 +12,17 @@ import numpy as np
 
 from engine.activations import sigmoid
 
+_max = np.maximum.reduce
+_sum = np.add.reduce
+
 
 def softmax(v: np.ndarray) -> np.ndarray:
-    """o_k = exp(v_k) / Z with Z = Σ_i exp(v_i), row-wise; shifted by max v for stability."""
-    e = np.exp(v - v.max(axis=-1, keepdims=True))  # (batch, K)
-    e /= e.sum(axis=-1, keepdims=True)
+    """o_k = exp(v_k) / Z with Z = Σ_i exp(v_i), row-wise; shifted by max v for stability.
+
+    The ufunc reductions are called directly (not ``v.max()``): for minibatch-sized
+    arrays the method wrappers cost as much as the arithmetic."""
+    e = np.exp(v - _max(v, axis=-1, keepdims=True))  # (batch, K)
+    e /= _sum(e, axis=-1, keepdims=True)
     return e
 
 
