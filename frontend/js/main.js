@@ -59,9 +59,10 @@ function safeMount(id, mount) {
   }
 }
 
-/** Frames drawn and the time spent drawing them: read by benchmarks/bench_render.py. */
+/** Frames drawn and the time spent drawing them, and a way to draw a frame given as the
+ * server's JSON text: read and used by benchmarks/bench_render.py. */
 const stats = { frames: 0, drawMs: 0, views: {} };
-window.backpropLab = { stats };
+window.backpropLab = { stats, drawText: (text) => drawFrame(session.frame(JSON.parse(text))) };
 
 function drawFrame(frame) {
   const t0 = performance.now();

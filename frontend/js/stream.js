@@ -1,8 +1,8 @@
 // The WebSocket client: commands out, frames in, and a reconnect that survives bad Wi-Fi.
 //
 // Frames are handed to the page at most once per animation frame: if the server sends
-// faster than the browser can paint, only the newest frame is drawn (older ones would be
-// stale by the time they reached the screen), so rendering never falls behind the stream.
+// faster than the browser can paint, only the newest frame is parsed and drawn (older ones
+// would be stale by the time they reached the screen), so rendering never falls behind.
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 
@@ -14,37 +14,46 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
   let socket = null;
   let attempt = 0;
   let closedByUs = false;
-  let pending = null; // the newest frame not yet drawn
+  let pending = null; // the newest frame not yet drawn, as the server's JSON text
+  let pendingReset = false; // a replaced frame asked to clear the curves
   let scheduled = false;
   let retryTimer = null;
   const outbox = []; // commands sent while the socket was down, replayed on reconnect
 
   function deliver() {
     scheduled = false;
-    const frame = pending;
+    const text = pending;
+    const reset = pendingReset;
     pending = null;
-    if (frame) onFrame(frame);
+    pendingReset = false;
+    if (text === null) return;
+    const frame = JSON.parse(text);
+    // A frame replaced before it was drawn must not take a reset of the curves with it.
+    if (reset) frame.history_reset = true;
+    onFrame(frame);
   }
 
   function receive(event) {
-    let msg;
-    try {
-      msg = JSON.parse(event.data);
-    } catch {
-      onStatus("bad-message");
-      return;
-    }
-    if (isFrame(msg)) {
-      // A frame replaced before it was drawn must not take a reset of the curves with it.
-      if (pending?.history_reset) msg.history_reset = true;
-      pending = msg;
+    const text = event.data;
+    // Frames are parsed only when drawn: one that a newer frame replaces before the next
+    // paint is never parsed at all (the server writes "type" first, see docs/api.md).
+    if (typeof text === "string" && text.startsWith('{"type":"frame"')) {
+      if (pending !== null && !pendingReset) pendingReset = pending.includes('"history_reset":true');
+      pending = text;
       if (!scheduled) {
         scheduled = true;
         requestAnimationFrame(deliver);
       }
-    } else {
-      onMessage(msg);
+      return;
     }
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      onStatus("bad-message");
+      return;
+    }
+    onMessage(msg);
   }
 
   function connect() {
@@ -95,9 +104,4 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
       socket?.close();
     },
   };
-}
-
-/** A frame carries training state; anything else (acks, errors) goes to onMessage. */
-function isFrame(msg) {
-  return msg && (msg.type === "frame" || msg.kind === "frame" || ("step" in msg && !("error" in msg) && !msg.type));
 }

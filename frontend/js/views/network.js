@@ -238,53 +238,57 @@ export function mount(root, ctx) {
 
   // ---- thumbnails ----
 
-  /** A signed map on the diverging scale, ±scale at full colour. Quantised (u1) maps go
-   * through a 256-entry colour table, so a pixel costs a lookup. */
-  function paintSigned(canvas, map, R, scale) {
-    if (canvas.width !== R) {
-      canvas.width = R;
-      canvas.height = R;
+  /** Thumbnail side: the grid's R, or fewer pixels when the node is smaller than that. */
+  function thumbSide(R) {
+    return Math.max(8, Math.min(R, Math.ceil(geometry.size * (window.devicePixelRatio || 1))));
+  }
+
+  /** Paint a T×T thumbnail of an R×R map (nearest grid cell), colour(value index) → rgb. */
+  function paintThumb(canvas, R, colourAt) {
+    const T = thumbSide(R);
+    if (canvas.width !== T) {
+      canvas.width = T;
+      canvas.height = T;
     }
-    const { g, img } = surface(canvas, R);
+    const { g, img } = surface(canvas, T);
     const out = img.data;
-    const { data, offset } = map;
-    const quantised = data instanceof Uint8Array;
-    const lut = quantised ? signedTable(offset, map.scale, scale) : null;
-    for (let row = 0; row < R; row += 1) {
-      const t = (R - 1 - row) * R * 4;
-      for (let col = 0; col < R; col += 1) {
-        const k = row * R + col;
-        const o = t + col * 4;
-        if (quantised) {
-          const q = data[k] * 3;
-          out[o] = lut[q]; out[o + 1] = lut[q + 1]; out[o + 2] = lut[q + 2];
-        } else {
-          const [r, gg, b] = diverging(scale ? (offset + map.scale * data[k]) / scale : 0);
-          out[o] = r; out[o + 1] = gg; out[o + 2] = b;
-        }
-        out[o + 3] = 255;
+    for (let row = 0; row < T; row += 1) {
+      const src = Math.floor((row * R) / T) * R; // grid row 0 is the lowest x₂…
+      const t = (T - 1 - row) * T * 4; // …and image row 0 is the top
+      for (let col = 0; col < T; col += 1) {
+        colourAt(src + Math.floor((col * R) / T), out, t + col * 4);
       }
     }
     g.putImageData(img, 0, 0);
   }
 
+  /** A signed map on the diverging scale, ±scale at full colour. Quantised (u1) maps go
+   * through a 256-entry colour table, so a pixel costs a lookup. */
+  function paintSigned(canvas, map, R, scale) {
+    const { data, offset } = map;
+    if (data instanceof Uint8Array) {
+      const lut = signedTable(offset, map.scale, scale);
+      paintThumb(canvas, R, (k, out, o) => {
+        const q = data[k] * 3;
+        out[o] = lut[q]; out[o + 1] = lut[q + 1]; out[o + 2] = lut[q + 2]; out[o + 3] = 255;
+      });
+    } else {
+      paintThumb(canvas, R, (k, out, o) => {
+        const [r, g, b] = diverging(scale ? (offset + map.scale * data[k]) / scale : 0);
+        out[o] = r; out[o + 1] = g; out[o + 2] = b; out[o + 3] = 255;
+      });
+    }
+  }
+
+  /** A probability map from white (0) to the class colour (1). */
   function paintProbability(canvas, map, R, colour) {
-    if (canvas.width !== R) {
-      canvas.width = R;
-      canvas.height = R;
-    }
     const c = rgb(colour);
-    const { g, img } = surface(canvas, R);
-    const out = img.data;
-    for (let row = 0; row < R; row += 1) {
-      const t = (R - 1 - row) * R * 4;
-      for (let col = 0; col < R; col += 1) {
-        const p = map.offset + map.scale * map.data[row * R + col];
-        const o = t + col * 4;
-        out[o] = 255 + (c[0] - 255) * p; out[o + 1] = 255 + (c[1] - 255) * p; out[o + 2] = 255 + (c[2] - 255) * p; out[o + 3] = 255;
-      }
-    }
-    g.putImageData(img, 0, 0);
+    const { data, offset } = map;
+    const step = map.scale;
+    paintThumb(canvas, R, (k, out, o) => {
+      const p = offset + step * data[k];
+      out[o] = 255 + (c[0] - 255) * p; out[o + 1] = 255 + (c[1] - 255) * p; out[o + 2] = 255 + (c[2] - 255) * p; out[o + 3] = 255;
+    });
   }
 
   /** Input features over the plane, computed here from the grid (they never change in training). */
