@@ -11,23 +11,31 @@ Run with ``python -m benchmarks.bench_engine`` (``make bench``). Columns:
   like the engine, when torch is importable; otherwise "absent".
 
 Each figure is the best of several timed runs (the least disturbed by other processes).
-Nothing here is an assertion: the targets are printed beside the figures.
+Every contender runs its linear algebra on one thread (``BENCH_THREADS``, default 1), set
+before NumPy loads: the same footing for NumPy's BLAS and for torch, and figures that do
+not collapse when other processes keep the cores busy (a multi-threaded GEMM waits for its
+slowest thread). Nothing here is an assertion: the targets are printed beside the figures.
 """
 
 from __future__ import annotations
 
-import math
 import os
-import time
-from collections.abc import Callable
 
-import numpy as np
+THREADS = os.environ.get("BENCH_THREADS", "1")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, THREADS)
 
-from engine import Config, Trainer
-from engine.activations import get_activation
-from engine.network import init_layers
-from engine.optimizer import SGD, MinibatchSampler, sgd_steps
-from engine.outputs import SoftmaxOutput
+import math  # noqa: E402 - the thread settings must precede NumPy's import
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from engine import Config, Trainer  # noqa: E402
+from engine.activations import get_activation  # noqa: E402
+from engine.network import init_layers  # noqa: E402
+from engine.optimizer import SGD, MinibatchSampler, sgd_steps  # noqa: E402
+from engine.outputs import SoftmaxOutput  # noqa: E402
 
 ROUNDS = 7
 """Timed rounds; each round runs every contender once, interleaved, so that a burst of
@@ -138,6 +146,7 @@ def torch_runner(
         import torch
     except ImportError:
         return None
+    torch.set_num_threads(int(THREADS))
     torch.manual_seed(0)
     d, hidden, K = sizes
     model = torch.nn.Sequential(
@@ -212,7 +221,7 @@ def main() -> None:
     try:
         import torch
 
-        torch_version = f"torch {torch.__version__} ({torch.get_num_threads()} threads)"
+        torch_version = f"torch {torch.__version__}"
     except ImportError:
         torch_version = "torch absent"
     print(
@@ -220,7 +229,10 @@ def main() -> None:
         f"NumPy {np.__version__}, {torch_version}"
     )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"{os.cpu_count()} CPUs, load average {load} (other processes skew wall-clock figures)")
+    print(
+        f"{os.cpu_count()} CPUs, load average {load}; BLAS/torch threads: "
+        f"{os.environ['OPENBLAS_NUM_THREADS']}"
+    )
     print(
         f"best of {ROUNDS} interleaved rounds of ~{RUN_SECONDS * 1e3:.0f} ms per contender; "
         "float64 training; steps/s (higher is better)\n"
