@@ -54,9 +54,17 @@ def _plotly_ready(array: np.ndarray) -> tuple[np.ndarray, str]:
     return array, code
 
 
+_SHAPES: dict[tuple[int, ...], str] = {}
+
+
 def shape_string(shape: tuple[int, ...]) -> str:
     """Plotly.js wants the shape as "rows,cols" (a string), not a JSON list."""
-    return ",".join(str(n) for n in shape)
+    text = _SHAPES.get(shape)
+    if text is None:
+        text = _SHAPES[shape] = ",".join(map(str, shape))
+        if len(_SHAPES) > 4096:  # a handful of shapes recur; never let this grow
+            _SHAPES.clear()
+    return text
 
 
 def typed_array(array: np.ndarray) -> dict[str, str]:
@@ -101,7 +109,8 @@ class ArrayPacker:
     `spec.bdata = buffer.slice(offset, offset + nbytes)` and hands the spec to Plotly.js.
     """
 
-    ALIGN = 8  # every buffer starts at a multiple of 8, so any typed-array view is legal
+    ALIGN = 8  # each add() starts at a multiple of 8; a stack's items follow each other,
+    # so every offset is a multiple of its element size and any typed-array view is legal
 
     def __init__(self, binary: bool) -> None:
         self.binary = binary
@@ -130,6 +139,28 @@ class ArrayPacker:
             self._chunks.append(b"\0" * padding)
             self._size += padding
         return spec
+
+    def add_stack(self, stack: np.ndarray, **extra: Any) -> list[dict[str, Any]]:
+        """One spec per leading index of `stack` (e.g. one map per unit), the same as
+        calling `add` on each, but in binary mode the bytes are copied once."""
+        if not self.binary:
+            return [self.add(item, **extra) for item in stack]
+        stack, code = _plotly_ready(stack)
+        data = stack.data.cast("B")
+        each = data.nbytes // max(1, len(stack))
+        shape = shape_string(stack.shape[1:])
+        base = self._size
+        specs = [
+            {"dtype": code, "shape": shape, "offset": base + i * each, "nbytes": each, **extra}
+            for i in range(len(stack))
+        ]
+        self._chunks.append(data)
+        self._size += data.nbytes
+        padding = -self._size % self.ALIGN
+        if padding:
+            self._chunks.append(b"\0" * padding)
+            self._size += padding
+        return specs
 
     def payload(self) -> bytes:
         return b"".join(self._chunks)

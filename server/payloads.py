@@ -177,10 +177,9 @@ def boundary_dict(grid: Any, pack: Pack, quantized: bool) -> dict[str, Any]:
 
     def maps(stack: np.ndarray, fixed: tuple[float, float] | None, symmetric: bool) -> list:
         if not quantized:
-            return [pack.add(np.asarray(m, dtype=np.float32)) for m in stack]
+            return pack.add_stack(np.asarray(stack, dtype=np.float32))
         low, high = fixed or _map_range(stack, symmetric)
-        q = quantize(stack, low, high)
-        return [pack.add(m, range=[low, high]) for m in q]
+        return pack.add_stack(quantize(stack, low, high), range=[low, high])
 
     layers = []
     for i, (acts, deltas) in enumerate(zip(grid.activations, grid.deltas, strict=True)):

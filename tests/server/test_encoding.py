@@ -75,3 +75,21 @@ def test_json_packer_inlines_base64() -> None:
     spec = pack.add(np.ones((2, 2), dtype=np.float32), range=[0.0, 1.0])
     assert set(spec) == {"dtype", "bdata", "shape", "range"}
     assert pack.payload() == b""
+
+
+def test_add_stack_matches_adding_each_item() -> None:
+    stack = np.arange(3 * 4 * 5, dtype=np.uint8).reshape(3, 4, 5)
+    for binary in (True, False):
+        pack = ArrayPacker(binary=binary)
+        first = pack.add(np.ones(3, dtype=np.float64))  # an unaligned start is padded
+        specs = pack.add_stack(stack, range=[0.0, 1.0])
+        assert len(specs) == 3 and all(s["shape"] == "4,5" for s in specs)
+        assert all(s["range"] == [0.0, 1.0] for s in specs)
+        if binary:
+            message = binary_message({"a": first, "s": specs}, pack)
+            header, buffers = split_binary_message(message)
+            decoded = [decode_binary_array(s, buffers) for s in header["s"]]
+        else:
+            decoded = [decode_typed_array(s) for s in specs]
+        for item, got in zip(stack, decoded, strict=True):
+            np.testing.assert_array_equal(got, item)
