@@ -58,7 +58,11 @@ class Session:
 
 
 class SessionStore:
-    """Sessions by id. Full → the longest-idle goes; idle past the TTL → gone on next look."""
+    """Sessions by id. Full → the longest-idle goes; idle past the TTL → gone.
+
+    A session with an open stream never expires (its viewer may just be paused) and is
+    evicted only when every session has a viewer.
+    """
 
     def __init__(
         self,
@@ -96,7 +100,9 @@ class SessionStore:
         with self._lock:
             self._expire(now)
             while len(self._sessions) >= self.max_sessions:
-                idlest = min(self._sessions.values(), key=lambda s: s.last_used)
+                # The idlest session nobody is watching; if every one has a viewer, the
+                # idlest of all (its stream then closes with 4404).
+                idlest = min(self._sessions.values(), key=lambda s: (s.streams > 0, s.last_used))
                 del self._sessions[idlest.id]
             self._sessions[session.id] = session
         return session
@@ -131,7 +137,11 @@ class SessionStore:
             return self._expire(self._clock())
 
     def _expire(self, now: float) -> int:
-        stale = [sid for sid, s in self._sessions.items() if now - s.last_used > self.ttl_seconds]
+        stale = [
+            sid
+            for sid, s in self._sessions.items()
+            if now - s.last_used > self.ttl_seconds and s.streams == 0  # open stream: alive
+        ]
         for sid in stale:
             del self._sessions[sid]
         return len(stale)

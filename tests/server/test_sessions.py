@@ -87,3 +87,33 @@ def test_the_app_sweeps_expired_sessions_in_the_background() -> None:
         while sid in store and time.monotonic() < deadline:
             time.sleep(0.1)  # no request touches the store meanwhile
         assert sid not in store
+
+
+def test_a_watched_session_does_not_expire_and_is_evicted_last() -> None:
+    clock = Clock()
+    store = SessionStore(2, 100.0, clock=clock)
+    watched = store.add("watched")
+    watched.streams = 1
+    clock.now += 1
+    other = store.add("other")
+    clock.now += 1
+    newest = store.add("newest")  # full: the unwatched one goes, though watched is idler
+    assert watched.id in store and other.id not in store and newest.id in store
+    clock.now += 500
+    assert store.expire() == 1  # newest expired; watched stays while its stream is open
+    assert watched.id in store
+    watched.streams = 0
+    assert store.expire() == 1
+    assert watched.id not in store
+
+
+def test_when_every_session_is_watched_the_idlest_is_evicted() -> None:
+    clock = Clock()
+    store = SessionStore(2, 100.0, clock=clock)
+    a = store.add("a")
+    clock.now += 1
+    b = store.add("b")
+    a.streams = b.streams = 1
+    clock.now += 1
+    c = store.add("c")
+    assert a.id not in store and b.id in store and c.id in store
