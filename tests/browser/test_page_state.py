@@ -120,3 +120,40 @@ def test_hovering_a_node_or_an_edge_shows_its_numbers(page, live_server) -> None
     page.locator('#network [data-edge="1,0,0"]').dispatch_event("mousemove")
     expect(tooltip).to_contain_text("u₁,₁")
     expect(tooltip).to_contain_text("∂J/∂u, minibatch = ")
+
+
+def test_clicking_a_training_point_traces_it(page, live_server) -> None:
+    open_lab(page, live_server)
+    expect(page.locator("#equations")).to_contain_text("Training example #0")
+    # The third point drawn of class 1 (a filled square): click it as a person would.
+    # (Plotly's drag layer takes the pointer events, so click where the point is drawn.)
+    point = page.locator("#boundary .scatterlayer .trace").nth(1).locator(".point").nth(2)
+    box = point.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("!location.hash.includes('selected=0&')")
+    selected = page.evaluate("new URLSearchParams(location.hash.slice(1)).get('selected')")
+    expect(page.locator("#equations")).to_contain_text(f"Training example #{selected}")
+
+
+def test_a_downloaded_model_uploads_and_continues_where_it_was(page, live_server) -> None:
+    open_lab(page, live_server, "#learningRate=0.05&speed=5")
+    page.get_by_role("button", name="Step").click()
+    page.locator("body").press("ArrowRight")
+    page.locator("body").press("ArrowRight")
+    expect(page.locator("#step-counter")).to_have_text("3")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download model JSON").click()
+    saved = download.value.path()
+
+    page.get_by_role("button", name="Reset", exact=True).click()
+    expect(page.locator("#step-counter")).to_have_text("0")
+    page.get_by_label("Upload model JSON").set_input_files(saved)
+    expect(page.locator("#step-counter")).to_have_text("3")
+    expect(page.get_by_label("Learning rate η")).to_have_value("0.05")
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator("#step-counter")).to_have_text("4")
+
+    with page.expect_download() as csv:
+        page.get_by_role("button", name="Loss history CSV").click()
+    header = csv.value.path().read_text().splitlines()[0]
+    assert header.startswith("step,epoch,train_loss")

@@ -372,7 +372,7 @@ export function mount(root, ctx) {
     const backward = phase === "backward";
     cols.forEach((sym, c) => {
       const act = values(quantity(trace, ...sym.act));
-      const delta = values(quantity(trace, ...(c === 0 ? [] : sym.delta)));
+      const delta = values(quantity(trace, ...sym.delta));
       const shown = backward && delta ? delta : act;
       const scale = maxAbs(shown) || 1;
       nodes[c].forEach((node, j) => {
@@ -490,7 +490,7 @@ export function mount(root, ctx) {
     add(sym.pre);
     if (sym.act[0] !== sym.pre[0]) add(sym.act);
     if (sym.deltaH) add(sym.deltaH);
-    if (c > 0) add(sym.delta);
+    add(sym.delta);
     if (c > 0) {
       const b = decode(frame.layers[c - 1].b).data[j];
       rows.push(`bias b = ${fmt(b, 4)}`);
