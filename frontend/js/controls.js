@@ -5,7 +5,7 @@
 // to the control, the input keeps what the user typed so it can be corrected, and the
 // model keeps running with the previous value, which the message names.
 
-import { FEATURES, propertyOf } from "./state.js";
+import { CONFIG_PROPERTIES, FEATURES, propertyOf } from "./state.js";
 
 const GROUP_NAMES = { data: "Data", model: "Model", training: "Training", display: "Display", export: "Export" };
 
@@ -51,6 +51,9 @@ export function mountControls(root, ctx, commit) {
     } catch (err) {
       const kept = Array.isArray(previous) ? previous.join(", ") : previous;
       showError(name, `${err.message} — still using ${kept}.`);
+      // The server may blame another field (dataset "circle" with 3 classes: data.classes).
+      const blamed = CONFIG_PROPERTIES.find((p) => p.config === err.field);
+      if (blamed && blamed.name !== name) showError(blamed.name, err.message);
       // Re-render from the state, except the input the user typed in: keep their text.
       render(ctx.getState(), [], name);
     }

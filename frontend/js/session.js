@@ -87,7 +87,8 @@ export class Session {
         this.pendingPhase = null;
         this.onError(msg.detail, msg.command);
       } else if (msg.command === "select") {
-        // The traced example no longer exists (the data changed): trace nothing.
+        // The traced example no longer exists (the data changed): trace the first one.
+        if (this.store.get().selected !== 0) this.store.set({ selected: 0 });
       } else this.onError(msg.detail, msg.command);
     }
   }

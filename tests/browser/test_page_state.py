@@ -157,3 +157,22 @@ def test_a_downloaded_model_uploads_and_continues_where_it_was(page, live_server
         page.get_by_role("button", name="Loss history CSV").click()
     header = csv.value.path().read_text().splitlines()[0]
     assert header.startswith("step,epoch,train_loss")
+
+
+def test_a_lost_session_is_rebuilt_from_the_link(page, live_server) -> None:
+    first = open_lab(page, live_server, "#dataset=moons&learningRate=0.02")
+    # The server forgets the session (expiry, eviction): the next command finds it gone,
+    # and the page starts a new one from the settings in its address.
+    assert page.request.delete(f"{live_server.url}/api/sessions/{first}").ok
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
+    ) as created:
+        page.get_by_role("button", name="Step").click()
+    second = created.value.json()["id"]
+    assert second != first
+    expect(page.locator("#connection")).to_have_attribute("data-status", "open")
+    config = server_config(page, live_server, second)
+    assert config["data"]["dataset"] == "moons"
+    assert config["train"]["learning_rate"] == 0.02
+    page.get_by_role("button", name="Step").click()
+    expect(page.locator("#step-counter")).to_have_text("1")
