@@ -18,7 +18,7 @@ import { fmt } from "../format.js";
 import { CLASS_COLORS, cssDiverging, diverging, readMap, rgb } from "./colors.js";
 
 const SVG = "http://www.w3.org/2000/svg";
-const MAX_EDGES = 4000; // beyond this, edges are drawn as one band per layer pair
+const MAX_EDGES = 4000; // beyond this the edges are left out (the matrices tab shows W and U)
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
 const sub = (n) => String(n).split("").map((d) => SUB[d]).join("");
 const FEATURE_LABEL = { "x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin_x1": "sin x₁", "sin_x2": "sin x₂" };
@@ -71,7 +71,7 @@ export function mount(root, ctx) {
     const columns = arch.units.length;
     const top = 36;
     const bottom = 100;
-    const left = 28;
+    const left = 60; // room for the input features' names
     const right = 92;
     const usableH = Math.max(60, height - top - bottom);
     const maxUnits = Math.max(...arch.units);
@@ -99,6 +99,7 @@ export function mount(root, ctx) {
 
     // Edges, one group per weight matrix, drawn under the nodes.
     const tooMany = arch.units.slice(1).reduce((s, n, l) => s + n * arch.units[l], 0) > MAX_EDGES;
+    geometry.tooMany = tooMany;
     edges = [];
     edgeLabels = [];
     for (let l = 0; l < L; l += 1) {
@@ -418,7 +419,9 @@ export function mount(root, ctx) {
         p.style.strokeOpacity = String(0.25 + 0.75 * a);
       }));
     });
-    legend.textContent = useGrad
+    legend.textContent = geometry.tooMany
+      ? `More than ${MAX_EDGES} weights: edges are not drawn; the Matrices tab shows them all.`
+      : useGrad
       ? `Edges: ${exampleGrad ? "∂J/∂w for the traced example" : "∂J/∂w of the last minibatch"}; blue +, orange −; width ∝ |∂J/∂w| within each layer (max ${frame.layers.map((l, i) => `${l.name} ${fmt(layerMax[i], 2)}`).join(", ")}). Rings: ${exampleGrad ? "δ" : "values"} of the traced example.`
       : `Edges: weights; blue +, orange −; width ∝ |w| (max ${fmt(globalMax, 2)}). Rings: the traced example's values.`;
 
