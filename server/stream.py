@@ -14,6 +14,7 @@ import contextlib
 import logging
 import time
 from collections import deque
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -46,18 +47,34 @@ MAX_PENDING = 16  # commands waiting for the next frame; more is a client bug or
 MAX_REPLIES = 32  # acks and errors waiting to be sent; the oldest are dropped beyond this
 MAX_COMMAND_BYTES = 64_000  # a command is a few hundred bytes; a config with lists, a few KB
 CLOSE_GONE = 4404  # the session does not exist (any more)
-FRAME_THREADS = 4  # frames computed at once, across every stream of the process
+HEAVY_FRAME_SECONDS = 0.02  # a frame that took longer moves its stream to the heavy lane
+HEAVY_LANE_THREADS = 4
 
 
-def new_frame_limiter() -> anyio.CapacityLimiter:
-    """The worker threads that one app's streamed frames share (made inside its loop).
+@dataclass
+class Lanes:
+    """The worker threads that one app's streamed frames run on (made inside its loop).
 
-    Frames are small NumPy work that holds the GIL most of the time: forty threads
-    time-slicing a burst of frames finish them all late together, while a few threads
-    finish them one after another, each close to its due time. REST requests keep
-    anyio's own pool, so a long POST …/step never delays a stream.
+    Frames are small NumPy work that holds the GIL most of the time. Measured on two
+    cores, several threads time-slicing such frames cost about half as much CPU again per
+    frame as one thread computing them in turn, and finish them later. So light frames
+    share a single thread, the fast lane. A stream whose last frame took longer than
+    HEAVY_FRAME_SECONDS (many steps per frame, a big net) uses the heavy lane instead, so
+    it cannot hold up everybody else's frames; the GIL still gives the fast lane its turn
+    every few milliseconds. REST requests keep anyio's own pool.
     """
-    return anyio.CapacityLimiter(FRAME_THREADS)
+
+    fast: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(1))
+    heavy: anyio.CapacityLimiter = field(
+        default_factory=lambda: anyio.CapacityLimiter(HEAVY_LANE_THREADS)
+    )
+
+    def for_frame(self, last_seconds: float, session_busy: bool) -> anyio.CapacityLimiter:
+        """The heavy lane for a slow stream, or for a session whose lock is held (a long
+        REST request on it would otherwise keep the fast lane waiting); else the fast."""
+        if session_busy or last_seconds > HEAVY_FRAME_SECONDS:
+            return self.heavy
+        return self.fast
 
 
 class Stream:
@@ -71,10 +88,11 @@ class Stream:
         settings: Settings,
         *,
         binary: bool,
-        limiter: anyio.CapacityLimiter | None = None,
+        lanes: Lanes | None = None,
     ) -> None:
         self.websocket = websocket
-        self.limiter = limiter
+        self.lanes = lanes or Lanes()
+        self.last_compute = 0.0  # seconds the last frame took in its worker thread
         self.session = session
         self.store = store
         self.settings = settings
@@ -149,7 +167,8 @@ class Stream:
             self.store.touch(self.session)
             try:
                 message, replies = await self.session.run(
-                    partial(self._compute, actions, due), limiter=self.limiter
+                    partial(self._compute, actions, due),
+                    limiter=self.lanes.for_frame(self.last_compute, self.session.lock.locked()),
                 )
             except Exception as exc:  # a bug, not a bad command: say so and keep the socket
                 log.exception("frame failed for session %s", self.session.id)
@@ -292,6 +311,15 @@ class Stream:
     def _compute(
         self, actions: list[tuple[str, Any]], due: bool
     ) -> tuple[bytes | None, list[dict[str, Any]]]:
+        started = time.perf_counter()
+        try:
+            return self._compute_frame(actions, due)
+        finally:
+            self.last_compute = time.perf_counter() - started
+
+    def _compute_frame(
+        self, actions: list[tuple[str, Any]], due: bool
+    ) -> tuple[bytes | None, list[dict[str, Any]]]:
         trainer = self.session.trainer
         replies: list[dict[str, Any]] = []
         metrics = None  # the Metrics of the last train()/update, reused by the frame
@@ -374,9 +402,9 @@ async def serve_stream(
     session = store.get(session_id)
     session.streams += 1
     state = websocket.app.state
-    if getattr(state, "frame_limiter", None) is None:
-        state.frame_limiter = new_frame_limiter()
-    stream = Stream(websocket, session, store, settings, binary=binary, limiter=state.frame_limiter)
+    if getattr(state, "frame_lanes", None) is None:
+        state.frame_lanes = Lanes()
+    stream = Stream(websocket, session, store, settings, binary=binary, lanes=state.frame_lanes)
     try:
         await stream.run()
     finally:

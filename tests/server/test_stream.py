@@ -433,3 +433,50 @@ def test_commands_beyond_the_pending_limit_are_refused(client: TestClient, sid: 
     assert all(str(MAX_PENDING) in e["detail"] for e in refused)
     assert session.trainer.step == accepted  # the accepted steps ran, in one frame
     assert socket.sent_frames == 1 and stream.seq == 1
+
+
+def test_lanes_send_slow_streams_and_busy_sessions_to_the_heavy_lane() -> None:
+    import anyio
+
+    from server.stream import HEAVY_FRAME_SECONDS, Lanes
+
+    async def scenario() -> None:
+        lanes = Lanes()
+        assert lanes.fast.total_tokens == 1
+        assert lanes.for_frame(0.001, session_busy=False) is lanes.fast
+        assert lanes.for_frame(HEAVY_FRAME_SECONDS * 2, session_busy=False) is lanes.heavy
+        assert lanes.for_frame(0.001, session_busy=True) is lanes.heavy
+
+    anyio.run(scenario)
+
+
+def test_a_heavy_stream_does_not_freeze_a_light_one(client: TestClient) -> None:
+    """Light frames keep coming while another stream's every frame takes half a second."""
+    import time as clock
+
+    store = client.app.state.store
+    heavy = client.post("/api/sessions", json={}).json()["id"]
+    light = client.post("/api/sessions", json={}).json()["id"]
+    trainer = store.get(heavy).trainer
+    calls = []
+    real_train = trainer.train
+
+    def slow_train(steps: int):
+        calls.append(steps)
+        clock.sleep(0.5)  # a big net's many steps; sleeping releases the GIL, as NumPy does
+        return real_train(steps)
+
+    trainer.train = slow_train
+    with connect(client, heavy) as heavy_ws, connect(client, light) as light_ws:
+        heavy_viewer, light_viewer = Viewer(heavy_ws), Viewer(light_ws)
+        heavy_viewer.frame()
+        light_viewer.frame()
+        heavy_viewer.send(type="play", steps_per_frame=1, fps=60)
+        heavy_viewer.frame()  # one slow frame: the heavy stream now knows it is heavy
+        light_viewer.send(type="play", steps_per_frame=1, fps=60)
+        before = len(calls)
+        steps = [light_viewer.frame()["step"] for _ in range(30)]
+        during = len(calls) - before
+    # Had the light frames waited behind the heavy ones, each would have cost a slow call.
+    assert during <= 10, during
+    assert steps == sorted(steps) and steps[-1] >= 25
