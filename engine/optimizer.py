@@ -23,6 +23,45 @@ from engine.activations import Activation
 from engine.network import Backward, Forward, Layer, backward, forward
 from engine.outputs import Output
 
+MAX_LOSS = 745.0
+"""A minibatch mean J above this is beyond any float64 probability (e^−745 underflows to
+0): past it, a loss that the last update multiplied by :data:`BLOW_UP` is divergence."""
+
+BLOW_UP = 2.0
+"""Factor by which one update must raise the minibatch loss, above MAX_LOSS, to count as
+divergence (a blowing-up update typically multiplies J by 10 or more; a small step from
+bad parameters changes it by a few per cent)."""
+
+
+def diverged(
+    J: float,
+    sgd: SGD,
+    x: np.ndarray,
+    labels: np.ndarray,
+    rows: np.ndarray,
+    act: Activation,
+    output: Output,
+) -> bool:
+    """Did the last update make the loss blow up? J is the minibatch loss at the current
+    parameters, x and labels that minibatch.
+
+    Divergence is J = NaN or inf, or J > MAX_LOSS *and* at least BLOW_UP times the loss of
+    the same minibatch under the parameters from before the last update. J is exact in
+    log space, so a high loss alone is not enough: after a rollback the parameters kept
+    can have a loss in the hundreds, and training on from them with a lowered learning
+    rate brings it down; judging by the bound alone would call that divergence again
+    (and again) without the update being to blame. With no update to undo (just after
+    a rollback, or at step 0) a finite loss is never divergence.
+    """
+    if J <= MAX_LOSS:  # also False for NaN
+        return False
+    if not math.isfinite(J):
+        return True
+    if not sgd.can_rollback:
+        return False
+    _, J_before = minibatch_loss(sgd.previous, x, labels, rows, act, output)
+    return J > BLOW_UP * J_before  # noqa: SIM300 - J is the lecture's loss, not a constant
+
 
 class SGD:
     """Double-buffered parameters and momentum velocity, updated by minibatch gradients."""
@@ -221,10 +260,10 @@ def minibatch_loss(
     act: Activation,
     output: Output,
 ) -> tuple[Forward, float]:
-    """Forward pass and J = −(1/m) Σ log o_{k_n}, the minibatch mean NLL."""
+    """Forward pass and J = −(1/m) Σ log o_{k_n}, the minibatch mean NLL (exact for any
+    finite v, see :meth:`~engine.outputs.SoftmaxOutput.nll`)."""
     fwd = forward(layers, x, act, output)
-    p = output.true_class_probability(fwd.o, labels, rows)  # (m,) o_k of each example
-    return fwd, -float(np.log(p).sum()) * (1.0 / len(labels))
+    return fwd, float(output.nll(fwd.v, labels, rows).mean())
 
 
 def sgd_steps(
@@ -238,10 +277,12 @@ def sgd_steps(
     act: Activation,
     output: Output,
 ) -> tuple[int, float, Backward | None, np.ndarray | None]:
-    """Run up to ``steps`` SGD steps; stop before the update when J is NaN or inf.
+    """Run up to ``steps`` SGD steps; stop before the update when :func:`diverged` (J).
 
     Returns (updates done, last J, backward pass and batch indices of the last update).
-    A non-finite J means the loop stopped on divergence (the caller decides what to undo).
+    Fewer updates than ``steps`` means the loop stopped on divergence (the caller decides
+    what to undo). J is −log o_k, recomputed exactly from v when some o_k underflowed to
+    0, so that parameters that are finite always give a finite J.
     """
     rows = np.arange(min(batch_size, sampler.n))
     m = len(rows)
@@ -262,7 +303,9 @@ def sgd_steps(
             # (m,) o_k, the probability of each example's label
             p = fwd.o[rows, y] if softmax_output else output.true_class_probability(fwd.o, y, rows)
             J = -float(add_reduce(log(p))) * scale  # the minibatch mean NLL
-            if not isfinite(J):
+            if not isfinite(J):  # an o_k underflowed to 0: the exact J, from v (rare)
+                J = float(output.nll(fwd.v, y, rows).mean())
+            if not J <= MAX_LOSS and diverged(J, sgd, x_train[idx], y, rows, act, output):
                 return done, J, bwd, last_idx
             bwd = apply_step(sgd, fwd, targets[idx], act, m)
             last_idx = idx

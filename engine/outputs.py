@@ -59,6 +59,15 @@ class SoftmaxOutput:
         return o[rows, y]
 
     @staticmethod
+    def nll(v: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """J_n = −log o_k = log Z − v_k = max v + log Σ_i exp(v_i − max v) − v_k, (m,).
+
+        Exact for any finite v: −log o_k itself is inf once o_k underflows to 0, which a
+        confidently wrong network with finite parameters reaches at v_i − v_k ≈ 745."""
+        top = _max(v, axis=-1)  # (m,)
+        return top + np.log(_sum(np.exp(v - top[:, None]), axis=-1)) - v[rows, y]
+
+    @staticmethod
     def class_probabilities(o: np.ndarray) -> np.ndarray:
         """P(class | x) for every class, (n, K)."""
         return o
@@ -90,6 +99,14 @@ class SigmoidOutput:
         return np.where(y == 1, o, 1.0 - o)
 
     @staticmethod
+    def nll(v: np.ndarray, y: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """J_n = −log σ(v) = log(1 + e^(−v)) if y = 1, −log(1 − σ(v)) = log(1 + e^v) if
+        y = 0, (m,): the softplus of s = ∓v, written max(s, 0) + log(1 + e^(−|s|)) so it
+        is exact for any finite v (−log o is inf once o rounds to 0 or 1)."""
+        s = np.where(y == 1, -v[:, 0], v[:, 0])  # (m,)
+        return np.maximum(s, 0.0) + np.log1p(np.exp(-np.abs(s)))
+
+    @staticmethod
     def class_probabilities(o: np.ndarray) -> np.ndarray:
         """[1 − o, o]: P(class 0 | x) and P(class 1 | x), (n, 2)."""
         return np.concatenate([1.0 - o, o], axis=1)
@@ -100,8 +117,3 @@ OUTPUTS: dict[str, type[SoftmaxOutput] | type[SigmoidOutput]] = {
     "softmax": SoftmaxOutput,
     "sigmoid": SigmoidOutput,
 }
-
-
-def mean_nll(p_true: np.ndarray) -> float:
-    """J = −(1/m) Σ_n log o_{k_n}: the minibatch mean of the negative log-likelihood."""
-    return -float(np.log(p_true).sum()) / len(p_true)

@@ -155,8 +155,7 @@ def build_trace(
     fwd = forward(layers, x, act, output)
     bwd = backward(layers, fwd, targets, act, 1.0, want_delta_x=True)
     rows = np.arange(m)
-    p_true = output.true_class_probability(fwd.o, labels, rows)  # (m,)
-    J_each = -np.log(p_true)  # (m,)
+    J_each = output.nll(fwd.v, labels, rows)  # (m,) −log o_k
 
     loglik = convention.sign == "loglik"
     column = convention.layout == "column"

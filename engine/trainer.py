@@ -11,8 +11,10 @@ One SGD step is the lecture's algorithm:
    u ← μu − η(∂J/∂θ + λθ), θ ← θ + u.
 
 The loop itself lives in :mod:`engine.optimizer`. Its parameters are double-buffered, so
-when a too-large learning rate makes the loss NaN or inf the trainer puts back the
-parameters from before the bad update (divergence is a state, not a crash).
+when a too-large learning rate makes the loss blow up (NaN, inf, or past
+:data:`~engine.optimizer.MAX_LOSS` and still multiplying, see
+:func:`~engine.optimizer.diverged`) the trainer puts back the parameters from before the
+bad update (divergence is a state, not a crash).
 """
 
 from __future__ import annotations
@@ -45,7 +47,14 @@ from engine.network import (
     init_layers,
     layer_names,
 )
-from engine.optimizer import SGD, MinibatchSampler, apply_step, minibatch_loss, sgd_steps
+from engine.optimizer import (
+    SGD,
+    MinibatchSampler,
+    apply_step,
+    diverged,
+    minibatch_loss,
+    sgd_steps,
+)
 from engine.outputs import OUTPUTS
 from engine.trace import Trace, build_trace
 
@@ -186,8 +195,8 @@ class Trainer:
             self.divergence = None
 
     def _diverge(self, J: float) -> None:
-        """The loss became NaN/inf: put back the parameters from before the last update."""
-        what = "NaN" if math.isnan(J) else "infinite"
+        """The loss blew up: put back the parameters from before the last update."""
+        what = "NaN" if math.isnan(J) else "infinite" if math.isinf(J) else f"{J:.3g}"
         bad_step = self.step
         if self._sgd.rollback():
             self.step -= 1
@@ -266,7 +275,9 @@ class Trainer:
         idx = self._sampler.next(self._batch)
         fwd, J = self._forward(idx)
         trace = self._trace_indices(idx, convention, _FORWARD_KINDS)
-        if not math.isfinite(J):
+        rows = np.arange(len(idx))
+        y = self.dataset.y_train[idx]
+        if diverged(J, self._sgd, self._phi_train[idx], y, rows, self._act, self._output):
             self._diverge(J)
             return trace
         self._pending_idx, self._pending_fwd, self._pending_J = idx, fwd, J
@@ -483,6 +494,9 @@ class Trainer:
             p = o[y, rows]  # (n,) o_k
             predicted = o.argmax(axis=0)  # (n,)
         loss = -float(np.log(p).sum()) / n
+        if not math.isfinite(loss):  # an o_k underflowed to 0: the exact J, from v (rare)
+            v = forward(self._sgd.params, xT.T, self._act, self._output).v  # (n, K)
+            loss = float(self._output.nll(v, y, rows).mean())
         return hs, loss, int(np.count_nonzero(predicted == y)) / n, predicted
 
     @_quiet

@@ -32,3 +32,29 @@ def test_targets():
     np.testing.assert_allclose(
         SigmoidOutput.true_class_probability(o, np.array([1, 1]), np.arange(2)), [0.8, 0.3]
     )
+
+
+def test_nll_is_minus_log_o_k():
+    v = np.array([[0.2, -1.0, 0.5], [2.0, 0.0, 0.0]])
+    y = np.array([2, 1])
+    o = np.exp(v) / np.exp(v).sum(axis=1, keepdims=True)
+    rows = np.arange(2)
+    np.testing.assert_allclose(SoftmaxOutput.nll(v, y, rows), -np.log(o[rows, y]), rtol=1e-13)
+    s = np.array([[0.3], [-2.0], [4.0]])
+    yb = np.array([1, 0, 0])
+    sig = 1.0 / (1.0 + np.exp(-s[:, 0]))
+    expected = -np.log(np.where(yb == 1, sig, 1.0 - sig))
+    np.testing.assert_allclose(SigmoidOutput.nll(s, yb, np.arange(3)), expected, rtol=1e-13)
+
+
+def test_nll_stays_exact_where_o_k_underflows():
+    # o_k = e^−1000 / (1 + e^−1000) is 0 in float64, but −log o_k = 1000 + log(1 + e^−1000);
+    # e^−1000 itself may underflow to 0 (harmlessly), nothing may overflow or divide by 0
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        np.testing.assert_allclose(
+            SoftmaxOutput.nll(np.array([[0.0, 1000.0]]), np.array([0]), np.arange(1)), [1000.0]
+        )
+        np.testing.assert_allclose(
+            SigmoidOutput.nll(np.array([[-800.0], [900.0]]), np.array([1, 0]), np.arange(2)),
+            [800.0, 900.0],
+        )
