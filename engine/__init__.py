@@ -63,7 +63,10 @@ Additions to the contract (every listed name works as specified):
   "points.x1", "points.x2", "points.radius", "points.total",
   "convention.sign|layout|bias", "state.version", "state", and for the chain-rule lab "x", "y",
   "layout".
-* Initial weights: N(0, gain²/fan_in) (He for ReLU); ReLU hidden biases start at 0.1.
+* Initial weights: N(0, gain²/fan_in) (He for ReLU), the first layer's column j divided
+  by feature j's RMS over the generated training set (x stays the raw features), the
+  output layer's gain 0.1 so that o starts near uniform and J near ln K; ReLU hidden
+  biases start at 0.1.
 """
 
 from engine.activations import ACTIVATIONS

@@ -57,20 +57,51 @@ def bias_names(hidden_layers: int) -> list[str]:
     return [f"b{i + 1}" for i in range(hidden_layers)] + ["c"]
 
 
+OUTPUT_GAIN = 0.1
+"""Std multiplier of the output layer's initial weights (instead of the hidden gain).
+
+Small output scores v give o ≈ uniform, so training starts at J ≈ ln K, the loss of a
+network that knows nothing: the teacher's first sanity check. The output layer still
+starts random (not zero), so δ^(h) = δ^(o) U is non-zero from the first step."""
+
+
+def input_rms(x: np.ndarray) -> np.ndarray:
+    """The root mean square of each input feature over the examples, x (n, d) → (d,).
+
+    A feature that is 0 at every example (RMS 0) gets 1: its weights cannot matter yet."""
+    rms = np.sqrt(np.mean(x * x, axis=0)) if len(x) else np.ones(x.shape[1])  # (d,)
+    rms[~(rms > 0)] = 1.0
+    return rms
+
+
 def init_layers(
-    sizes: Sequence[int], gain: float, seed: int, hidden_bias: float = 0.0
+    sizes: Sequence[int],
+    gain: float,
+    seed: int,
+    hidden_bias: float = 0.0,
+    input_scale: np.ndarray | None = None,
+    output_gain: float | None = None,
 ) -> list[Layer]:
     """Weights ~ N(0, gain²/fan_in) (He for ReLU, LeCun otherwise); hidden biases
     ``hidden_bias``, output bias 0.
 
     ``sizes`` = [d, hidden…, outputs]. The scaling keeps the variance of z about constant
-    from layer to layer, so deep stacks neither explode nor vanish at the start.
+    from layer to layer, so deep stacks neither explode nor vanish at the start. That
+    argument assumes inputs of unit mean square; the lecture's x is the raw features
+    (spanning about ±6), so ``input_scale`` = their RMS (:func:`input_rms`) divides the
+    first layer's column j: then Var(z_i) = gain² · (1/d) Σ_j E[x_j²]/rms_j² = gain², as
+    for normalised inputs, while x itself stays the user's x. ``output_gain`` (default
+    ``gain``) replaces the gain of the output layer (see :data:`OUTPUT_GAIN`).
     """
     rng = np.random.default_rng(seed)
     layers = []
+    last = len(sizes) - 2
     for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
-        W = rng.normal(0.0, gain / np.sqrt(fan_in), (fan_out, fan_in))  # (out, in)
-        bias = hidden_bias if i < len(sizes) - 2 else 0.0
+        g = gain if i < last or output_gain is None else output_gain
+        W = rng.normal(0.0, g / np.sqrt(fan_in), (fan_out, fan_in))  # (out, in)
+        if i == 0 and input_scale is not None:
+            W /= input_scale  # column j divided by rms_j
+        bias = hidden_bias if i < last else 0.0
         layers.append(Layer(W, np.full(fan_out, bias)))
     return layers
 

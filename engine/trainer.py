@@ -38,6 +38,7 @@ from engine.gradcheck import gradient_check as _gradient_check
 from engine.grid import GridMaps, evaluate_grid, grid_inputs
 from engine.metrics import History, Metrics, confusion_matrix, history_interval
 from engine.network import (
+    OUTPUT_GAIN,
     Backward,
     Forward,
     Layer,
@@ -45,6 +46,7 @@ from engine.network import (
     evaluate,
     forward,
     init_layers,
+    input_rms,
     layer_names,
 )
 from engine.optimizer import (
@@ -95,6 +97,9 @@ class Trainer:
     # ---------------------------------------------------------------- construction
     def _build_data(self) -> None:
         self.dataset: Dataset = make_dataset(self.config.data)
+        # the generated training points, for the input scale of the initial weights: kept
+        # apart so that custom points never change what reset() restores
+        self._generated_x_train = self.dataset.x_train.copy()  # (n, 2)
         self._data_changed()
 
     def _build_model(self) -> None:
@@ -126,14 +131,25 @@ class Trainer:
             self._clear_pending()
 
     def reset(self) -> None:
-        """New parameters from the same seeds; step 0; history cleared; data kept."""
+        """New parameters from the same seeds; step 0; history cleared; data kept.
+
+        The initial weights depend only on the config: the seeds, and the RMS of each
+        feature over the *generated* training set (custom points do not change it), so a
+        reset always restores the same parameters."""
         sizes = [
             len(self.config.model.features),
             *self.config.model.hidden,
             self._output.units(self.config.classes),
         ]
         t = self.config.train
-        layers = init_layers(sizes, self._act.gain, self.config.model.init_seed, self._act.bias)
+        layers = init_layers(
+            sizes,
+            self._act.gain,
+            self.config.model.init_seed,
+            self._act.bias,
+            input_scale=input_rms(feature_matrix(self._generated_x_train, self._features)),
+            output_gain=OUTPUT_GAIN,
+        )
         self._sgd = SGD(layers, t.learning_rate, t.l2, t.momentum)
         self._sampler = MinibatchSampler(len(self.dataset.y_train), t.seed)
         self._batch = t.batch_size

@@ -12,7 +12,15 @@ import pytest
 
 from engine import ACTIVATIONS
 from engine.activations import get_activation
-from engine.network import Layer, backward, bias_names, forward, init_layers, layer_names
+from engine.network import (
+    Layer,
+    backward,
+    bias_names,
+    forward,
+    init_layers,
+    input_rms,
+    layer_names,
+)
 from engine.outputs import SigmoidOutput, SoftmaxOutput
 
 EPS = 1e-6
@@ -132,3 +140,18 @@ def test_init_is_seeded_and_scaled():
     assert isinstance(a[0], Layer) and np.all(a[0].b == 0)
     biased = init_layers([2, 4, 3, 2], 1.0, seed=0, hidden_bias=0.1)
     assert [list(la.b) for la in biased] == [[0.1] * 4, [0.1] * 3, [0.0] * 2]
+
+
+def test_init_scales_the_first_layer_by_the_input_rms_and_the_output_by_its_gain():
+    rng = np.random.default_rng(3)
+    x = rng.normal(0.0, 1.0, (4000, 50)) * np.linspace(0.1, 6.0, 50)  # raw, unnormalised
+    rms = np.sqrt((x**2).mean(axis=0))
+    np.testing.assert_allclose(input_rms(x), rms)
+    plain = init_layers([50, 400, 3], 2**0.5, seed=0)
+    scaled = init_layers([50, 400, 3], 2**0.5, seed=0, input_scale=rms, output_gain=0.1)
+    np.testing.assert_allclose(scaled[0].W, plain[0].W / rms)  # column j divided by rms_j
+    # variance preserved as for unit inputs: Var(z) ≈ gain² = 2, whatever the input scale
+    assert abs((x @ scaled[0].W.T).var() - 2.0) < 0.2
+    np.testing.assert_allclose(scaled[1].W, plain[1].W * (0.1 / 2**0.5))
+    # a feature that is 0 everywhere keeps its weights (nothing to scale by)
+    assert input_rms(np.zeros((5, 2))).tolist() == [1.0, 1.0]
