@@ -57,3 +57,6 @@ def test_in_place_forms_equal_the_plain_ones(name):
     np.testing.assert_allclose(
         backprop_inplace(name, d, h), act.backprop(delta_h, Z, h), rtol=1e-15
     )
+    eps = 1e-6  # and against finite differences, not only against the plain form
+    numeric = (act.output(Z + eps) - act.output(Z - eps)) / (2 * eps)
+    np.testing.assert_allclose(d, delta_h * numeric, rtol=1e-7, atol=1e-9)

@@ -38,12 +38,21 @@ def test_metrics_match_a_direct_evaluation():
 def test_grad_norms_are_those_of_the_last_minibatch_gradient():
     t = Trainer()
     t.train(5)
-    t.forward_phase()
-    tr = t.backward_phase()
+    (W, b), (U, c) = [(layer.W.copy(), layer.b.copy()) for layer in t.layers]
+    tr = t.forward_phase()  # only for the minibatch: x and labels
+    x, y = tr["x"], np.eye(2)[tr.target]
+    t.backward_phase()
     t.update_phase()
     m = t.metrics()
-    expected = np.sqrt((tr["dJ/dW"] ** 2).sum() + (tr["dJ/db"] ** 2).sum())
-    assert abs(m.grad_norms["W"] - expected) < 1e-12
+    # the minibatch-mean gradient, recomputed here from the lecture's formulas
+    z = x @ W.T + b
+    h = np.maximum(z, 0)
+    d_o = (softmax_rows(h @ U.T + c) - y) / len(x)  # δ^(o) = o − y, averaged
+    d_z = (d_o @ U) * (z > 0)  # δ^(z) = δ^(o) U diag(I(z > 0))
+    expected_W = np.sqrt(((d_z.T @ x) ** 2).sum() + (d_z.sum(0) ** 2).sum())
+    expected_U = np.sqrt(((d_o.T @ h) ** 2).sum() + (d_o.sum(0) ** 2).sum())
+    assert abs(m.grad_norms["W"] - expected_W) < 1e-12
+    assert abs(m.grad_norms["U"] - expected_U) < 1e-12
     assert set(m.grad_norms) == {"W", "U"}
 
 

@@ -199,7 +199,8 @@ def test_activation_jacobians(activation):
 
 def test_deep_network_symbols_and_chain():
     t = trained({"model": {"hidden": [6, 5, 4]}})
-    tr = t.trace_point(0.3, 0.9, 1)
+    x1, x2, k = 0.3, 0.9, 1
+    tr = t.trace_point(x1, x2, k)
     for s in ["z1", "h1", "z2", "h2", "z3", "h3", "delta_h1", "delta_z3", "dJ/dW1", "dJ/db2"]:
         assert s in tr
     assert tr.get("delta_h2").display == "δ^(h₂)"
@@ -211,6 +212,23 @@ def test_deep_network_symbols_and_chain():
     np.testing.assert_allclose(
         tr["dJ/dW2"], tr["delta_z2"].T @ tr["h1"][None, :], rtol=1e-12, atol=1e-15
     )
+    # and every δ is the derivative it names, by finite differences of a forward pass
+    # written here: J as a function of z_l (then h_l = max(z_l, 0), and on up to v)
+    (W1, b1), *rest = [(layer.W, layer.b) for layer in t.layers]
+
+    def J_from(layer, a):  # a = z_layer; the layers above it, then −log o_k
+        for W, b in rest[layer - 1 :]:
+            a = W @ np.maximum(a, 0) + b
+        return -np.log(softmax(a)[k])
+
+    z1 = W1 @ np.array([x1, x2]) + b1
+    z = [z1]
+    for W, b in rest[:-1]:
+        z.append(W @ np.maximum(z[-1], 0) + b)
+    for layer in (1, 2, 3):
+        numeric = numeric_grad(lambda zl, layer=layer: J_from(layer, zl), z[layer - 1])
+        np.testing.assert_allclose(tr[f"z{layer}"], z[layer - 1], rtol=1e-12)
+        np.testing.assert_allclose(tr[f"delta_z{layer}"][0], numeric, rtol=1e-6, atol=1e-10)
 
 
 # ---------------------------------------------------------------- conventions
@@ -271,6 +289,20 @@ def test_batch_trace_averages_per_example_gradients():
         )
     single = t.trace_point(*tr.x_raw[2], int(tr.target[2]))
     np.testing.assert_allclose(single["dJ/dW"], tr["dJ/dW[n]"][2], rtol=1e-12)
+    # the batch means against the lecture's formulas, written here for all m examples
+    W, b = t.layers[0].W, t.layers[0].b
+    U, c = t.layers[1].W, t.layers[1].b
+    x, y = tr.x_raw, np.eye(2)[tr.target]  # the features are x1, x2 themselves
+    z = x @ W.T + b
+    h = np.maximum(z, 0)
+    v = h @ U.T + c
+    o = np.exp(v) / np.exp(v).sum(axis=1, keepdims=True)
+    d_o = o - y
+    d_z = (d_o @ U) * (z > 0)
+    np.testing.assert_allclose(tr["J[n]"], -np.log(o[np.arange(6), tr.target]), rtol=1e-12)
+    np.testing.assert_allclose(tr["dJ/dU"], d_o.T @ h / 6, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(tr["dJ/dW"], d_z.T @ x / 6, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(tr["dJ/db"], d_z.mean(axis=0), rtol=1e-12, atol=1e-15)
 
 
 def test_trace_example_is_the_training_point():

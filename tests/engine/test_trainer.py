@@ -91,6 +91,7 @@ def test_three_phases_equal_one_step():
     a, b = Trainer(), Trainer()
     a.train(3)
     b.train(2)
+    before = params_of(b)
     assert b.phase == "ready"
     fwd = b.forward_phase()
     assert b.phase == "forward"
@@ -101,8 +102,12 @@ def test_three_phases_equal_one_step():
     m = b.update_phase()
     assert b.phase == "ready" and m.step == b.step == 3
     assert same_params(params_of(a), params_of(b))
-    # the backward trace's batch-mean gradient is the one the update used
+    # the backward trace's batch-mean gradient is the one the update used: θ − η ∂J/∂θ
     assert np.array_equal(bwd.x_raw, fwd.x_raw)
+    eta = b.config.train.learning_rate
+    for (W, c), layer, name, bias in zip(before, b.layers, ["W", "U"], ["b", "c"], strict=True):
+        np.testing.assert_allclose(layer.W, W - eta * bwd[f"dJ/d{name}"], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(layer.b, c - eta * bwd[f"dJ/d{bias}"], rtol=1e-12, atol=1e-15)
 
 
 def test_phases_out_of_order_raise_phase_error():
