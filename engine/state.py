@@ -105,8 +105,8 @@ def _load(cls: type[Trainer], d: dict[str, Any]) -> Trainer:
     phase = d["phase"]
     if phase in ("forward", "backward"):
         idx = np.array(d["pending_indices"], dtype=np.int64)
-        fwd, J = t._forward(idx)
-        t._pending_idx, t._pending_fwd, t._pending_J = idx, fwd, J
+        fwd, _ = t._forward(idx)
+        t._pending_idx, t._pending_fwd = idx, fwd
         t.phase = "forward"
         if phase == "backward":
             t._pending_bwd = t._backward(idx, fwd)

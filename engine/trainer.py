@@ -238,7 +238,6 @@ class Trainer:
         self._pending_idx: np.ndarray | None = None
         self._pending_fwd: Forward | None = None
         self._pending_bwd: Backward | None = None
-        self._pending_J = math.nan
 
     @_quiet
     def train(self, steps: int) -> Metrics:
@@ -296,7 +295,7 @@ class Trainer:
         if diverged(J, self._sgd, self._phi_train[idx], y, rows, self._act, self._output):
             self._diverge(J)
             return trace
-        self._pending_idx, self._pending_fwd, self._pending_J = idx, fwd, J
+        self._pending_idx, self._pending_fwd = idx, fwd
         self.phase = "forward"
         return trace
 
