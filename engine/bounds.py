@@ -8,9 +8,12 @@ Nothing in the engine clamps a value silently: an out-of-range value raises
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from engine.activations import ACTIVATIONS
 from engine.features import FEATURES
@@ -122,6 +125,23 @@ def check_range(field: str, value: Any, *, integer: bool = False) -> None:
             field,
             f"{field} must be between {_fmt(bound.min)} and {_fmt(bound.max)} (got {_fmt(value)})",
         )
+
+
+def check_finite(field: str, value: Any) -> float:
+    """``value`` as a float; ConfigError unless it is a finite int or float (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(field, f"{field} must be a finite number (got {value!r})")
+    return float(value)
+
+
+def check_index(field: str, value: Any, count: int, noun: str = "") -> int:
+    """``value`` as an int; ConfigError unless it is an integer in 0 … count − 1.
+
+    ``noun`` names what is indexed in the message: "must be a class between 0 and 2"."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value < count:
+        what = f"a {noun} between" if noun else "between"
+        raise ConfigError(field, f"{field} must be {what} 0 and {count - 1} (got {value!r})")
+    return int(value)
 
 
 def check_choice(field: str, value: Any) -> None:

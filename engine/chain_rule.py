@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.bounds import ConfigError
+from engine.bounds import ConfigError, check_finite
 
 LAYOUTS = ("numerator", "denominator")
 EPS = 1e-6
@@ -64,16 +64,10 @@ def y_of_x(x: np.ndarray) -> np.ndarray:
     return y_of_g(g_of_x(x))
 
 
-def _check(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(name, f"{name} must be a finite number (got {value!r})")
-    return float(value)
-
-
 def chain_rule_examples(x: float, y: float, layout: str = "numerator") -> dict[str, Any]:
     """Both examples at the point (x, y); the second uses x only (ln(x²) needs x ≠ 0)."""
-    x = _check("x", x)
-    y = _check("y", y)
+    x = check_finite("x", x)
+    y = check_finite("y", y)
     if layout not in LAYOUTS:
         raise ConfigError("layout", f"layout must be numerator or denominator (got {layout!r})")
     if abs(x) < 1e-3:

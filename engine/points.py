@@ -5,12 +5,11 @@ at least one training point left) and raises ConfigError naming the field.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from engine.bounds import BOUNDS, MAX_POINTS, ConfigError
+from engine.bounds import BOUNDS, MAX_POINTS, ConfigError, check_finite
 from engine.datasets import Dataset
 
 
@@ -83,13 +82,9 @@ def remove_points(ds: Dataset, indices: Any, split: str = "train") -> Dataset:
 
 def remove_near(ds: Dataset, x1: float, x2: float, radius: float) -> int:
     """Remove every point (train and test) within ``radius`` of (x1, x2); returns how many."""
-    for name, value in (("points.x1", x1), ("points.x2", x2), ("points.radius", radius)):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-        ):
-            raise ConfigError(name, f"{name} must be a finite number (got {value!r})")
+    check_finite("points.x1", x1)
+    check_finite("points.x2", x2)
+    check_finite("points.radius", radius)
     if radius < 0:
         raise ConfigError("points.radius", f"points.radius must be ≥ 0 (got {radius:g})")
     centre = np.array([x1, x2], dtype=np.float64)

@@ -28,7 +28,7 @@ import numpy as np
 
 from engine import points
 from engine.activations import get_activation
-from engine.bounds import ConfigError, check_range
+from engine.bounds import ConfigError, check_finite, check_index, check_range
 from engine.config import Config, validate
 from engine.conventions import Convention
 from engine.datasets import Dataset, make_dataset
@@ -397,18 +397,6 @@ class Trainer:
             trace.quantities = [q for q in trace.quantities if q.kind in kinds]
         return trace
 
-    def _check_target(self, field: str, target: Any) -> int:
-        K = self.config.classes
-        if (
-            isinstance(target, bool)
-            or not isinstance(target, int | np.integer)
-            or not (0 <= target < K)
-        ):
-            raise ConfigError(
-                field, f"{field} must be a class between 0 and {K - 1} (got {target!r})"
-            )
-        return int(target)
-
     @_quiet
     def trace_point(
         self,
@@ -418,14 +406,9 @@ class Trainer:
         convention: Convention = Convention(),  # noqa: B008
     ) -> Trace:
         """Every quantity of the lecture for the point (x1, x2) with label ``target``."""
-        for name, value in (("trace.x1", x1), ("trace.x2", x2)):
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not math.isfinite(value)
-            ):
-                raise ConfigError(name, f"{name} must be a finite number (got {value!r})")
-        k = self._check_target("trace.target", target)
+        check_finite("trace.x1", x1)
+        check_finite("trace.x2", x2)
+        k = check_index("trace.target", target, self.config.classes, "class")
         return build_trace(
             self._sgd.params,
             self._act,
@@ -441,15 +424,7 @@ class Trainer:
     @_quiet
     def trace_example(self, index: int, convention: Convention = Convention()) -> Trace:  # noqa: B008
         """The trace of training example ``index``."""
-        n = len(self.dataset.y_train)
-        if (
-            isinstance(index, bool)
-            or not isinstance(index, int | np.integer)
-            or not (0 <= index < n)
-        ):
-            raise ConfigError(
-                "trace.index", f"trace.index must be between 0 and {n - 1} (got {index!r})"
-            )
+        index = check_index("trace.index", index, len(self.dataset.y_train))
         x1, x2 = self.dataset.x_train[index]
         return self.trace_point(float(x1), float(x2), int(self.dataset.y_train[index]), convention)
 
@@ -468,7 +443,7 @@ class Trainer:
         """Class probabilities and every hidden unit's h and δ^(z) map over an R×R grid."""
         check_range("grid.resolution", resolution, integer=True)
         if target is not None:
-            target = self._check_target("grid.target", target)
+            target = check_index("grid.target", target, self.config.classes, "class")
         extent = self.dataset.extent
         key = (extent, resolution, self._features)
         if self._grid_cache is None or self._grid_cache[0] != key:
