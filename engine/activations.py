@@ -52,20 +52,21 @@ def _relu_der(z: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 
 def _relu_backprop(delta_h: np.ndarray, z: np.ndarray, h: np.ndarray) -> np.ndarray:
-    # δ^(z) = δ^(h) diag(I(z > 0)): the diagonal product is an element-wise mask.
+    # δ^(z) = δ^(h) diag(I(z > 0)): the diagonal product is an element-wise mask (a bool
+    # mask directly, without the float copy of the derivative: this is the hot path).
     return delta_h * (z > 0)
 
 
-def _tanh_backprop(delta_h: np.ndarray, z: np.ndarray, h: np.ndarray) -> np.ndarray:
-    return delta_h * (1.0 - h * h)
+def _times_derivative(
+    derivative: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """δ^(z) = δ^(h) diag(f'(z)) = δ^(h) ⊙ f'(z): a diagonal Jacobian is an element-wise
+    product, so the backward step of a smooth activation is its derivative, multiplied."""
 
+    def backprop(delta_h: np.ndarray, z: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return delta_h * derivative(z, h)
 
-def _sigmoid_backprop(delta_h: np.ndarray, z: np.ndarray, h: np.ndarray) -> np.ndarray:
-    return delta_h * (h * (1.0 - h))
-
-
-def _linear_backprop(delta_h: np.ndarray, z: np.ndarray, h: np.ndarray) -> np.ndarray:
-    return delta_h
+    return backprop
 
 
 def _tanh_der(z: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -96,20 +97,34 @@ ACTIVATION_BY_NAME: dict[str, Activation] = {
         0.1,
     ),
     "tanh": Activation(
-        "tanh", np.tanh, _tanh_der, _tanh_backprop, "h = tanh(z)", "∂h/∂z = diag(1 − h²)", 1.0, 0.0
+        "tanh",
+        np.tanh,
+        _tanh_der,
+        _times_derivative(_tanh_der),
+        "h = tanh(z)",
+        "∂h/∂z = diag(1 − h²)",
+        1.0,
+        0.0,
     ),
     "sigmoid": Activation(
         "sigmoid",
         sigmoid,
         _sigmoid_der,
-        _sigmoid_backprop,
+        _times_derivative(_sigmoid_der),
         "h = σ(z)",
         "∂h/∂z = diag(h(1 − h))",
         1.0,
         0.0,
     ),
     "linear": Activation(
-        "linear", _linear, _linear_der, _linear_backprop, "h = z", "∂h/∂z = I", 1.0, 0.0
+        "linear",
+        _linear,
+        _linear_der,
+        _times_derivative(_linear_der),
+        "h = z",
+        "∂h/∂z = I",
+        1.0,
+        0.0,
     ),
 }
 
