@@ -28,7 +28,7 @@ export function diverging(t) {
 }
 
 export function cssDiverging(t) {
-  const [r, g, b] = diverging(t);
+  const [r, g, b] = diverging(Math.round(t * 32) / 32); // 65 shades: enough for a ring
   return `rgb(${r | 0},${g | 0},${b | 0})`;
 }
 

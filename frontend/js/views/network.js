@@ -353,7 +353,7 @@ export function mount(root, ctx) {
 
     // Column captions and δ labels (the engine's own display names when it sends them).
     cols.forEach((sym, c) => {
-      layerLabels[c].name.textContent = columnCaption(arch, c, state);
+      setText(layerLabels[c].name, columnCaption(arch, c, state));
       const dq = quantity(trace, ...sym.delta);
       const dh = sym.deltaH ? quantity(trace, ...sym.deltaH) : null;
       const parts = [];
@@ -362,11 +362,12 @@ export function mount(root, ctx) {
         parts.push(dh?.display ?? `δ^(h${L > 2 ? c : ""})`);
         parts.push(dq?.display ?? `δ^(z${L > 2 ? c : ""})`);
       } else if (dq) parts.push(dq.display);
-      layerLabels[c].delta.innerHTML = parts.map(slideNotation).join(" ");
+      const html = parts.map(slideNotation).join(" ");
+      if (layerLabels[c].delta.innerHTML !== html) layerLabels[c].delta.innerHTML = html;
     });
     edgeLabels.forEach((label, l) => {
       const name = frame.layers[l].name;
-      label.textContent = phase === "backward" || state.edgeMode === "gradient" ? `∂J/∂${name}` : name;
+      setText(label, phase === "backward" || state.edgeMode === "gradient" ? `∂J/∂${name}` : name);
     });
 
     // Nodes: the selected example's values; in the backward phase, its δ.
@@ -377,10 +378,14 @@ export function mount(root, ctx) {
       const shown = backward && delta ? delta : act;
       const scale = maxAbs(shown) || 1;
       nodes[c].forEach((node, j) => {
-        node.name.textContent = nodeName(arch, c, j);
         const v = shown?.[j];
-        node.value.textContent = v === undefined ? "" : fmt(v, 2);
-        node.el.style.setProperty("--ring", v === undefined ? "#c8ccd4" : cssDiverging(c === L && !backward ? v : v / scale));
+        setText(node.name, nodeName(arch, c, j));
+        setText(node.value, v === undefined ? "" : fmt(v, 2));
+        const ring = v === undefined ? "#c8ccd4" : cssDiverging(c === L && !backward ? v : v / scale);
+        if (node.ring !== ring) {
+          node.ring = ring;
+          node.el.style.setProperty("--ring", ring);
+        }
       });
     });
 
@@ -388,7 +393,7 @@ export function mount(root, ctx) {
     const J = quantity(trace, "J");
     const y = values(quantity(trace, "y"));
     const lossText = J && typeof J.value === "number" ? `J = ${fmt(J.value, 3)}` : "";
-    if (lossItem) lossItem.textContent = lossText;
+    if (lossItem) setText(lossItem, lossText);
     nodes[L].forEach((node, k) => node.el.classList.toggle("target", Boolean(y && y[k] === 1)));
 
     // Edges: weights, or gradients (backward phase: this example's; gradient mode: minibatch).
@@ -413,17 +418,23 @@ export function mount(root, ctx) {
       const inputs = arch.units[l];
       paths.forEach((row, j) => row.forEach((p, i) => {
         const v = m[j * inputs + i] ?? 0;
-        const a = maxMag ? Math.abs(v) / maxMag : 0;
-        p.style.stroke = v >= 0 ? "var(--positive)" : "var(--negative)";
-        p.style.strokeWidth = `${0.4 + widest * a}px`;
-        p.style.strokeOpacity = String(0.25 + 0.75 * a);
+        // Quantised to what the eye can tell apart (sign, and |v| in 1/64 steps), so that
+        // an edge whose look did not change is not restyled (nor repainted).
+        const level = Math.round((maxMag ? Math.abs(v) / maxMag : 0) * 64) * (v >= 0 ? 1 : -1);
+        if (p.level === level) return;
+        p.level = level;
+        const a = Math.abs(level) / 64;
+        p.style.stroke = level >= 0 ? "var(--positive)" : "var(--negative)";
+        p.style.strokeWidth = `${(0.4 + widest * a).toFixed(2)}px`;
+        p.style.strokeOpacity = (0.25 + 0.75 * a).toFixed(3);
       }));
     });
-    legend.textContent = geometry.tooMany
+    const caption = geometry.tooMany
       ? `More than ${MAX_EDGES} weights: edges are not drawn; the Matrices tab shows them all.`
       : useGrad
       ? `Edges: ${exampleGrad ? "∂J/∂w for the traced example" : "∂J/∂w of the last minibatch"}; blue +, orange −; width ∝ |∂J/∂w| within each layer (max ${frame.layers.map((l, i) => `${l.name} ${fmt(layerMax[i], 2)}`).join(", ")}). Rings: ${exampleGrad ? "δ" : "values"} of the traced example.`
       : `Edges: weights; blue +, orange −; width ∝ |w| (max ${fmt(globalMax, 2)}). Rings: the traced example's values.`;
+    setText(legend, caption);
 
     if (frame.boundary) paintMaps(arch, frame.boundary);
 
@@ -516,6 +527,11 @@ export function mount(root, ctx) {
       render();
     },
   };
+}
+
+/** Change a text only if it differs: an unchanged node is then neither laid out nor painted. */
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
 }
 
 /** The colours of the 256 byte values of a quantised map (value = offset + step·q). */
