@@ -1,4 +1,6 @@
-"""The page loads in a real browser, offline-capable, with Plotly drawn."""
+"""The page loads in a real browser, offline-capable, with Plotly drawn and the stream live."""
+
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 
@@ -9,12 +11,19 @@ def test_page_loads_with_plotly_and_no_errors(page, live_server) -> None:
         "request",
         lambda req: (
             external.append(req.url)
-            if not req.url.startswith((live_server.url, "data:", "blob:"))
+            if not req.url.startswith((live_server.url, "ws://127.0.0.1", "data:", "blob:"))
             else None
         ),
     )
     page.goto(live_server.url + "/")
     page.wait_for_function("window.Plotly !== undefined && document.querySelector('.main-svg')")
     assert page.evaluate("Plotly.version").split(".")[0].isdigit()
+    # A session was made and its first frame drawn: step 0, the lecture's 2-8-2 network.
+    expect(page.locator("#connection")).to_have_attribute("data-status", "open")
+    expect(page.locator("#step-counter")).to_have_text("0")
+    diagram = page.get_by_role("img", name="Network diagram: 2 inputs, 8 hidden units")
+    expect(diagram).to_be_visible()
+    for view in ["boundary", "network", "equations", "matrices", "curves", "chain-rule"]:
+        assert page.locator(f"#{view}").count() == 1, f"no container for the {view} view"
     assert external == [], f"the page fetched from outside this server: {external}"
     screenshot(page, "smoke-1280x720")

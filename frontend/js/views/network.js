@@ -89,6 +89,11 @@ export function mount(root, ctx) {
     const fontPx = parseFloat(getComputedStyle(root).fontSize) || 16;
     const valueHeight = fontPx * 0.85 * 1.3 + 6;
     root.classList.toggle("no-names", gap - size < 90 || size < 30);
+    root.setAttribute("role", "img");
+    root.setAttribute(
+      "aria-label",
+      `Network diagram: ${arch.units[0]} inputs, ${arch.units.slice(1, -1).map((n) => `${n} hidden units`).join(", ") || "no hidden layer"}, ${arch.units.at(-1)} outputs; weights ${arch.names.join(", ")}`,
+    );
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
