@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from engine.bounds import ConfigError
+
 SIGNS = ("loss", "loglik")
 LAYOUTS = ("row", "column")
 BIASES = ("separate", "augmented")
@@ -37,9 +39,6 @@ class Convention:
             ("bias", self.bias, BIASES),
         ):
             if value not in allowed:
-                # Local import: bounds imports nothing from here, but keep this module light.
-                from engine.bounds import ConfigError
-
                 raise ConfigError(
                     f"convention.{name}",
                     f"convention.{name} must be one of {', '.join(allowed)} (got {value!r})",

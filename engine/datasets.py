@@ -65,12 +65,16 @@ class Dataset:
         }
 
 
+Points = tuple[np.ndarray, np.ndarray]
+"""A generator's result: xy (n, 2) float64 and the class labels y (n,)."""
+
+
 def _class_sizes(n: int, classes: int) -> list[int]:
     """n split into K near-equal counts."""
     return [n // classes + (1 if k < n % classes else 0) for k in range(classes)]
 
 
-def circle(n: int, classes: int, noise: float, rng: np.random.Generator):
+def circle(n: int, classes: int, noise: float, rng: np.random.Generator) -> Points:
     """Class 0 inside radius R/2, class 1 on the ring 0.7R…R (TF Playground's circle)."""
     n0, n1 = _class_sizes(n, 2)
     r0 = RADIUS * 0.5 * np.sqrt(rng.uniform(0.0, 1.0, n0))
@@ -82,7 +86,7 @@ def circle(n: int, classes: int, noise: float, rng: np.random.Generator):
     return xy, np.repeat([0, 1], [n0, n1])
 
 
-def xor(n: int, classes: int, noise: float, rng: np.random.Generator):
+def xor(n: int, classes: int, noise: float, rng: np.random.Generator) -> Points:
     """Quadrants: class 1 where x₁x₂ > 0, with a gap of 0.5 around the axes."""
     sizes = _class_sizes(n, 2)
     y = np.repeat([0, 1], sizes)
@@ -94,7 +98,7 @@ def xor(n: int, classes: int, noise: float, rng: np.random.Generator):
     return xy, y
 
 
-def gauss(n: int, classes: int, noise: float, rng: np.random.Generator):
+def gauss(n: int, classes: int, noise: float, rng: np.random.Generator) -> Points:
     """Two Gaussian blobs centred at (2, 2) and (−2, −2)."""
     sizes = _class_sizes(n, 2)
     centres = np.array([[2.0, 2.0], [-2.0, -2.0]])
@@ -103,7 +107,7 @@ def gauss(n: int, classes: int, noise: float, rng: np.random.Generator):
     return xy, y
 
 
-def spiral(n: int, classes: int, noise: float, rng: np.random.Generator):
+def spiral(n: int, classes: int, noise: float, rng: np.random.Generator) -> Points:
     """K interleaved arms r = R(0.1 + 0.9t), angle = 1.75·2πt + 2πk/K (TF Playground's
     spiral, starting a little off the centre, where the arms would otherwise overlap)."""
     sizes = _class_sizes(n, classes)
@@ -116,7 +120,7 @@ def spiral(n: int, classes: int, noise: float, rng: np.random.Generator):
     return xy, y
 
 
-def moons(n: int, classes: int, noise: float, rng: np.random.Generator):
+def moons(n: int, classes: int, noise: float, rng: np.random.Generator) -> Points:
     """Two interleaving half circles (scikit-learn's moons), scaled to the common size."""
     n0, n1 = _class_sizes(n, 2)
     a0 = rng.uniform(0.0, np.pi, n0)
@@ -128,7 +132,7 @@ def moons(n: int, classes: int, noise: float, rng: np.random.Generator):
     return xy, np.repeat([0, 1], [n0, n1])
 
 
-def blobs(n: int, classes: int, noise: float, rng: np.random.Generator):
+def blobs(n: int, classes: int, noise: float, rng: np.random.Generator) -> Points:
     """K Gaussian blobs with centres on a circle of radius 0.8R."""
     sizes = _class_sizes(n, classes)
     y = np.repeat(np.arange(classes), sizes)
@@ -138,7 +142,7 @@ def blobs(n: int, classes: int, noise: float, rng: np.random.Generator):
     return xy, y
 
 
-GENERATORS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+GENERATORS: dict[str, Callable[[int, int, float, np.random.Generator], Points]] = {
     "circle": circle,
     "xor": xor,
     "gauss": gauss,

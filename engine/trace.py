@@ -114,7 +114,7 @@ def _sfx(layer: int, hidden: int) -> str:
 
 
 def _shape_text(symbol: str, W: np.ndarray) -> str:
-    """ "W: 8×2 (units × inputs)"."""
+    """ "W: 8×2 (outputs × inputs)": W maps the layer's inputs to its outputs."""
     return f"{symbol}: {W.shape[0]}×{W.shape[1]} (outputs × inputs)"
 
 
