@@ -22,7 +22,7 @@ import numpy as np
 from engine.activations import Activation
 from engine.conventions import Convention
 from engine.features import FEATURE_DISPLAY, feature_matrix
-from engine.network import Layer, backward, bias_names, forward, layer_names
+from engine.network import Backward, Forward, Layer, backward, bias_names, forward, layer_names
 from engine.outputs import Output, softmax_jacobian
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -146,314 +146,415 @@ def build_trace(
     """
     x_raw = np.asarray(x_raw, dtype=np.float64).reshape(-1, 2)  # (m, 2)
     labels = np.asarray(labels, dtype=np.int64).reshape(-1)  # (m,)
-    m = len(labels)
-    L = len(layers) - 1  # hidden layers
-    names = layer_names(L)
-    bnames = bias_names(L)
     x = feature_matrix(x_raw, features)  # (m, d)
     targets = output.targets(labels, classes)  # (m, K) one-hot, or (m, 1) for sigmoid
     fwd = forward(layers, x, act, output)
     bwd = backward(layers, fwd, targets, act, 1.0, want_delta_x=True)
-    rows = np.arange(m)
-    J_each = output.nll(fwd.v, labels, rows)  # (m,) −log o_k
+    b = _TraceBuilder(layers, act, output, convention, batch, fwd, bwd, labels, targets)
+    b.forward_quantities(features)
+    b.output_quantities(classes)
+    b.backward_quantities()
+    b.gradient_quantities()
+    return b.trace(x_raw)
 
-    loglik = convention.sign == "loglik"
-    column = convention.layout == "column"
-    augmented = convention.bias == "augmented"
-    sgn = -1.0 if loglik else 1.0
-    sigmoid_out = output.name == "sigmoid"
-    qs: list[Quantity] = []
 
-    def add(symbol: str, name: str, value: np.ndarray, formula: str, kind: str) -> None:
-        qs.append(Quantity(symbol, name, np.asarray(value, dtype=np.float64), formula, kind=kind))
+class _TraceBuilder:
+    """Collects the quantities of one trace in lecture order, in one display convention.
 
-    def vec(a: np.ndarray) -> np.ndarray:
+    The values come from one engine forward and backward pass (J = NLL, row δ, separate
+    bias); each method presents one part of the lecture: the forward pass, the output
+    and loss, the error signals and Jacobians, and the parameter gradients.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[Layer],
+        act: Activation,
+        output: Output,
+        convention: Convention,
+        batch: bool,
+        fwd: Forward,
+        bwd: Backward,
+        labels: np.ndarray,
+        targets: np.ndarray,
+    ) -> None:
+        self.layers = layers
+        self.act = act
+        self.convention = convention
+        self.batch = batch
+        self.fwd = fwd
+        self.bwd = bwd
+        self.labels = labels  # (m,)
+        self.targets = targets  # (m, K) or (m, 1)
+        self.L = len(layers) - 1  # hidden layers
+        self.names = layer_names(self.L)
+        self.bnames = bias_names(self.L)
+        self.loglik = convention.sign == "loglik"
+        self.column = convention.layout == "column"
+        self.augmented = convention.bias == "augmented"
+        self.sgn = -1.0 if self.loglik else 1.0  # every J, δ and ∂J/∂θ flips in loglik
+        self.sigmoid_out = output.name == "sigmoid"
+        self.rows = np.arange(len(labels))
+        self.J_each = output.nll(fwd.v, labels, self.rows)  # (m,) −log o_k
+        self.qs: list[Quantity] = []
+        self.delta_o_formula = ""  # set by output_quantities, reused for dJ/dz
+
+    # ------------------------------------------------------------ helpers
+    def add(self, symbol: str, name: str, value: Any, formula: str, kind: str) -> None:
+        self.qs.append(
+            Quantity(symbol, name, np.asarray(value, dtype=np.float64), formula, kind=kind)
+        )
+
+    def vec(self, a: np.ndarray) -> np.ndarray:
         """Per-example (m, n) row vectors → (m, 1, n) rows or (m, n, 1) columns."""
-        return a[:, :, None] if column else a[:, None, :]
+        return a[:, :, None] if self.column else a[:, None, :]
 
-    def jac(a: np.ndarray) -> np.ndarray:
+    def jac(self, a: np.ndarray) -> np.ndarray:
         """A numerator-layout Jacobian; transposed in the column (denominator) layout."""
-        return np.swapaxes(a, -1, -2) if column else a
+        return np.swapaxes(a, -1, -2) if self.column else a
 
-    def T(s: str) -> str:
-        return f"{s}ᵀ" if column else s
+    def T(self, s: str) -> str:
+        return f"{s}ᵀ" if self.column else s
 
-    def prod(delta: str, mat: str) -> str:
+    def prod(self, delta: str, mat: str) -> str:
         """δ·M in row layout, Mᵀ·δ in column layout."""
-        return f"{mat}ᵀ {delta}" if column else f"{delta} {mat}"
+        return f"{mat}ᵀ {delta}" if self.column else f"{delta} {mat}"
 
-    feat = ", ".join(FEATURE_DISPLAY[f] for f in features)
-    x_val = _augment(x) if augmented else x
-    add(
-        "x",
-        "input features φ(x₁, x₂)" + (" with a constant 1 for the bias" if augmented else ""),
-        x_val,
-        f"x = [{feat}{', 1' if augmented else ''}]ᵀ",
-        "forward",
-    )
+    def weight_value(self, i: int) -> np.ndarray:
+        """Layer i's weights, as [W | b] in the augmented convention."""
+        W, b = self.layers[i].W, self.layers[i].b
+        return np.concatenate([W, b[:, None]], axis=1) if self.augmented else W
 
-    def weight_value(i: int) -> np.ndarray:
-        W, b = layers[i].W, layers[i].b
-        return np.concatenate([W, b[:, None]], axis=1) if augmented else W
-
-    prev = "x"
-    for layer in range(1, L + 1):
-        s = _sfx(layer, L)
-        W, b = names[layer - 1], bnames[layer - 1]
-        Wd, bd = display_symbol(W), display_symbol(b)
+    # ------------------------------------------------------------ forward
+    def forward_quantities(self, features: Sequence[str]) -> None:
+        """x, then W, b, z, h of every hidden layer, then U, c, v (and logistic's z, w)."""
+        fwd, augmented, L = self.fwd, self.augmented, self.L
+        feat = ", ".join(FEATURE_DISPLAY[f] for f in features)
+        x = fwd.inputs[0]
+        self.add(
+            "x",
+            "input features φ(x₁, x₂)" + (" with a constant 1 for the bias" if augmented else ""),
+            _augment(x) if augmented else x,
+            f"x = [{feat}{', 1' if augmented else ''}]ᵀ",
+            "forward",
+        )
+        prev = "x"
+        for layer in range(1, L + 1):
+            self._hidden_layer(layer, prev)
+            prev = f"h{_sfx(layer, L)}"
+        Uname, cname = self.names[-1], self.bnames[-1]
+        Ud, cd = display_symbol(Uname), display_symbol(cname)
         prev_d = display_symbol(prev)
-        add(
-            W,
-            f"weights of hidden layer {layer}"
+        self.add(
+            Uname,
+            ("output weights" if L else "weights")
             + (" with the bias as last column" if augmented else ""),
-            weight_value(layer - 1),
-            f"{Wd} = [{Wd} | {bd}]" if augmented else _shape_text(Wd, layers[layer - 1].W),
+            self.weight_value(L),
+            f"{Ud} = [{Ud} | {cd}]" if augmented else _shape_text(Ud, self.layers[-1].W),
             "param",
         )
         if not augmented:
-            add(b, f"bias of hidden layer {layer}", layers[layer - 1].b, f"{bd}: (units,)", "param")
+            self.add(cname, "output bias", self.layers[-1].b, f"{cd}: (K,)", "param")
+        v_formula = f"v = {Ud}{prev_d}" if augmented else f"v = {Ud}{prev_d} + {cd}"
+        self.add("v", "output scores (pre-activation)", fwd.v, v_formula, "forward")
+        if L == 0:
+            self.add(
+                "z",
+                "the lecture's z of logistic regression (= v)",
+                fwd.v,
+                v_formula.replace("v =", "z ="),
+                "forward",
+            )
+            if self.sigmoid_out:
+                self.add(
+                    "w",
+                    "the lecture's weight vector w of binary logistic regression",
+                    self.weight_value(0)[0],
+                    "w = W₁* (the single row of W), so Wx = wᵀx"
+                    + (", with b appended" if augmented else ""),
+                    "param",
+                )
+
+    def _hidden_layer(self, layer: int, prev: str) -> None:
+        """W_l, b_l, z_l = W_l h_{l−1} + b_l and h_l = f(z_l) of hidden layer ``layer``."""
+        augmented, L = self.augmented, self.L
+        s = _sfx(layer, L)
+        W, b = self.names[layer - 1], self.bnames[layer - 1]
+        Wd, bd = display_symbol(W), display_symbol(b)
+        prev_d = display_symbol(prev)
+        self.add(
+            W,
+            f"weights of hidden layer {layer}"
+            + (" with the bias as last column" if augmented else ""),
+            self.weight_value(layer - 1),
+            f"{Wd} = [{Wd} | {bd}]" if augmented else _shape_text(Wd, self.layers[layer - 1].W),
+            "param",
+        )
+        if not augmented:
+            self.add(
+                b,
+                f"bias of hidden layer {layer}",
+                self.layers[layer - 1].b,
+                f"{bd}: (units,)",
+                "param",
+            )
         zd = display_symbol(f"z{s}")
-        add(
+        self.add(
             f"z{s}",
             f"pre-activation of hidden layer {layer}",
-            fwd.zs[layer - 1],
+            self.fwd.zs[layer - 1],
             f"{zd} = {Wd}{prev_d}" if augmented else f"{zd} = {Wd}{prev_d} + {bd}",
             "forward",
         )
-        h_val = fwd.inputs[layer]
-        add(
+        h_val = self.fwd.inputs[layer]
+        self.add(
             f"h{s}",
             f"activation of hidden layer {layer}" + (" with a constant 1" if augmented else ""),
             _augment(h_val) if augmented else h_val,
-            act.formula.replace("h", display_symbol(f"h{s}"), 1)
+            self.act.formula.replace("h", display_symbol(f"h{s}"), 1)
             .replace("(z", f"({zd}")
             .replace("= z", f"= {zd}"),
             "forward",
         )
-        prev = f"h{s}"
 
-    Uname, cname = names[-1], bnames[-1]
-    Ud, cd = display_symbol(Uname), display_symbol(cname)
-    prev_d = display_symbol(prev)
-    add(
-        Uname,
-        ("output weights" if L else "weights")
-        + (" with the bias as last column" if augmented else ""),
-        weight_value(L),
-        f"{Ud} = [{Ud} | {cd}]" if augmented else _shape_text(Ud, layers[-1].W),
-        "param",
-    )
-    if not augmented:
-        add(cname, "output bias", layers[-1].b, f"{cd}: (K,)", "param")
-    v_formula = f"v = {Ud}{prev_d}" if augmented else f"v = {Ud}{prev_d} + {cd}"
-    add("v", "output scores (pre-activation)", fwd.v, v_formula, "forward")
-    if L == 0:
-        add(
-            "z",
-            "the lecture's z of logistic regression (= v)",
-            fwd.v,
-            v_formula.replace("v =", "z ="),
-            "forward",
+    # ------------------------------------------------------------ output and loss
+    def output_quantities(self, classes: int) -> None:
+        """o, y, k, K, J (and J[n]); then ∂J/∂o, ∂o/∂v and δ^(o) (and logistic's ∂J/∂z)."""
+        fwd, targets, labels, sgn = self.fwd, self.targets, self.labels, self.sgn
+        if self.sigmoid_out:
+            self.add("o", "P(y = 1 | x)", fwd.o, "o = σ(v) = 1 / (1 + exp(−v))", "forward")
+            self.add("y", "the label y ∈ {0, 1}", targets, "y ∈ {0, 1}", "forward")
+            J_formula = "J = y log(o) + (1 − y) log(1 − o)"
+        else:
+            Z = np.exp(fwd.v).sum(axis=1)
+            self.add("Z", "the softmax normaliser", Z, "Z = Σᵢ exp(vᵢ)", "forward")
+            self.add("o", "class probabilities", fwd.o, "o = softmax(v) = exp(v) / Z", "forward")
+            self.add("y", "one-hot target", targets, "yᵢ = I(i = k)", "forward")
+            J_formula = "J = yᵀ log(o)"
+        self.add(
+            "k",
+            "the target label" + ("s" if self.batch else ""),
+            labels.astype(np.float64) if self.batch else np.float64(labels[0]),
+            "k ∈ {0, …, K − 1}",
+            "label",
         )
-        if sigmoid_out:
-            add(
-                "w",
-                "the lecture's weight vector w of binary logistic regression",
-                weight_value(0)[0],
-                "w = W₁* (the single row of W), so Wx = wᵀx"
-                + (", with b appended" if augmented else ""),
-                "param",
+        self.add("K", "the number of classes", np.float64(classes), "K", "label")
+        if not self.loglik:
+            J_formula = (
+                J_formula.replace("J = ", "J = −[", 1) + "]"
+                if self.sigmoid_out
+                else "J = −yᵀ log(o)"
             )
-    if sigmoid_out:
-        add("o", "P(y = 1 | x)", fwd.o, "o = σ(v) = 1 / (1 + exp(−v))", "forward")
-        add("y", "the label y ∈ {0, 1}", targets, "y ∈ {0, 1}", "forward")
-        J_formula = "J = y log(o) + (1 − y) log(1 − o)"
-    else:
-        add("Z", "the softmax normaliser", np.exp(fwd.v).sum(axis=1), "Z = Σᵢ exp(vᵢ)", "forward")
-        add("o", "class probabilities", fwd.o, "o = softmax(v) = exp(v) / Z", "forward")
-        add("y", "one-hot target", targets, "yᵢ = I(i = k)", "forward")
-        J_formula = "J = yᵀ log(o)"
-    add(
-        "k",
-        "the target label" + ("s" if batch else ""),
-        labels.astype(np.float64) if batch else np.float64(labels[0]),
-        "k ∈ {0, …, K − 1}",
-        "label",
-    )
-    add("K", "the number of classes", np.float64(classes), "K", "label")
-    if not loglik:
-        J_formula = (
-            J_formula.replace("J = ", "J = −[", 1) + "]" if sigmoid_out else "J = −yᵀ log(o)"
+        self.add(
+            "J",
+            "negative log-likelihood" if not self.loglik else "log-likelihood",
+            sgn * self.J_each.mean(),
+            J_formula + (" (mean over the minibatch)" if self.batch else ""),
+            "loss",
         )
-    add(
-        "J",
-        "negative log-likelihood" if not loglik else "log-likelihood",
-        sgn * J_each.mean(),
-        J_formula + (" (mean over the minibatch)" if batch else ""),
-        "loss",
-    )
-    if batch:
-        add("J[n]", "per-example J", sgn * J_each, J_formula, "loss_each")
+        if self.batch:
+            self.add("J[n]", "per-example J", sgn * self.J_each, J_formula, "loss_each")
+        self._output_error_signal()
 
-    # ∂J/∂o and ∂o/∂v
-    o = fwd.o
-    if sigmoid_out:
-        y1 = targets
-        dJ_do = -(y1 / o - (1.0 - y1) / (1.0 - o))  # (m, 1)
-        do_dv = (o * (1.0 - o))[:, :, None]  # (m, 1, 1)
-        do_dv_formula = "∂o/∂v = σ(v)(1 − σ(v)) = o(1 − o)"
-        dJ_do_formula = "∂J/∂o = y/o − (1 − y)/(1 − o)"
+    def _output_error_signal(self) -> None:
+        """∂J/∂o, ∂o/∂v and δ^(o) = ∂J/∂v = o − y (loss) or y − o (log-likelihood)."""
+        o, sgn = self.fwd.o, self.sgn
+        if self.sigmoid_out:
+            y1 = self.targets
+            dJ_do = -(y1 / o - (1.0 - y1) / (1.0 - o))  # (m, 1)
+            do_dv = (o * (1.0 - o))[:, :, None]  # (m, 1, 1)
+            do_dv_formula = "∂o/∂v = σ(v)(1 − σ(v)) = o(1 − o)"
+            dJ_do_formula = "∂J/∂o = y/o − (1 − y)/(1 − o)"
+        else:
+            dJ_do = np.zeros_like(o)
+            dJ_do[self.rows, self.labels] = -1.0 / o[self.rows, self.labels]
+            do_dv = softmax_jacobian(o)  # (m, K, K)
+            do_dv_formula = "∂o/∂v = diag(o) − o oᵀ"
+            dJ_do_formula = "∂J/∂o = [0 ⋯ 1/o_k ⋯ 0]"
         delta_o_formula = "δ^(o) = ∂J/∂v = y − o"
-    else:
-        dJ_do = np.zeros_like(o)
-        dJ_do[rows, labels] = -1.0 / o[rows, labels]
-        do_dv = softmax_jacobian(o)  # (m, K, K)
-        do_dv_formula = "∂o/∂v = diag(o) − o oᵀ"
-        dJ_do_formula = "∂J/∂o = [0 ⋯ 1/o_k ⋯ 0]"
-        delta_o_formula = "δ^(o) = ∂J/∂v = y − o"
-    if not loglik:
-        lhs, rhs = dJ_do_formula.split(" = ", 1)
-        dJ_do_formula = f"{lhs} = −[{rhs}]" if sigmoid_out else f"{lhs} = −{rhs}"
-        delta_o_formula = "δ^(o) = ∂J/∂v = o − y"
-    add("dJ/do", "gradient of J with respect to o", vec(sgn * dJ_do), dJ_do_formula, "delta")
-    add("do/dv", "Jacobian of the output non-linearity", jac(do_dv), do_dv_formula, "jacobian")
-    add(
-        "delta_o",
-        "error signal of the output layer",
-        vec(sgn * bwd.delta_o),
-        delta_o_formula + ("  (n×1 column)" if column else "  (1×n row, as on the slides)"),
-        "delta",
-    )
-    if L == 0:
-        add(
-            "dJ/dz",
-            "the lecture's ∂J/∂z of logistic regression (= δ^(o))",
-            vec(sgn * bwd.delta_o),
-            delta_o_formula.replace("δ^(o) = ∂J/∂v", "∂J/∂z = δ^(o)"),
+        if not self.loglik:
+            lhs, rhs = dJ_do_formula.split(" = ", 1)
+            dJ_do_formula = f"{lhs} = −[{rhs}]" if self.sigmoid_out else f"{lhs} = −{rhs}"
+            delta_o_formula = "δ^(o) = ∂J/∂v = o − y"
+        self.delta_o_formula = delta_o_formula
+        self.add(
+            "dJ/do",
+            "gradient of J with respect to o",
+            self.vec(sgn * dJ_do),
+            dJ_do_formula,
             "delta",
         )
+        self.add(
+            "do/dv",
+            "Jacobian of the output non-linearity",
+            self.jac(do_dv),
+            do_dv_formula,
+            "jacobian",
+        )
+        shape = "  (n×1 column)" if self.column else "  (1×n row, as on the slides)"
+        self.add(
+            "delta_o",
+            "error signal of the output layer",
+            self.vec(sgn * self.bwd.delta_o),
+            delta_o_formula + shape,
+            "delta",
+        )
+        if self.L == 0:
+            self.add(
+                "dJ/dz",
+                "the lecture's ∂J/∂z of logistic regression (= δ^(o))",
+                self.vec(sgn * self.bwd.delta_o),
+                delta_o_formula.replace("δ^(o) = ∂J/∂v", "∂J/∂z = δ^(o)"),
+                "delta",
+            )
 
-    # backward through the hidden layers
-    upper_delta = "δ^(o)"
-    upper_W = names[-1]
-    upper_out = "v"
-    for layer in range(L, 0, -1):
-        s = _sfx(layer, L)
-        h, z = f"h{s}", f"z{s}"
-        hd, zd = display_symbol(h), display_symbol(z)
-        Wup = layers[layer].W  # the matrix mapping h_l to the layer above
-        Wupd = display_symbol(upper_W)
-        add(
-            f"d{upper_out}/d{h}",
-            f"Jacobian ∂{display_symbol(upper_out)}/∂{hd}",
-            jac(Wup.copy()),
-            f"∂{display_symbol(upper_out)}/∂{hd} = {T(Wupd)}",
+    # ------------------------------------------------------------ backward
+    def backward_quantities(self) -> None:
+        """Down through the hidden layers: ∂(above)/∂h_l, δ^(h_l), ∂h_l/∂z_l, δ^(z_l);
+        then ∂z₁/∂x and δ^(x)."""
+        upper_delta, upper_W, upper_out = "δ^(o)", self.names[-1], "v"
+        for layer in range(self.L, 0, -1):
+            self._hidden_error_signals(layer, upper_delta, upper_W, upper_out)
+            s = _sfx(layer, self.L)
+            upper_delta = f"δ^({display_symbol(f'z{s}')})"
+            upper_W = self.names[layer - 1]
+            upper_out = f"z{s}"
+        self.add(
+            f"d{upper_out}/dx",
+            f"Jacobian ∂{display_symbol(upper_out)}/∂x",
+            self.jac(self.layers[0].W.copy()),
+            f"∂{display_symbol(upper_out)}/∂x = {self.T(display_symbol(upper_W))}",
             "jacobian_const",
         )
-        dh_sym = f"delta_{h}"
-        add(
-            dh_sym,
-            f"error signal ∂J/∂{hd}",
-            vec(sgn * bwd.delta_h[layer - 1]),
-            f"δ^({hd}) = ∂J/∂{hd} = {prod(upper_delta, Wupd)}",
+        self.add(
+            "delta_x",
+            "error signal ∂J/∂x",
+            self.vec(self.sgn * self.bwd.delta_x),
+            f"δ^(x) = ∂J/∂x = {self.prod(upper_delta, display_symbol(upper_W))}",
             "delta",
         )
-        der = act.derivative(fwd.zs[layer - 1], fwd.inputs[layer])  # (m, units)
-        diag_text = act.jacobian_formula.split("= ", 1)[1].replace("z", zd).replace("h", hd)
-        add(
+
+    def _hidden_error_signals(
+        self, layer: int, upper_delta: str, upper_W: str, upper_out: str
+    ) -> None:
+        """δ^(h_l) = δ^(above) W_above and δ^(z_l) = δ^(h_l) diag(f'(z_l)), with their
+        Jacobians; ``upper_*`` name the layer above (δ^(o), U, v for the last one)."""
+        s = _sfx(layer, self.L)
+        h, z = f"h{s}", f"z{s}"
+        hd, zd = display_symbol(h), display_symbol(z)
+        Wupd = display_symbol(upper_W)
+        self.add(
+            f"d{upper_out}/d{h}",
+            f"Jacobian ∂{display_symbol(upper_out)}/∂{hd}",
+            self.jac(self.layers[layer].W.copy()),  # the matrix mapping h_l to the layer above
+            f"∂{display_symbol(upper_out)}/∂{hd} = {self.T(Wupd)}",
+            "jacobian_const",
+        )
+        self.add(
+            f"delta_{h}",
+            f"error signal ∂J/∂{hd}",
+            self.vec(self.sgn * self.bwd.delta_h[layer - 1]),
+            f"δ^({hd}) = ∂J/∂{hd} = {self.prod(upper_delta, Wupd)}",
+            "delta",
+        )
+        der = self.act.derivative(self.fwd.zs[layer - 1], self.fwd.inputs[layer])  # (m, units)
+        diag_text = self.act.jacobian_formula.split("= ", 1)[1].replace("z", zd).replace("h", hd)
+        self.add(
             f"d{h}/d{z}",
             f"Jacobian ∂{hd}/∂{zd} of the activation",
             _diag(der),
             f"∂{hd}/∂{zd} = {diag_text}",
             "jacobian",
         )
-        dz_sym = f"delta_{z}"
-        chain = f"{diag_text} δ^({hd})" if column else f"δ^({hd}) {diag_text}"
-        add(
-            dz_sym,
+        chain = f"{diag_text} δ^({hd})" if self.column else f"δ^({hd}) {diag_text}"
+        self.add(
+            f"delta_{z}",
             f"error signal ∂J/∂{zd}",
-            vec(sgn * bwd.delta_z[layer - 1]),
+            self.vec(self.sgn * self.bwd.delta_z[layer - 1]),
             f"δ^({zd}) = ∂J/∂{zd} = {chain}",
             "delta",
         )
-        upper_delta = f"δ^({zd})"
-        upper_W = names[layer - 1]
-        upper_out = z
-    W1 = layers[0].W
-    add(
-        f"d{upper_out}/dx",
-        f"Jacobian ∂{display_symbol(upper_out)}/∂x",
-        jac(W1.copy()),
-        f"∂{display_symbol(upper_out)}/∂x = {T(display_symbol(upper_W))}",
-        "jacobian_const",
-    )
-    add(
-        "delta_x",
-        "error signal ∂J/∂x",
-        vec(sgn * bwd.delta_x),
-        f"δ^(x) = ∂J/∂x = {prod(upper_delta, display_symbol(upper_W))}",
-        "delta",
-    )
 
-    # gradients of the parameters, per example and averaged
-    for i in range(L, -1, -1):
-        Wn, bn = names[i], bnames[i]
+    # ------------------------------------------------------------ gradients
+    def gradient_quantities(self) -> None:
+        """∂J/∂W_l = δ_lᵀ inputᵀ and ∂J/∂b_l = δ_l per layer, U first: the batch mean and,
+        in a minibatch trace, every example's own."""
+        L = self.L
+        for i in range(L, -1, -1):
+            dname = "δ^(o)" if i == L else f"δ^({display_symbol(f'z{_sfx(i + 1, L)}')})"
+            inp = "x" if i == 0 else display_symbol(f"h{_sfx(i, L)}")
+            delta_i = self.bwd.delta_o if i == L else self.bwd.delta_z[i]  # (m, out)
+            gW_each = self.sgn * delta_i[:, :, None] * self.fwd.inputs[i][:, None, :]
+            gb_each = self.sgn * delta_i  # (m, out)
+            if self.augmented:  # [∂J/∂W | ∂J/∂b]; the displayed x and h already end in 1
+                gW_each = np.concatenate([gW_each, gb_each[:, :, None]], axis=2)
+            self._gradient_pair(i, dname, inp, gW_each, gb_each)
+            if L == 0 and self.sigmoid_out:
+                self.add(
+                    "dJ/dw",
+                    "the lecture's ∂J/∂w of binary logistic regression",
+                    gW_each[:, 0, :].mean(axis=0),
+                    "∂J/∂w = (o − y) xᵀ" if not self.loglik else "∂J/∂w = (y − o) xᵀ",
+                    "grad",
+                )
+
+    def _gradient_pair(
+        self, i: int, dname: str, inp: str, gW_each: np.ndarray, gb_each: np.ndarray
+    ) -> None:
+        """∂J/∂W_i (m, out, in) and ∂J/∂b_i (m, out) as batch means and per example."""
+        Wn, bn = self.names[i], self.bnames[i]
         Wd, bd = display_symbol(Wn), display_symbol(bn)
-        dname = "δ^(o)" if i == L else f"δ^({display_symbol(f'z{_sfx(i + 1, L)}')})"
-        inp = "x" if i == 0 else display_symbol(f"h{_sfx(i, L)}")
-        delta_i = bwd.delta_o if i == L else bwd.delta_z[i]  # (m, out)
-        gW_each = sgn * delta_i[:, :, None] * fwd.inputs[i][:, None, :]  # (m, out, in)
-        gb_each = sgn * delta_i  # (m, out)
-        if augmented:  # [∂J/∂W | ∂J/∂b]; the displayed x and h already end in 1
-            gW_each = np.concatenate([gW_each, gb_each[:, :, None]], axis=2)
-        gW_formula = f"∂J/∂{Wd} = {dname} {inp}ᵀ" if column else f"∂J/∂{Wd} = {dname}ᵀ {inp}ᵀ"
-        mean_note = " averaged over the minibatch" if batch else ""
-        add(
+        gW_formula = f"∂J/∂{Wd} = {dname} {inp}ᵀ" if self.column else f"∂J/∂{Wd} = {dname}ᵀ {inp}ᵀ"
+        mean_note = " averaged over the minibatch" if self.batch else ""
+        self.add(
             f"dJ/d{Wn}",
             f"gradient of J with respect to {Wd}{mean_note}",
             gW_each.mean(axis=0),
             gW_formula,
             "grad",
         )
-        if batch:
-            add(
+        if self.batch:
+            self.add(
                 f"dJ/d{Wn}[n]",
                 f"per-example gradient with respect to {Wd}",
                 gW_each,
                 gW_formula,
                 "grad_each",
             )
-        if not augmented:
-            b_formula = f"∂J/∂{bd} = {dname}" + ("" if column else "ᵀ")
-            add(
-                f"dJ/d{bn}",
-                f"gradient of J with respect to {bd}{mean_note}",
-                gb_each.mean(axis=0),
+        if self.augmented:
+            return
+        b_formula = f"∂J/∂{bd} = {dname}" + ("" if self.column else "ᵀ")
+        self.add(
+            f"dJ/d{bn}",
+            f"gradient of J with respect to {bd}{mean_note}",
+            gb_each.mean(axis=0),
+            b_formula,
+            "grad",
+        )
+        if self.batch:
+            self.add(
+                f"dJ/d{bn}[n]",
+                f"per-example gradient with respect to {bd}",
+                gb_each,
                 b_formula,
-                "grad",
-            )
-            if batch:
-                add(
-                    f"dJ/d{bn}[n]",
-                    f"per-example gradient with respect to {bd}",
-                    gb_each,
-                    b_formula,
-                    "grad_each",
-                )
-        if L == 0 and sigmoid_out:
-            g = gW_each[:, 0, :]
-            add(
-                "dJ/dw",
-                "the lecture's ∂J/∂w of binary logistic regression",
-                g.mean(axis=0),
-                "∂J/∂w = (o − y) xᵀ" if not loglik else "∂J/∂w = (y − o) xᵀ",
-                "grad",
+                "grad_each",
             )
 
-    for q in qs:
-        if q.kind == "jacobian_const":  # the same matrix for every example
-            q.kind = "jacobian"
-        elif not batch and q.kind in ("forward", "delta", "jacobian"):
-            q.value = q.value[0]  # drop the minibatch axis of a single example
-    target: int | np.ndarray = int(labels[0]) if not batch else labels
-    return Trace(qs, convention, target, x_raw[0] if not batch else x_raw, batch, names)
+    # ------------------------------------------------------------ result
+    def trace(self, x_raw: np.ndarray) -> Trace:
+        """The Trace; a single example's values lose their minibatch axis."""
+        for q in self.qs:
+            if q.kind == "jacobian_const":  # the same matrix for every example
+                q.kind = "jacobian"
+            elif not self.batch and q.kind in ("forward", "delta", "jacobian"):
+                q.value = q.value[0]  # drop the minibatch axis of a single example
+        labels = self.labels
+        target: int | np.ndarray = int(labels[0]) if not self.batch else labels
+        return Trace(
+            self.qs,
+            self.convention,
+            target,
+            x_raw[0] if not self.batch else x_raw,
+            self.batch,
+            self.names,
+        )
