@@ -220,6 +220,12 @@ class _TraceBuilder:
         """δ·M in row layout, Mᵀ·δ in column layout."""
         return f"{mat}ᵀ {delta}" if self.column else f"{delta} {mat}"
 
+    def unbiased(self, Wd: str) -> str:
+        """A note after a formula that uses the weights W as a Jacobian. In the augmented
+        convention W is displayed as [W | b], but the constant 1 it multiplies b by is no
+        variable: ∂z/∂x, ∂v/∂h and the δ products use W without its bias column."""
+        return f"  ({Wd} without its bias column)" if self.augmented else ""
+
     def weight_value(self, i: int) -> np.ndarray:
         """Layer i's weights, as [W | b] in the augmented convention."""
         W, b = self.layers[i].W, self.layers[i].b
@@ -423,14 +429,16 @@ class _TraceBuilder:
             f"d{upper_out}/dx",
             f"Jacobian ∂{display_symbol(upper_out)}/∂x",
             self.jac(self.layers[0].W.copy()),
-            f"∂{display_symbol(upper_out)}/∂x = {self.T(display_symbol(upper_W))}",
+            f"∂{display_symbol(upper_out)}/∂x = {self.T(display_symbol(upper_W))}"
+            + self.unbiased(display_symbol(upper_W)),
             "jacobian_const",
         )
         self.add(
             "delta_x",
             "error signal ∂J/∂x",
             self.vec(self.sgn * self.bwd.delta_x),
-            f"δ^(x) = ∂J/∂x = {self.prod(upper_delta, display_symbol(upper_W))}",
+            f"δ^(x) = ∂J/∂x = {self.prod(upper_delta, display_symbol(upper_W))}"
+            + self.unbiased(display_symbol(upper_W)),
             "delta",
         )
 
@@ -447,14 +455,14 @@ class _TraceBuilder:
             f"d{upper_out}/d{h}",
             f"Jacobian ∂{display_symbol(upper_out)}/∂{hd}",
             self.jac(self.layers[layer].W.copy()),  # the matrix mapping h_l to the layer above
-            f"∂{display_symbol(upper_out)}/∂{hd} = {self.T(Wupd)}",
+            f"∂{display_symbol(upper_out)}/∂{hd} = {self.T(Wupd)}" + self.unbiased(Wupd),
             "jacobian_const",
         )
         self.add(
             f"delta_{h}",
             f"error signal ∂J/∂{hd}",
             self.vec(self.sgn * self.bwd.delta_h[layer - 1]),
-            f"δ^({hd}) = ∂J/∂{hd} = {self.prod(upper_delta, Wupd)}",
+            f"δ^({hd}) = ∂J/∂{hd} = {self.prod(upper_delta, Wupd)}" + self.unbiased(Wupd),
             "delta",
         )
         der = self.act.derivative(self.fwd.zs[layer - 1], self.fwd.inputs[layer])  # (m, units)

@@ -268,6 +268,12 @@ def test_augmented_bias_convention(mlp):
     assert "b" not in aug and "dJ/db" not in aug
     # z = [W | b][x; 1]: the augmented form computes the same z
     np.testing.assert_allclose(aug["W"] @ aug["x"], sep["z"], rtol=1e-12)
+    # ∂z/∂x is W without the bias column (the constant 1 is not a variable), and says so
+    np.testing.assert_array_equal(aug["dz/dx"], aug["W"][:, :-1])
+    np.testing.assert_array_equal(aug["dv/dh"], aug["U"][:, :-1])
+    assert "without its bias column" in aug.get("dz/dx").formula
+    assert "without its bias column" in aug.get("delta_h").formula
+    assert "bias column" not in sep.get("dz/dx").formula
 
 
 def test_convention_rejects_unknown_values():
