@@ -43,6 +43,7 @@ class Level:
     worst: float
     server_cpu: float  # server CPU seconds per wall second in the window (1.0 = one core)
     client_cpu: float  # the same for this load-generating process
+    load: float  # the machine's 1-minute load average at the end of the window
 
     @property
     def ok(self) -> bool:
@@ -169,6 +170,7 @@ async def run_level(
         worst=intervals[-1] if intervals else float("inf"),
         server_cpu=cpu,
         client_cpu=client_cpu,
+        load=os.getloadavg()[0],
     )
 
 
@@ -201,14 +203,14 @@ def measure(
 def table(results: list[Level]) -> str:
     lines = [
         "| sessions | R | frames received / asked | p50 interval | p99 interval | worst "
-        "| server CPU | load client CPU | p99 ≤ 200 ms |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |",
+        "| server CPU | load client CPU | load average | p99 ≤ 200 ms |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |",
     ]
     for r in results:
         lines.append(
             f"| {r.sessions} | {r.resolution} | {r.frames} / {r.expected} | {r.p50 * 1e3:.0f} ms "
             f"| {r.p99 * 1e3:.0f} ms | {r.worst * 1e3:.0f} ms | {r.server_cpu:.2f} cores "
-            f"| {r.client_cpu:.2f} cores | {'yes' if r.ok else 'no'} |"
+            f"| {r.client_cpu:.2f} cores | {r.load:.1f} | {'yes' if r.ok else 'no'} |"
         )
     return "\n".join(lines)
 
