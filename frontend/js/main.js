@@ -36,9 +36,11 @@ const ctx = {
   lastFrame: null,
 };
 
-// Drawn in this order on every frame: the Plotly charts first, while the page's layout is
-// still clean from the last paint (Plotly measures text, which forces a layout), then the
-// views that only write to the DOM. The other order costs a full layout per chart.
+// A view that throws is reported on the console (the browser tests fail on it) and the
+// others still draw. They draw in this order on every frame: the Plotly charts first,
+// while the page's layout is still clean from the last paint (Plotly measures text, which
+// forces a layout), then the views that only write to the DOM. The other order costs a
+// full layout per chart.
 const views = [
   ["curves", mountCurves],
   ["matrices", mountMatrices],
@@ -54,7 +56,7 @@ function safeMount(id, mount) {
     return mount(root, ctx);
   } catch (err) {
     root.textContent = `This view failed to start: ${err.message}`;
-    console.warn(`view ${id} failed to mount`, err);
+    console.error(`view ${id} failed to mount`, err);
     return { update() {} };
   }
 }
@@ -72,7 +74,7 @@ function drawFrame(frame) {
     try {
       view.update(frame);
     } catch (err) {
-      console.warn(`view ${id} failed to draw a frame`, err);
+      console.error(`view ${id} failed to draw a frame`, err);
     }
     stats.views[id] = (stats.views[id] ?? 0) + performance.now() - t;
   }
