@@ -67,11 +67,6 @@ class SoftmaxOutput:
         top = _max(v, axis=-1)  # (m,)
         return top + np.log(_sum(np.exp(v - top[:, None]), axis=-1)) - v[rows, y]
 
-    @staticmethod
-    def class_probabilities(o: np.ndarray) -> np.ndarray:
-        """P(class | x) for every class, (n, K)."""
-        return o
-
 
 class SigmoidOutput:
     """Binary logistic output o = σ(v) = P(y = 1 | x), J = −[y log o + (1 − y) log(1 − o)]."""
@@ -105,11 +100,6 @@ class SigmoidOutput:
         is exact for any finite v (−log o is inf once o rounds to 0 or 1)."""
         s = np.where(y == 1, -v[:, 0], v[:, 0])  # (m,)
         return np.maximum(s, 0.0) + np.log1p(np.exp(-np.abs(s)))
-
-    @staticmethod
-    def class_probabilities(o: np.ndarray) -> np.ndarray:
-        """[1 − o, o]: P(class 0 | x) and P(class 1 | x), (n, 2)."""
-        return np.concatenate([1.0 - o, o], axis=1)
 
 
 Output = SoftmaxOutput | SigmoidOutput
