@@ -96,13 +96,15 @@ class Trainer:
 
     # ---------------------------------------------------------------- construction
     def _build_data(self) -> None:
+        """Generate the data set; :meth:`_build_model` always follows and prepares it."""
         self.dataset: Dataset = make_dataset(self.config.data)
         # the generated training points, for the input scale of the initial weights: kept
         # apart so that custom points never change what reset() restores
         self._generated_x_train = self.dataset.x_train.copy()  # (n, 2)
-        self._data_changed()
 
     def _build_model(self) -> None:
+        """Activation, output, features and layer names from the config; then the feature
+        matrices and targets of the data set for them."""
         model = self.config.model
         self._act = get_activation(model.activation)
         self._output = OUTPUTS[self.config.output]
@@ -112,8 +114,6 @@ class Trainer:
 
     def _data_changed(self) -> None:
         """Recompute the feature matrices and targets after the data or features change."""
-        if not hasattr(self, "_output"):
-            return
         ds = self.dataset
         K = ds.classes
         self._phi_train = feature_matrix(ds.x_train, self.config.model.features)  # (n, d)
