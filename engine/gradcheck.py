@@ -74,15 +74,15 @@ class GradCheck:
 
 
 def mean_nll(
-    layers: Sequence[Layer], x: np.ndarray, targets: np.ndarray, act: Activation, output: Output
+    layers: Sequence[Layer],
+    x: np.ndarray,
+    labels: np.ndarray,
+    act: Activation,
+    output: Output,
 ) -> float:
-    """J(θ) = −(1/m) Σ log P(y_n | x_n), computed from the one-hot (or 0/1) targets."""
-    o = forward(layers, x, act, output).o
-    if output.name == "sigmoid":
-        p = np.where(targets[:, 0] == 1.0, o[:, 0], 1.0 - o[:, 0])
-    else:
-        p = (o * targets).sum(axis=1)
-    return -float(np.log(p).mean())
+    """J(θ) = −(1/m) Σ log P(y_n | x_n), the training loss (exact in log space)."""
+    v = forward(layers, x, act, output).v
+    return float(output.nll(v, labels, np.arange(len(labels))).mean())
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -105,6 +105,8 @@ def gradient_check(
     layers = [layer.copy() for layer in layers]  # perturb copies, never the caller's
     fwd = forward(layers, x, act, output)
     bwd = backward(layers, fwd, targets, act, scale=1.0 / len(x))
+    # the class of each example: the 0/1 column of the sigmoid, the one-hot's index
+    labels = targets[:, 0].astype(np.int64) if output.name == "sigmoid" else targets.argmax(1)
     L = len(layers) - 1
     rng = np.random.default_rng(0)
     result = GradCheck(eps=eps, examples=len(x))
@@ -123,9 +125,9 @@ def gradient_check(
             for j in entries:
                 saved = flat[j]
                 flat[j] = saved + eps
-                j_plus = mean_nll(layers, x, targets, act, output)
+                j_plus = mean_nll(layers, x, labels, act, output)
                 flat[j] = saved - eps
-                j_minus = mean_nll(layers, x, targets, act, output)
+                j_minus = mean_nll(layers, x, labels, act, output)
                 flat[j] = saved
                 num_flat[j] = (j_plus - j_minus) / (2.0 * eps)
             a = analytic.reshape(-1)[entries]
