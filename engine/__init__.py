@@ -7,8 +7,7 @@ zero-hidden-layer model with two classes. Every quantity the lecture names (x, z
 y, J, δ^(o), δ^(h), δ^(z), δ^(x), ∂J/∂U, ∂J/∂W, ∂o/∂v, ∂h/∂z, ∂v/∂h, ∂z/∂x) is available
 from a :class:`Trace` under its symbol. The engine imports no web library and never prints.
 
-Public names (the contract with the server, /tmp/spec/engine_api.md; import only from
-``engine``):
+Public names (the contract with the server, which imports only from ``engine``):
 
 * configuration: ``Config``, ``DataConfig``, ``ModelConfig``, ``TrainConfig``, ``validate``,
   ``BOUNDS``, ``Bound``, ``MAX_RESOLUTION``, ``ConfigError``, ``DATASETS``,
