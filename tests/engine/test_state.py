@@ -56,6 +56,21 @@ def test_state_keeps_custom_points_history_and_divergence():
     assert d.diverged and d.divergence == c.divergence
 
 
+def test_reset_after_a_load_restores_the_initial_parameters():
+    # the initial weights depend on the generated training set's feature RMS, not on the
+    # custom points, so a loaded session resets to what the original one started from
+    a = Trainer()
+    initial = params_of(a)
+    a.add_points(np.array([[9.0, -9.0], [8.0, 8.0]]), np.array([0, 1]))
+    a.remove_points([0, 1, 2])
+    a.train(20)
+    b = Trainer.from_state(json.loads(json.dumps(a.to_state())))
+    for t in (a, b):
+        t.reset()
+        for (W, bias), (W0, b0) in zip(params_of(t), initial, strict=True):
+            assert np.array_equal(W, W0) and np.array_equal(bias, b0)
+
+
 @pytest.mark.parametrize("phase", ["forward", "backward"])
 def test_load_in_the_middle_of_a_step(phase):
     a = Trainer(Config.from_dict({"train": {"momentum": 0.5}}))
