@@ -24,8 +24,9 @@ from engine.network import Backward, Forward, Layer, backward, forward
 from engine.outputs import Output
 
 MAX_LOSS = 745.0
-"""A minibatch mean J above this is beyond any float64 probability (e^−745 underflows to
-0): past it, a loss that the last update multiplied by :data:`BLOW_UP` is divergence."""
+"""A minibatch mean J above this is beyond any float64 probability (e^−745 ≈ 5e−324 is
+the smallest positive one): past it, a loss that the last update multiplied by
+:data:`BLOW_UP` is divergence."""
 
 BLOW_UP = 2.0
 """Factor by which one update must raise the minibatch loss, above MAX_LOSS, to count as
