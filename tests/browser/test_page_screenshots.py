@@ -32,8 +32,9 @@ def assert_nothing_cut_off(page) -> None:
 @pytest.mark.parametrize(("width", "height"), SIZES)
 def test_screenshot_of_the_trained_page(page, live_server, width, height) -> None:
     page.set_viewport_size({"width": width, "height": height})
-    open_lab(page, live_server, "#dataset=spiral&classes=3&hidden=12,8&learningRate=0.05&speed=20")
-    train_a_little(page)
+    # Four classes, two hidden layers: every colour, every kind of column.
+    open_lab(page, live_server, "#dataset=blobs&classes=4&noise=0.3&hidden=8,6&speed=50")
+    train_a_little(page, 1500)
     assert_nothing_cut_off(page)
     screenshot(page, f"page-{width}x{height}")
 
