@@ -101,7 +101,7 @@ def _load(cls: type[Trainer], d: dict[str, Any]) -> Trainer:
         if t._sgd.can_rollback:
             prev = t._sgd.previous
             fwd = forward(prev, t._phi_train[idx], t._act, t._output)
-            t._last_bwd = backward(prev, fwd, t._T_train[idx], t._act, 1.0 / len(idx))
+            t._last_bwd = backward(prev, fwd, t._Y_train[idx], t._act, 1.0 / len(idx))
     phase = d["phase"]
     if phase in ("forward", "backward"):
         idx = np.array(d["pending_indices"], dtype=np.int64)

@@ -120,8 +120,8 @@ class Trainer:
         self._phi_test = feature_matrix(ds.x_test, self.config.model.features)  # (n_test, d)
         self._phiT_train = np.ascontiguousarray(self._phi_train.T)  # (d, n) for evaluation
         self._phiT_test = np.ascontiguousarray(self._phi_test.T)  # (d, n_test)
-        self._T_train = self._output.targets(ds.y_train, K)  # (n, K) one-hot or (n, 1)
-        self._T_test = self._output.targets(ds.y_test, K)
+        # the lecture's y of every training example: one-hot rows (n, K), or (n, 1) 0/1
+        self._Y_train = self._output.targets(ds.y_train, K)
         self._rows_train = np.arange(len(ds.y_train))  # row indices for picking o_k
         self._rows_test = np.arange(len(ds.y_test))
         self._buffers: dict[tuple[int, int], np.ndarray] = {}  # evaluation scratch space
@@ -195,7 +195,7 @@ class Trainer:
         )
 
     def _backward(self, idx: np.ndarray, fwd: Forward) -> Backward:
-        return backward(self._sgd.params, fwd, self._T_train[idx], self._act, 1.0 / len(idx))
+        return backward(self._sgd.params, fwd, self._Y_train[idx], self._act, 1.0 / len(idx))
 
     def _stepped(self, done: int, idx: np.ndarray | None, bwd: Backward | None) -> None:
         """Book-keeping after ``done`` successful updates."""
@@ -262,7 +262,7 @@ class Trainer:
                 self._batch,
                 chunk,
                 self._phi_train,
-                self._T_train,
+                self._Y_train,
                 self.dataset.y_train,
                 self._act,
                 self._output,
@@ -317,7 +317,7 @@ class Trainer:
         assert self._pending_idx is not None and self._pending_fwd is not None
         idx = self._pending_idx
         # the same arithmetic as train(), so stepping by phases gives identical parameters
-        bwd = apply_step(self._sgd, self._pending_fwd, self._T_train[idx], self._act, len(idx))
+        bwd = apply_step(self._sgd, self._pending_fwd, self._Y_train[idx], self._act, len(idx))
         self._stepped(1, idx, bwd)
         self._clear_pending()
 
@@ -465,7 +465,7 @@ class Trainer:
             raise ConfigError("gradcheck.eps", f"gradcheck.eps must be in (0, 1) (got {eps!r})")
         m = min(GRADCHECK_EXAMPLES, len(self.dataset.y_train))
         return _gradient_check(
-            self._sgd.params, self._phi_train[:m], self._T_train[:m], self._act, self._output, eps
+            self._sgd.params, self._phi_train[:m], self._Y_train[:m], self._act, self._output, eps
         )
 
     def _evaluate(
@@ -513,7 +513,7 @@ class Trainer:
         bwd = self._last_bwd
         if bwd is None and len(ds.y_train):
             fwd = forward(self._sgd.params, self._phi_train, self._act, self._output)
-            bwd = backward(self._sgd.params, fwd, self._T_train, self._act, 1.0 / len(ds.y_train))
+            bwd = backward(self._sgd.params, fwd, self._Y_train, self._act, 1.0 / len(ds.y_train))
         grad_norms = (
             _grad_norms(self.layer_names, bwd)
             if bwd is not None

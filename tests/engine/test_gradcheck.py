@@ -67,7 +67,7 @@ def test_gradient_check_catches_a_wrong_derivative():
         relu.bias,
     )
     t = Trainer()
-    check = gradient_check(t.layers, t._phi_train[:16], t._T_train[:16], wrong, t._output)
+    check = gradient_check(t.layers, t._phi_train[:16], t._Y_train[:16], wrong, t._output)
     assert not check.passed
     assert check["W"].relative_error > 0.1
     assert check["U"].relative_error < 1e-6  # the output layer does not use ∂h/∂z
