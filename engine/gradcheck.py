@@ -7,7 +7,7 @@ better, so a relative error above 1e-6 means a bug (or a ReLU kink within ε of 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +91,25 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b)) / denom if denom > 0 else 0.0
 
 
+def central_differences(
+    J: Callable[[], float], param: np.ndarray, entries: np.ndarray, eps: float
+) -> np.ndarray:
+    """(J(θ + εe_j) − J(θ − εe_j)) / 2ε for each flat index j in ``entries`` of ``param``,
+    perturbed in place and restored; NaN at the entries not in ``entries``."""
+    flat = param.reshape(-1)  # a view: writing it perturbs the parameter J reads
+    numeric = np.full(param.shape, np.nan)
+    num_flat = numeric.reshape(-1)
+    for j in entries:
+        saved = flat[j]
+        flat[j] = saved + eps
+        j_plus = J()
+        flat[j] = saved - eps
+        j_minus = J()
+        flat[j] = saved
+        num_flat[j] = (j_plus - j_minus) / (2.0 * eps)
+    return numeric
+
+
 def gradient_check(
     layers: Sequence[Layer],
     x: np.ndarray,
@@ -110,28 +129,22 @@ def gradient_check(
     L = len(layers) - 1
     rng = np.random.default_rng(0)
     result = GradCheck(eps=eps, examples=len(x))
+
+    def J() -> float:  # the loss at the current (perturbed) parameters
+        return mean_nll(layers, x, labels, act, output)
+
     for i, (wname, bname) in enumerate(zip(layer_names(L), bias_names(L), strict=True)):
         for name, param, analytic in (
             (wname, layers[i].W, bwd.weight_grads[i]),
             (bname, layers[i].b, bwd.bias_grads[i]),
         ):
-            flat = param.reshape(-1)  # a view: writing it perturbs the layer
-            if flat.size > max_entries:
-                entries = np.sort(rng.choice(flat.size, max_entries, replace=False))
+            if param.size > max_entries:
+                entries = np.sort(rng.choice(param.size, max_entries, replace=False))
             else:
-                entries = np.arange(flat.size)
-            numeric = np.full(param.shape, np.nan)
-            num_flat = numeric.reshape(-1)
-            for j in entries:
-                saved = flat[j]
-                flat[j] = saved + eps
-                j_plus = mean_nll(layers, x, labels, act, output)
-                flat[j] = saved - eps
-                j_minus = mean_nll(layers, x, labels, act, output)
-                flat[j] = saved
-                num_flat[j] = (j_plus - j_minus) / (2.0 * eps)
+                entries = np.arange(param.size)
+            numeric = central_differences(J, param, entries, eps)
             a = analytic.reshape(-1)[entries]
-            n = num_flat[entries]
+            n = numeric.reshape(-1)[entries]
             result.layers[name] = LayerCheck(
                 analytic=analytic.copy(),
                 numeric=numeric,
