@@ -154,18 +154,20 @@ def trace_dict(trace: Any, pack: Pack, kind: str, index: int | None = None) -> d
     }
 
 
-def _map_range(maps: np.ndarray, symmetric: bool) -> tuple[float, float]:
-    """[low, high] of a stack of maps, ignoring non-finite values; symmetric: [−m, m]."""
+def _map_range(maps: np.ndarray, symmetric: bool) -> tuple[float, float, bool]:
+    """[low, high] of a stack of maps ignoring non-finite values (symmetric: [−m, m]),
+    and whether every value was finite."""
     low, high = float(maps.min()), float(maps.max())
-    if not (math.isfinite(low) and math.isfinite(high)):
-        finite = maps[np.isfinite(maps)]
-        if finite.size == 0:
-            return (0.0, 1.0)
-        low, high = float(finite.min()), float(finite.max())
+    finite = math.isfinite(low) and math.isfinite(high)  # min/max propagate NaN
+    if not finite:
+        values = maps[np.isfinite(maps)]
+        if values.size == 0:
+            return (0.0, 1.0, False)
+        low, high = float(values.min()), float(values.max())
     if symmetric:
         m = max(-low, high)
-        return (-m, m) if m > 0 else (-1.0, 1.0)
-    return (low, high) if high > low else (low, low + 1.0)
+        return ((-m, m) if m > 0 else (-1.0, 1.0)) + (finite,)
+    return ((low, high) if high > low else (low, low + 1.0)) + (finite,)
 
 
 def boundary_dict(grid: Any, pack: Pack, quantized: bool) -> dict[str, Any]:
@@ -178,8 +180,10 @@ def boundary_dict(grid: Any, pack: Pack, quantized: bool) -> dict[str, Any]:
     def maps(stack: np.ndarray, fixed: tuple[float, float] | None, symmetric: bool) -> list:
         if not quantized:
             return pack.add_stack(np.asarray(stack, dtype=np.float32))
-        low, high = fixed or _map_range(stack, symmetric)
-        return pack.add_stack(quantize(stack, low, high), range=[low, high])
+        low, high, finite = _map_range(stack, symmetric)
+        if fixed is not None:
+            low, high = fixed
+        return pack.add_stack(quantize(stack, low, high, finite=finite), range=[low, high])
 
     layers = []
     for i, (acts, deltas) in enumerate(zip(grid.activations, grid.deltas, strict=True)):

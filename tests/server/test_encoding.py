@@ -93,3 +93,15 @@ def test_add_stack_matches_adding_each_item() -> None:
             decoded = [decode_typed_array(s) for s in specs]
         for item, got in zip(stack, decoded, strict=True):
             np.testing.assert_array_equal(got, item)
+
+
+def test_map_range_ignores_non_finite_values_and_says_so() -> None:
+    from server.payloads import _map_range
+
+    clean = np.array([[-1.0, 2.0]], dtype=np.float32)
+    assert _map_range(clean, symmetric=False) == (-1.0, 2.0, True)
+    assert _map_range(clean, symmetric=True) == (-2.0, 2.0, True)
+    dirty = np.array([[np.nan, -1.0, 3.0, np.inf]], dtype=np.float32)
+    assert _map_range(dirty, symmetric=False) == (-1.0, 3.0, False)
+    q = quantize(dirty, -1.0, 3.0, finite=False)
+    assert q.tolist() == [[0, 0, 255, 255]]
