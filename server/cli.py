@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         ws_per_message_deflate=False,  # deflate costs milliseconds per large frame
+        ws_max_size=settings.max_request_bytes,  # a command is small; refuse huge messages
         log_level="warning",
     )
 
