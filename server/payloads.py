@@ -12,8 +12,6 @@ import numpy as np
 
 from server.encoding import ArrayPacker, quantize
 
-Pack = ArrayPacker
-
 
 def _num(value: Any) -> float | None:
     """A JSON-safe float: NaN and ±inf (a diverged or empty split) become null."""
@@ -23,7 +21,7 @@ def _num(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def metrics_dict(metrics: Any, pack: Pack) -> dict[str, Any]:
+def metrics_dict(metrics: Any, pack: ArrayPacker) -> dict[str, Any]:
     return {
         "step": int(metrics.step),
         "epoch": float(metrics.epoch),
@@ -59,7 +57,7 @@ def batch_gradients(trainer: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def layers_list(
-    trainer: Any, pack: Pack, grads: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+    trainer: Any, pack: ArrayPacker, grads: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
 ) -> list[dict[str, Any]]:
     """W, b and their gradients (see `batch_gradients`) of every layer, named as on the
     slides."""
@@ -79,7 +77,7 @@ def layers_list(
     return out
 
 
-def dataset_dict(dataset: Any, pack: Pack) -> dict[str, Any]:
+def dataset_dict(dataset: Any, pack: ArrayPacker) -> dict[str, Any]:
     return {
         "x_train": pack.add(np.asarray(dataset.x_train, dtype=np.float64)),
         "y_train": pack.add(np.asarray(dataset.y_train, dtype=np.int32)),
@@ -90,7 +88,7 @@ def dataset_dict(dataset: Any, pack: Pack) -> dict[str, Any]:
     }
 
 
-def history_dict(history: Any, pack: Pack, after_step: int = -1) -> dict[str, Any]:
+def history_dict(history: Any, pack: ArrayPacker, after_step: int = -1) -> dict[str, Any]:
     """The history rows with step > `after_step`, each series as a 1-D typed array.
 
     Uses the engine's `History.since(step)` when it has one (cost ∝ new rows); otherwise
@@ -112,14 +110,16 @@ def history_dict(history: Any, pack: Pack, after_step: int = -1) -> dict[str, An
     return out
 
 
-def _value(value: Any, pack: Pack) -> Any:
+def _value(value: Any, pack: ArrayPacker) -> Any:
     array = np.asarray(value)
     if array.ndim == 0:
         return _num(array)
     return pack.add(array)
 
 
-def trace_dict(trace: Any, pack: Pack, kind: str, index: int | None = None) -> dict[str, Any]:
+def trace_dict(
+    trace: Any, pack: ArrayPacker, kind: str, index: int | None = None
+) -> dict[str, Any]:
     """A Trace with its quantities in lecture order and a symbol → position index."""
     quantities = []
     for q in trace.quantities:
@@ -170,7 +170,7 @@ def _map_range(maps: np.ndarray, symmetric: bool) -> tuple[float, float, bool]:
     return ((low, high) if high > low else (low, low + 1.0)) + (finite,)
 
 
-def boundary_dict(grid: Any, pack: Pack, quantized: bool) -> dict[str, Any]:
+def boundary_dict(grid: Any, pack: ArrayPacker, quantized: bool) -> dict[str, Any]:
     """Probabilities and neuron maps; with `quantized`, every map as u1 plus its range.
 
     Quantised maps share one range per layer (so units of a layer compare by colour), and

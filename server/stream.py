@@ -109,7 +109,6 @@ class Stream:
         self.next_due = 0.0
         self.seq = 0
         self.history_after = -1
-        self.frames_sent = 0
 
     # --- the two tasks -------------------------------------------------------------------
 
@@ -192,7 +191,6 @@ class Stream:
                     await self.websocket.send_bytes(message)
                 else:
                     await self.websocket.send_text(message.decode())
-                self.frames_sent += 1
             if due:
                 # The next frame is due one period later, but never in the past: frames that
                 # a slow client or a slow step made us miss are skipped, not sent in a burst.
