@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any
 
 import anyio
+import numpy as np
 from pydantic import ValidationError
 from starlette.websockets import (
     WebSocket,
@@ -108,7 +109,9 @@ class Stream:
         self.wake = anyio.Event()
         self.next_due = 0.0
         self.seq = 0
-        self.history_after = -1
+        self.history_after = -1  # the step of the last frame: rows after it are new
+        self.history_rows = 0  # rows in the history at the last frame
+        self.last_row_step: int | None = None  # the step of its last row
 
     # --- the two tasks -------------------------------------------------------------------
 
@@ -321,6 +324,7 @@ class Stream:
         trainer = self.session.trainer
         replies: list[dict[str, Any]] = []
         metrics = None  # the Metrics of the last train()/update, reused by the frame
+        restarted = False  # parameters and history started over (reset, reinitialised)
         for kind, argument in actions:
             metrics = None
             try:
@@ -331,6 +335,7 @@ class Stream:
                     metrics = result if argument == "update" else None
                 elif kind == "config":
                     _, reinitialised = trainer.reconfigure(argument)
+                    restarted = restarted or bool(reinitialised)
                     replies.append(
                         {
                             "type": "ack",
@@ -341,6 +346,7 @@ class Stream:
                     )
                 elif kind == "reset":
                     trainer.reset()
+                    restarted = True
                     replies.append({"type": "ack", "command": "reset"})
             except ValueError as exc:  # ConfigError, PhaseError
                 replies.append(
@@ -364,7 +370,12 @@ class Stream:
                 {"type": "error", "command": "select", "field": exc.field, "detail": str(exc)}
             )
             selection = self.selection = Selection()
-        history_reset = int(trainer.step) < self.history_after
+        # Started over here, or elsewhere (a REST reset, another viewer's config change,
+        # a rollback): the rows sent so far are no longer a prefix of the history.
+        steps = np.asarray(trainer.history.step)
+        known = self.history_rows
+        replaced = known > 0 and (len(steps) < known or int(steps[known - 1]) != self.last_row_step)
+        history_reset = restarted or replaced or int(trainer.step) < self.history_after
         if history_reset:
             self.history_after = -1
         pack = ArrayPacker(binary=self.binary)
@@ -383,6 +394,8 @@ class Stream:
         frame["stream"] = self.status()
         self.seq += 1
         self.history_after = int(trainer.step)
+        self.history_rows = len(steps)
+        self.last_row_step = int(steps[-1]) if len(steps) else None
         return encode_frame(frame, pack), replies
 
 

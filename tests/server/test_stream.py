@@ -480,3 +480,58 @@ def test_a_heavy_stream_does_not_freeze_a_light_one(client: TestClient) -> None:
     # Had the light frames waited behind the heavy ones, each would have cost a slow call.
     assert during <= 10, during
     assert steps == sorted(steps) and steps[-1] >= 25
+
+
+def test_a_reset_elsewhere_resets_the_streamed_history(client: TestClient, sid: str) -> None:
+    """A REST reset then more steps than before: the stream must still say 'start over'."""
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="step", steps=50)
+        assert viewer.frame()["step"] == 50
+        client.post(f"/api/sessions/{sid}/reset")
+        client.post(f"/api/sessions/{sid}/step", json={"steps": 60})
+        viewer.send(type="refresh")
+        frame = viewer.frame()
+    assert frame["step"] == 60 and frame["history_reset"] is True
+    full = decode_typed_array(client.get(f"/api/sessions/{sid}/history").json()["step"])
+    assert frame["_arrays"]["history.step"].tolist() == full.tolist()  # the whole history again
+
+
+def test_a_reinitialising_config_then_steps_in_one_frame_resets_history(
+    client: TestClient, sid: str
+) -> None:
+    import anyio
+
+    from server.stream import Stream
+
+    store = client.app.state.store
+    session = store.get(sid)
+    session.trainer.train(40)
+    commands = [
+        json.dumps({"type": "config", "config": {"model": {"hidden": [4]}}}),
+        json.dumps({"type": "step", "steps": 45}),
+    ]
+    socket = BlockedSocket(commands)
+    frames: list[dict] = []
+
+    async def scenario() -> None:
+        socket.release = anyio.Event()
+        socket.release.set()  # the client reads everything
+
+        async def record(data: bytes) -> None:
+            header, _ = split_binary_message(data)
+            frames.append(header)
+
+        socket.send_bytes = record
+        stream = Stream(socket, session, store, SETTINGS, binary=True)
+        stream.history_after, stream.history_rows, stream.last_row_step = 40, 2, 40
+        stream.seq = 1  # as if a frame at step 40 had been sent already
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stream.run)
+            await anyio.sleep(0.3)
+            tg.cancel_scope.cancel()
+
+    anyio.run(scenario)
+    assert frames[-1]["step"] == 45
+    assert frames[-1]["history_reset"] is True
