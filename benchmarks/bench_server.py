@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     cost = frame_cost(repeat=100 if quick else 400)
     rate_off, _ = ws_rate(deflate=False, seconds=2 if quick else 4)
     rate_on, _ = ws_rate(deflate=True, seconds=2 if quick else 4)
-    levels = args.levels or ([50, 100] if quick else [50, 100, 150, 200])
+    levels = args.levels or ([50, 100] if quick else [50, 70, 85, 100, 125, 150])
     results = load_streams.measure(levels, resolution=50, steps=1, seconds=4 if quick else 6)
     sustained = load_streams.sustained(results)
 
