@@ -34,8 +34,10 @@ def test_matrices_show_w_and_its_gradient_with_the_network_shapes(page, live_ser
     # Plotly writes each title as SVG text: what a person reads above each heatmap.
     for title in ["W 8×2", "∂J/∂W 8×2", "U 2×8", "∂J/∂U 2×8"]:
         expect(title_of(panel, title)).to_have_count(1)
-    # The cells carry their numbers: 8×2 weights and 8×2 gradients in the first figure.
-    numbers = panel.locator(".mx-pair").first.locator("text").filter(has_text=NUMBER)
+    # The cells carry their numbers: 8×2 weights and 8×2 gradients in the first figure
+    # (the colour bars' tick labels are numbers too, but not cells).
+    cells = panel.locator(".mx-pair").first.locator(".heatmap-label text")
+    numbers = cells.filter(has_text=NUMBER)
     expect(numbers).to_have_count(32)
     # One delta map per hidden unit.
     maps = panel.get_by_role("img", name="Delta maps of hidden layer 1")
