@@ -71,7 +71,13 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
       if (ws !== socket) return; // replaced by reconnect(); nothing to do
       socket = null;
       if (closedByUs) return onStatus("closed");
-      onStatus(event.code === 4404 ? "gone" : "reconnecting");
+      if (event.code === 4404) {
+        // The session is gone: retrying this URL is pointless; the owner makes a new
+        // session and calls reconnect().
+        onStatus("gone");
+        return;
+      }
+      onStatus("reconnecting");
       const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
       attempt += 1;
       retryTimer = setTimeout(connect, delay);
