@@ -32,8 +32,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module.
+
+    Playwright's sync API runs an asyncio loop in the main thread while it is open; a
+    session-wide browser would leave that loop running under the later server tests,
+    whose TestClient then cannot start its own ("Already running asyncio in this thread").
+    """
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing (as root: apt-get install chromium)"
         if os.environ.get("CI") == "true":
