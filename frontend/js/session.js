@@ -44,7 +44,9 @@ export class Session {
 
   /** Create the session from the URL hash's config. */
   async start() {
-    this.#adopt(await this.api.postJSON("/api/sessions", toConfig(this.store.get())));
+    // The link's sign, layout and bias win: the stream is told them as soon as it opens.
+    const created = await this.api.postJSON("/api/sessions", toConfig(this.store.get()));
+    this.#adopt(created, { keepConvention: true });
   }
 
   /** The session vanished (server restart, expiry): make a new one from the same link. */
@@ -58,12 +60,15 @@ export class Session {
     this.#adopt(await this.api.postJSON("/api/sessions/import", exported));
   }
 
-  #adopt(state) {
+  /** Take the server's session as ours; an imported model also brings its convention. */
+  #adopt(state, { keepConvention = false } = {}) {
     this.id = state.id;
     this.dataset = state.dataset;
     this.layerNames = state.layer_names;
     const patch = fromConfig(state.config);
-    for (const k of CONVENTION) if (state.convention?.[k]) patch[k] = state.convention[k];
+    if (!keepConvention) {
+      for (const k of CONVENTION) if (state.convention?.[k]) patch[k] = state.convention[k];
+    }
     this.store.set(patch);
   }
 

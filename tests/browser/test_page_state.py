@@ -47,6 +47,18 @@ def test_a_link_opens_the_setup_it_carries(page, live_server) -> None:
     assert config["train"]["batch_size"] == 20
 
 
+def test_a_link_opens_its_sign_convention_and_layout(page, live_server) -> None:
+    """A teacher whose slides use the log-likelihood shares a link that opens in it."""
+    open_lab(page, live_server, "#sign=loglik&layout=column")
+    expect(page.get_by_role("radio", name="J = log P, ascent")).to_be_checked()
+    expect(page.get_by_role("radio", name="column vector")).to_be_checked()
+    equations = page.locator("#equations")
+    expect(equations).to_contain_text("y − o")
+    expect(equations).to_contain_text("column")
+    assert "sign=loglik" in page.evaluate("location.hash")
+    assert "layout=column" in page.evaluate("location.hash")
+
+
 def test_the_address_follows_every_change(page, live_server) -> None:
     open_lab(page, live_server)
     page.get_by_label("Dataset").select_option("moons")
