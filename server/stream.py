@@ -12,6 +12,8 @@ stop.
 
 import contextlib
 import logging
+import math
+import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -76,6 +78,20 @@ class Lanes:
         if session_busy or last_seconds > HEAVY_FRAME_SECONDS:
             return self.heavy
         return self.fast
+
+
+def next_due(due: float, period: float, now: float) -> float:
+    """The due time after `due`: one period later, or, if that is already past, the first
+    instant on the same beat that is still ahead.
+
+    Missed frames (a slow client, a slow step) are skipped rather than sent in a burst, and
+    the stream keeps its phase, so streams that fell behind together do not all fall due
+    together afterwards.
+    """
+    due += period
+    if due < now:
+        due += math.ceil((now - due) / period - 1e-9) * period  # 1e-9: rounding of floats
+    return due
 
 
 class Stream:
@@ -195,9 +211,7 @@ class Stream:
                 else:
                     await self.websocket.send_text(message.decode())
             if due:
-                # The next frame is due one period later, but never in the past: frames that
-                # a slow client or a slow step made us miss are skipped, not sent in a burst.
-                self.next_due = max(self.next_due + 1.0 / self.fps, time.monotonic())
+                self.next_due = next_due(self.next_due, 1.0 / self.fps, time.monotonic())
 
     async def _close_gone(self, scope: anyio.CancelScope) -> None:
         await self.websocket.send_text(
@@ -247,7 +261,11 @@ class Stream:
             self.steps_per_frame = command.steps_per_frame or self.steps_per_frame
             self.fps = float(command.fps or self.fps)
             if not self.playing:
-                self.next_due = time.monotonic()
+                # A whole class presses play at the teacher's word: a random phase within
+                # the first period (at most 0.1 s) keeps their frames from all falling due
+                # at the same instants, which would make every period a burst.
+                period = 1.0 / self.fps
+                self.next_due = time.monotonic() + random.uniform(0.0, min(period, 0.1))
             self.playing = True
             self.replies.append({"type": "ack", "command": "play", **self.status()})
         elif kind == "pause":

@@ -535,3 +535,21 @@ def test_a_reinitialising_config_then_steps_in_one_frame_resets_history(
     anyio.run(scenario)
     assert frames[-1]["step"] == 45
     assert frames[-1]["history_reset"] is True
+
+
+@pytest.mark.parametrize(
+    ("due", "now", "expected"),
+    [
+        (10.0, 10.05, 10.1),  # on time: one period later
+        (10.0, 10.25, 10.3),  # two frames missed: skipped, same beat
+        (10.0, 10.3, 10.3),  # exactly on a later beat
+    ],
+)
+def test_next_due_skips_missed_frames_and_keeps_the_beat(
+    due: float, now: float, expected: float
+) -> None:
+    from server.stream import next_due
+
+    result = next_due(due, 0.1, now)
+    assert result == pytest.approx(expected)
+    assert result >= now - 1e-9
