@@ -19,6 +19,7 @@ includes them. The machine's other load shows in the figures: run it on a quiet 
 Run: .venv/bin/python -m benchmarks.bench_render   (figures, not pass/fail)
 """
 
+import base64
 import socket
 import sys
 import threading
@@ -52,11 +53,14 @@ CASES = [
 ]
 RECORDED = 60  # distinct frames replayed in turn
 REPLAY = """async ({frames, seconds}) => {
+  // The recorded binary messages arrive base64-encoded; turn them back into ArrayBuffers
+  // before the clock starts, so the timed loop costs what a streamed frame costs.
+  const buffers = frames.map((b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)).buffer);
   const end = performance.now() + 1000 * seconds;
   let drawn = 0;
   await new Promise((done) => {
     const tick = () => {
-      window.backpropLab.drawText(frames[drawn % frames.length]);
+      window.backpropLab.drawBinary(buffers[drawn % buffers.length].slice(0));
       drawn += 1;
       if (performance.now() < end) requestAnimationFrame(tick);
       else done();
@@ -110,14 +114,14 @@ def measure(browser: object, url: str, case: Case) -> dict[str, float]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    recorded: list[str] = []
+    recorded: list[str] = []  # the binary frame messages, base64 for page.evaluate
     page.on(
         "websocket",
         lambda ws: ws.on(
             "framereceived",
             lambda payload: (
-                recorded.append(payload)
-                if isinstance(payload, str) and payload.startswith('{"type":"frame"')
+                recorded.append(base64.b64encode(payload).decode())
+                if isinstance(payload, bytes)
                 else None
             ),
         ),
@@ -134,6 +138,8 @@ def measure(browser: object, url: str, case: Case) -> dict[str, float]:
     elapsed = time.perf_counter() - t0
     page.get_by_role("button", name="Pause").click()
     time.sleep(0.5)
+    if not recorded:
+        raise RuntimeError(f"{case.name}: no binary frame was received to replay")
     replayed = page.evaluate(REPLAY, {"frames": recorded[-RECORDED:], "seconds": WINDOW_S})
     page.close()
     if errors:

@@ -11,6 +11,7 @@ import { mountTabs } from "./tabs.js";
 import { mountPresentation } from "./presentation.js";
 import { Session } from "./session.js";
 import { openStream } from "./stream.js";
+import { parseBinaryFrame } from "./typed.js";
 import { mount as mountBoundary } from "./views/boundary.js";
 import { mount as mountNetwork } from "./views/network.js";
 import { mount as mountEquations } from "./views/equations.js";
@@ -62,9 +63,12 @@ function safeMount(id, mount) {
 }
 
 /** Frames drawn and the time spent drawing them, and a way to draw a frame given as the
- * server's JSON text: read and used by benchmarks/bench_render.py. */
+ * server's binary message: read and used by benchmarks/bench_render.py. */
 const stats = { frames: 0, drawMs: 0, views: {} };
-window.backpropLab = { stats, drawText: (text) => drawFrame(session.frame(JSON.parse(text))) };
+window.backpropLab = {
+  stats,
+  drawBinary: (buffer) => drawFrame(session.frame(parseBinaryFrame(buffer))),
+};
 
 function drawFrame(frame) {
   const t0 = performance.now();

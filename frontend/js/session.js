@@ -39,7 +39,7 @@ export class Session {
 
   streamUrl() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    return `${scheme}://${location.host}${this.base}/stream?encoding=json`;
+    return `${scheme}://${location.host}${this.base}/stream?encoding=binary`;
   }
 
   /** Create the session from the URL hash's config. */

@@ -1,8 +1,14 @@
 // The WebSocket client: commands out, frames in, and a reconnect that survives bad Wi-Fi.
 //
-// Frames are handed to the page at most once per animation frame: if the server sends
-// faster than the browser can paint, only the newest frame is parsed and drawn (older ones
-// would be stale by the time they reached the screen), so rendering never falls behind.
+// Frames arrive as binary messages (a JSON header plus the arrays' raw bytes, see
+// docs/api.md): no base64 to encode on the server or to decode here. They are handed to the
+// page at most once per animation frame: if the server sends faster than the browser can
+// paint, only the newest frame is parsed and drawn (older ones would be stale by the time
+// they reached the screen), so rendering never falls behind.
+
+import { binaryHeaderText, parseBinaryFrame } from "./typed.js";
+
+const resetsHistory = (header) => header.includes('"history_reset":true');
 
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
 
@@ -14,7 +20,7 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
   let socket = null;
   let attempt = 0;
   let closedByUs = false;
-  let pending = null; // the newest frame not yet drawn, as the server's JSON text
+  let pending = null; // the newest frame not yet drawn: an ArrayBuffer, or JSON text
   let pendingReset = false; // a replaced frame asked to clear the curves
   let scheduled = false;
   let retryTimer = null;
@@ -22,28 +28,35 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
 
   function deliver() {
     scheduled = false;
-    const text = pending;
+    const message = pending;
     const reset = pendingReset;
     pending = null;
     pendingReset = false;
-    if (text === null) return;
-    const frame = JSON.parse(text);
+    if (message === null) return;
+    const frame = typeof message === "string" ? JSON.parse(message) : parseBinaryFrame(message);
     // A frame replaced before it was drawn must not take a reset of the curves with it.
     if (reset) frame.history_reset = true;
     onFrame(frame);
   }
 
+  function replacePending(frame) {
+    if (pending !== null && !pendingReset) {
+      pendingReset = resetsHistory(typeof pending === "string" ? pending : binaryHeaderText(pending));
+    }
+    pending = frame;
+    if (!scheduled) {
+      scheduled = true;
+      requestAnimationFrame(deliver);
+    }
+  }
+
   function receive(event) {
     const text = event.data;
     // Frames are parsed only when drawn: one that a newer frame replaces before the next
-    // paint is never parsed at all (the server writes "type" first, see docs/api.md).
-    if (typeof text === "string" && text.startsWith('{"type":"frame"')) {
-      if (pending !== null && !pendingReset) pendingReset = pending.includes('"history_reset":true');
-      pending = text;
-      if (!scheduled) {
-        scheduled = true;
-        requestAnimationFrame(deliver);
-      }
+    // paint is never parsed at all. Binary messages are always frames; a JSON frame (with
+    // ?encoding=json) starts with its "type", see docs/api.md.
+    if (text instanceof ArrayBuffer || text.startsWith('{"type":"frame"')) {
+      replacePending(text);
       return;
     }
     let msg;
@@ -60,6 +73,7 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
     clearTimeout(retryTimer);
     onStatus(attempt ? "reconnecting" : "connecting");
     const ws = new WebSocket(urlOf());
+    ws.binaryType = "arraybuffer";
     socket = ws;
     ws.addEventListener("open", () => {
       attempt = 0;

@@ -27,3 +27,20 @@ def test_page_loads_with_plotly_and_no_errors(page, live_server) -> None:
         assert page.locator(f"#{view}").count() == 1, f"no container for the {view} view"
     assert external == [], f"the page fetched from outside this server: {external}"
     screenshot(page, "smoke-1280x720")
+
+
+def test_frames_arrive_as_binary_messages_and_are_drawn(page, live_server) -> None:
+    """The stream sends raw array bytes (no base64) and the page draws them."""
+    kinds: list[str] = []
+
+    def watch(ws) -> None:
+        ws.on("framereceived", lambda payload: kinds.append(type(payload).__name__))
+
+    page.on("websocket", watch)
+    page.goto(live_server.url + "/")
+    expect(page.locator("#connection")).to_have_attribute("data-status", "open")
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator("#step-counter")).to_have_text("1")
+    assert "bytes" in kinds, f"no binary frame among the messages received: {kinds}"
+    # The boundary was painted from those bytes: its canvas has the grid's size, not 1×1.
+    expect(page.locator(".boundary-backdrop canvas")).not_to_have_attribute("width", "1")

@@ -1,7 +1,7 @@
 // Helpers shared by the equations, matrices, curves and chain-rule panels: DOM building,
 // number formatting, the colour-blind-safe palette and Plotly defaults.
 
-import { decode as decodeBase64, isTyped } from "../typed.js";
+import { decode as decodeSpec, isTyped } from "../typed.js";
 
 /** Create an element: el("div", {class: "x", text: "hi"}, child, ...). */
 export function el(tag, attrs = {}, ...children) {
@@ -67,23 +67,11 @@ export function parseNumber(text) {
   return Number(String(text).replaceAll(MINUS, "-").replace("∞", "Infinity"));
 }
 
-const TYPES = {
-  f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array,
-  i2: Int16Array, u2: Uint16Array, i1: Int8Array, u1: Uint8Array,
-};
-
 /**
  * A typed-array spec as {data, shape}, whether its bdata is base64 (JSON) or an ArrayBuffer
  * (binary stream frames). Quantised maps ({range: [low, high]}) stay bytes; see dequantize.
  */
-export function decode(spec) {
-  if (!(spec.bdata instanceof ArrayBuffer) && !ArrayBuffer.isView(spec.bdata)) return decodeBase64(spec);
-  const Type = TYPES[spec.dtype];
-  const buffer = spec.bdata instanceof ArrayBuffer ? spec.bdata : spec.bdata.buffer;
-  const data = new Type(buffer, spec.bdata.byteOffset ?? 0, (spec.bdata.byteLength ?? buffer.byteLength) / Type.BYTES_PER_ELEMENT);
-  const shape = String(spec.shape ?? "").split(",").filter((d) => d.trim() !== "").map(Number);
-  return { data, shape: shape.length ? shape : [data.length] };
-}
+export const decode = decodeSpec;
 
 /** Real values of a spec: quantised u1 maps are mapped back through their range. */
 export function values(spec) {
