@@ -44,6 +44,23 @@ class Metrics:
     confusion: np.ndarray  # (K, K) int, rows = true class, columns = predicted, test set
     diverged: bool  # training stopped because the loss became NaN or inf
 
+    def step_of(self, i: int) -> int:
+        """The step of row ``i`` (negative counts from the end), without building a column."""
+        return self._rows[i][0]
+
+    def since(self, step: int) -> dict[str, Any]:
+        """The rows with a step after ``step``, in the layout of :meth:`to_dict`.
+
+        Rows are in increasing step order, so this scans back from the newest row only as
+        far as it has to: the cost is proportional to the rows returned, not to the
+        history's length (a server sending the new rows of a long session each frame).
+        """
+        rows = self._rows
+        start = len(rows)
+        while start > 0 and rows[start - 1][0] > step:
+            start -= 1
+        return _columns(rows[start:], self.layer_names)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "step": self.step,
@@ -129,6 +146,23 @@ class History:
             for j, name in enumerate(self.layer_names)
         }
 
+    def step_of(self, i: int) -> int:
+        """The step of row ``i`` (negative counts from the end), without building a column."""
+        return self._rows[i][0]
+
+    def since(self, step: int) -> dict[str, Any]:
+        """The rows with a step after ``step``, in the layout of :meth:`to_dict`.
+
+        Rows are in increasing step order, so this scans back from the newest row only as
+        far as it has to: the cost is proportional to the rows returned, not to the
+        history's length (a server sending the new rows of a long session each frame).
+        """
+        rows = self._rows
+        start = len(rows)
+        while start > 0 and rows[start - 1][0] > step:
+            start -= 1
+        return _columns(rows[start:], self.layer_names)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "step": self.step,
@@ -154,6 +188,23 @@ class History:
     def from_state(cls, d: dict[str, Any]) -> History:
         rows = [(int(r[0]), *map(float, r[1:6]), tuple(map(float, r[6]))) for r in d["rows"]]
         return cls(list(d["layer_names"]), rows)  # type: ignore[arg-type]
+
+
+def _columns(rows: list[tuple], layer_names: list[str]) -> dict[str, Any]:
+    """Rows → the columns of :meth:`History.to_dict` (the same dtypes)."""
+    fields = list(zip(*rows, strict=True)) if rows else [()] * 7
+    return {
+        "step": np.array(fields[0], dtype=np.int64),
+        "epoch": np.array(fields[1], dtype=np.float64),
+        "train_loss": np.array(fields[2], dtype=np.float64),
+        "test_loss": np.array(fields[3], dtype=np.float64),
+        "train_accuracy": np.array(fields[4], dtype=np.float64),
+        "test_accuracy": np.array(fields[5], dtype=np.float64),
+        "grad_norm": {
+            name: np.array([g[j] for g in fields[6]], dtype=np.float64)
+            for j, name in enumerate(layer_names)
+        },
+    }
 
 
 def _json_float(value: float) -> float | str:

@@ -91,22 +91,16 @@ def dataset_dict(dataset: Any, pack: ArrayPacker) -> dict[str, Any]:
 def history_dict(history: Any, pack: ArrayPacker, after_step: int = -1) -> dict[str, Any]:
     """The history rows with step > `after_step`, each series as a 1-D typed array.
 
-    Uses the engine's `History.since(step)` when it has one (cost ∝ new rows); otherwise
-    slices the full columns (cost ∝ all rows, fine for the lengths a lesson produces).
+    `History.since` scans back from the newest row, so a frame's cost is proportional to
+    the rows it sends, not to the length of the session's history.
     """
-    since = getattr(history, "since", None)
-    if callable(since):
-        columns = since(after_step)
-        keep = slice(None)
-    else:
-        columns = history.to_dict()
-        keep = np.asarray(columns["step"]) > after_step
-    out: dict[str, Any] = {"rows": int(np.asarray(columns["step"])[keep].size)}
+    columns = history.since(after_step)
+    out: dict[str, Any] = {"rows": int(columns["step"].size)}
     for key, value in columns.items():
         if isinstance(value, dict):
-            out[key] = {name: pack.add(np.asarray(v)[keep]) for name, v in value.items()}
+            out[key] = {name: pack.add(v) for name, v in value.items()}
         else:
-            out[key] = pack.add(np.asarray(value)[keep])
+            out[key] = pack.add(value)
     return out
 
 

@@ -21,7 +21,6 @@ from functools import partial
 from typing import Any
 
 import anyio
-import numpy as np
 from pydantic import ValidationError
 from starlette.websockets import (
     WebSocket,
@@ -390,9 +389,10 @@ class Stream:
             selection = self.selection = Selection()
         # Started over here, or elsewhere (a REST reset, another viewer's config change,
         # a rollback): the rows sent so far are no longer a prefix of the history.
-        steps = np.asarray(trainer.history.step)
+        history = trainer.history
+        rows = len(history)
         known = self.history_rows
-        replaced = known > 0 and (len(steps) < known or int(steps[known - 1]) != self.last_row_step)
+        replaced = known > 0 and (rows < known or history.step_of(known - 1) != self.last_row_step)
         history_reset = restarted or replaced or int(trainer.step) < self.history_after
         if history_reset:
             self.history_after = -1
@@ -412,8 +412,8 @@ class Stream:
         frame["stream"] = self.status()
         self.seq += 1
         self.history_after = int(trainer.step)
-        self.history_rows = len(steps)
-        self.last_row_step = int(steps[-1]) if len(steps) else None
+        self.history_rows = rows
+        self.last_row_step = int(history.step_of(-1)) if rows else None
         return encode_frame(frame, pack), replies
 
 

@@ -87,3 +87,45 @@ def test_history_rows():
 def test_confusion_matrix():
     c = confusion_matrix(np.array([0, 1, 2, 2]), np.array([0, 2, 2, 1]), 3)
     np.testing.assert_array_equal(c, [[1, 0, 0], [0, 0, 1], [0, 1, 1]])
+
+
+def _assert_columns_equal(got, expected):
+    assert set(got) == set(expected)
+    for key, value in expected.items():
+        if isinstance(value, dict):
+            assert set(got[key]) == set(value)
+            for name in value:
+                np.testing.assert_array_equal(got[key][name], value[name])
+                assert got[key][name].dtype == value[name].dtype
+        else:
+            np.testing.assert_array_equal(got[key], value)
+            assert got[key].dtype == value.dtype
+
+
+def test_history_since_is_the_tail_of_the_full_history():
+    t = Trainer(Config.from_dict({"model": {"hidden": [4, 3]}}))
+    for steps in (3, 120, 1, 7, 95):
+        t.train(steps)
+    full = t.history.to_dict()
+    steps = full["step"]
+    assert len(steps) > 5
+    for after in (-1, 0, 2, 3, 50, 100, 123, int(steps[-2]), int(steps[-1]), 10_000):
+        keep = steps > after
+        expected = {
+            k: ({n: a[keep] for n, a in v.items()} if isinstance(v, dict) else v[keep])
+            for k, v in full.items()
+        }
+        _assert_columns_equal(t.history.since(after), expected)
+    # an empty history gives empty columns of the same dtypes
+    t.history.clear()
+    empty = t.history.since(-1)
+    assert empty["step"].dtype == np.int64 and len(empty["step"]) == 0
+    assert set(empty["grad_norm"]) == {"W1", "W2", "U"}
+
+
+def test_history_step_of_reads_one_row():
+    t = Trainer()
+    t.train(250)
+    steps = t.history.step
+    for i in range(-len(steps), len(steps)):
+        assert t.history.step_of(i) == steps[i]
