@@ -20,16 +20,12 @@ Run: .venv/bin/python -m benchmarks.bench_render   (figures, not pass/fail)
 """
 
 import base64
-import socket
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
-
-from server.main import create_app
+from server.background import BackgroundServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 TARGET = 30.0  # full updates per second (issue 5)
@@ -71,42 +67,6 @@ REPLAY = """async ({frames, seconds}) => {
 }"""
 STATS = """({...window.backpropLab.stats, views: {...window.backpropLab.stats.views},
   step: Number(document.querySelector('#step-counter').textContent)})"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """The app under uvicorn in a background thread."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            create_app(),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            ws_per_message_deflate=False,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "Server":
-        self.thread.start()
-        deadline = time.monotonic() + 15
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def measure(browser: object, url: str, case: Case) -> dict[str, float]:
@@ -172,7 +132,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     rows = []
-    with Server() as server, sync_playwright() as playwright:
+    with BackgroundServer() as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
             headless=True,
