@@ -437,6 +437,31 @@ class Trainer:
         )
         return self._trace_indices(idx, convention, None)
 
+    @_quiet
+    def gradients(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(∂J/∂W, ∂J/∂b) of every layer, in the order of :attr:`layers`, on the current
+        minibatch (as :meth:`trace_batch`): batch means of the NLL, without L2.
+
+        Mid-step this is the pending minibatch's gradient (after ``backward_phase`` the
+        one already computed); between steps, the gradient at the current parameters on
+        the minibatch the next step will use, i.e. the one the next update applies. It
+        costs one forward and backward pass over m examples, not a whole trace.
+        """
+        if self.phase == "backward" and self._pending_bwd is not None:
+            bwd = self._pending_bwd
+            return [
+                (gW.copy(), gb.copy())
+                for gW, gb in zip(bwd.weight_grads, bwd.bias_grads, strict=True)
+            ]
+        if self.phase == "forward" and self._pending_fwd is not None:
+            assert self._pending_idx is not None
+            bwd = self._backward(self._pending_idx, self._pending_fwd)
+        else:
+            idx = self._sampler.peek(self._batch)
+            fwd = forward(self._sgd.params, self._phi_train[idx], self._act, self._output)
+            bwd = self._backward(idx, fwd)
+        return list(zip(bwd.weight_grads, bwd.bias_grads, strict=True))
+
     # ---------------------------------------------------------------- grid, check, metrics
     @_quiet
     def grid(self, resolution: int, target: int | None = None) -> GridMaps:

@@ -167,3 +167,26 @@ def test_diverged_session_recovers_after_reset(client: TestClient) -> None:
     client.patch(f"/api/sessions/{sid}/config", json={"train": {"learning_rate": 0.1}})
     frame = client.post(f"/api/sessions/{sid}/step", json={"steps": 20}).json()
     assert frame["diverged"] is False and frame["step"] == 20
+
+
+def test_frame_gradients_are_those_of_the_batch_trace(client: TestClient) -> None:
+    """dW, db of a frame: the current minibatch's ∂J/∂W, ∂J/∂b, as the batch trace has them."""
+    sid = client.post("/api/sessions", json={"model": {"hidden": [4, 3]}}).json()["id"]
+    url = f"/api/sessions/{sid}/step"
+    for body in ({"steps": 17}, {"phase": "forward"}, {"phase": "backward"}, {"phase": "update"}):
+        frame = client.post(url, json=body).json()
+        trace = client.get(f"/api/sessions/{sid}/trace", params={"batch": "true"}).json()
+        q = {x["symbol"]: x["value"] for x in trace["quantities"]}
+        for layer, bias in zip(frame["layers"], ["b1", "b2", "c"], strict=True):
+            np.testing.assert_allclose(
+                decode_typed_array(layer["dW"]),
+                decode_typed_array(q[f"dJ/d{layer['name']}"]),
+                rtol=1e-12,
+                atol=1e-15,
+            )
+            np.testing.assert_allclose(
+                decode_typed_array(layer["db"]),
+                decode_typed_array(q[f"dJ/d{bias}"]),
+                rtol=1e-12,
+                atol=1e-15,
+            )
