@@ -20,6 +20,7 @@ import numpy as np
 from engine.activations import Activation, backprop_inplace, output_inplace
 from engine.features import feature_column
 from engine.network import Layer
+from engine.outputs import argmax_columns
 
 
 @dataclass
@@ -104,7 +105,7 @@ def evaluate_grid(
         e = np.exp(v, out=v)  # (K, N)
         e /= e.sum(axis=0)
         probabilities = e
-        predicted = e.argmax(axis=0).astype(np.uint8)  # (N,)
+        predicted = argmax_columns(e)  # (N,) uint8
         if target is None:
             y = predicted == np.arange(len(e), dtype=np.uint8)[:, None]  # (K, N) one-hot
         else:

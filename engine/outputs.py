@@ -26,6 +26,31 @@ def softmax(v: np.ndarray) -> np.ndarray:
     return e
 
 
+def argmax_columns(o: np.ndarray) -> np.ndarray:
+    """The row index of the largest entry of each column of o (K, n), the first on ties:
+    ``o.argmax(axis=0)`` as uint8 (K ≤ 255), computed row against row.
+
+    NumPy reduces along axis 0 of a short, wide array one strided column at a time, many
+    times slower than K − 1 contiguous comparisons. A column holding NaN falls back to
+    argmax itself, so NaN columns give argmax's answer (the first NaN) too.
+    """
+    K, n = o.shape
+    if K == 1:
+        return np.zeros(n, dtype=np.uint8)
+    best = o[0]
+    index = np.zeros(n, dtype=np.uint8)
+    for k in range(1, K):
+        better = np.greater(o[k], best).view(np.uint8)  # strictly: a tie keeps the earlier
+        if k == 1:
+            index = better.copy()
+        else:
+            index += better * (np.uint8(k) - index)  # k where better, else unchanged
+        best = np.maximum(best, o[k])
+    if np.isnan(best).any():  # max propagates NaN, so this finds any NaN column
+        return o.argmax(axis=0).astype(np.uint8)
+    return index
+
+
 def softmax_jacobian(o: np.ndarray) -> np.ndarray:
     """∂o/∂v = diag(o) − o oᵀ, i.e. [o_j I(i = j) − o_i o_j]_ij; o (K,) or (batch, K)."""
     eye = np.eye(o.shape[-1])

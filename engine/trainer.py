@@ -57,7 +57,7 @@ from engine.optimizer import (
     minibatch_loss,
     sgd_steps,
 )
-from engine.outputs import OUTPUTS
+from engine.outputs import OUTPUTS, argmax_columns
 from engine.trace import Trace, build_trace
 
 PHASES = ("ready", "forward", "backward", "update")
@@ -124,6 +124,7 @@ class Trainer:
         self._Y_train = self._output.targets(ds.y_train, K)
         self._rows_train = np.arange(len(ds.y_train))  # row indices for picking o_k
         self._rows_test = np.arange(len(ds.y_test))
+        self._extent = ds.extent  # the grid's; computing it scans every point
         self._buffers: dict[tuple[int, int], np.ndarray] = {}  # evaluation scratch space
         self._grid_cache: tuple[Any, np.ndarray, np.ndarray, np.ndarray] | None = None
         if hasattr(self, "_sampler"):
@@ -469,7 +470,7 @@ class Trainer:
         check_range("grid.resolution", resolution, integer=True)
         if target is not None:
             target = check_index("grid.target", target, self.config.classes, "class")
-        extent = self.dataset.extent
+        extent = self._extent
         key = (extent, resolution, self._features)
         if self._grid_cache is None or self._grid_cache[0] != key:
             x1, x2, X = grid_inputs(extent, resolution, self._features)
@@ -507,7 +508,7 @@ class Trainer:
             predicted = (o[0] > 0.5).astype(np.int64)  # (n,)
         else:
             p = o[y, rows]  # (n,) o_k
-            predicted = o.argmax(axis=0)  # (n,)
+            predicted = argmax_columns(o)  # (n,) uint8
         loss = -float(np.log(p).sum()) / n
         if not math.isfinite(loss):  # an o_k underflowed to 0: the exact J, from v (rare)
             v = forward(self._sgd.params, xT.T, self._act, self._output).v  # (n, K)

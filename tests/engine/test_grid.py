@@ -67,3 +67,23 @@ def test_resolution_and_target_bounds():
     with pytest.raises(ConfigError) as info:
         t.grid(10, target=2)
     assert info.value.field == "grid.target"
+
+
+def test_grid_extent_follows_custom_points():
+    t = Trainer()
+    before = t.grid(10).extent
+    assert before == t.dataset.extent
+    t.add_points(np.array([[40.0, -35.0]]), np.array([1]))
+    after = t.grid(10)
+    assert after.extent == t.dataset.extent != before
+    assert after.x1[-1] == np.float32(after.extent[1])
+    t.remove_near(40.0, -35.0, 1.0)
+    assert t.grid(10).extent == before
+
+
+def test_relu_maps_are_max_of_z_and_0():
+    t = Trainer(Config.from_dict({"model": {"hidden": [5]}}))
+    g = t.grid(20)
+    X = np.stack(np.meshgrid(g.x1, g.x2)).reshape(2, -1)  # (2, R²), x₁ fastest
+    z = t.layers[0].W.astype(np.float32) @ X + t.layers[0].b.astype(np.float32)[:, None]
+    np.testing.assert_array_equal(g.activations[0].reshape(5, -1), np.maximum(z, 0))

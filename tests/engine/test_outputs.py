@@ -57,3 +57,21 @@ def test_nll_stays_exact_where_o_k_underflows():
             SigmoidOutput.nll(np.array([[-800.0], [900.0]]), np.array([1, 0]), np.arange(2)),
             [800.0, 900.0],
         )
+
+
+def test_argmax_columns_is_argmax_along_axis_0():
+    from engine.outputs import argmax_columns
+
+    rng = np.random.default_rng(1)
+    for trial in range(600):
+        K, n = int(rng.integers(1, 7)), int(rng.integers(0, 40))
+        dtype = np.float32 if trial % 2 else np.float64
+        o = rng.integers(0, 3, (K, n)).astype(dtype)  # small integers: many ties
+        if n and trial % 3 == 0:
+            o[rng.integers(0, K), rng.integers(0, n)] = np.nan
+        if n and trial % 5 == 0:
+            o[rng.integers(0, K), rng.integers(0, n)] = -np.inf if trial % 2 else np.inf
+        got = argmax_columns(o)
+        assert got.dtype == np.uint8 and got.shape == (n,)
+        if n:
+            np.testing.assert_array_equal(got, o.argmax(axis=0))
