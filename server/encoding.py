@@ -164,6 +164,10 @@ class ArrayPacker:
             self._size += padding
         return specs
 
+    def buffers(self) -> list[bytes | memoryview]:
+        """The payload as its pieces (array views and padding), in order."""
+        return self._chunks
+
     def payload(self) -> bytes:
         return b"".join(self._chunks)
 
@@ -180,9 +184,8 @@ def binary_message(header: dict[str, Any], packer: ArrayPacker) -> bytes:
     """
     head = dumps(header)
     padding = -(4 + len(head)) % ArrayPacker.ALIGN
-    return b"".join(
-        (struct.pack("<I", len(head) + padding), head, b" " * padding, packer.payload())
-    )
+    prefix = (struct.pack("<I", len(head) + padding), head, b" " * padding)
+    return b"".join([*prefix, *packer.buffers()])  # the arrays are copied once, here
 
 
 def split_binary_message(message: bytes) -> tuple[dict[str, Any], memoryview]:
