@@ -52,3 +52,17 @@ def test_divergence_says_how_to_recover_and_the_button_recovers(page, live_serve
     assert server_config(page, live_server, session_id)["train"]["learning_rate"] == 1
     page.get_by_role("button", name="Step").click()
     expect(banner).to_be_hidden()
+
+
+def test_divergence_message_is_seen_from_the_equations(page, live_server) -> None:
+    """A teacher scrolled down to the equations still sees training diverge."""
+    open_lab(page, live_server, "#dataset=spiral&classes=3&learningRate=10&speed=20")
+    page.locator("#equations").scroll_into_view_if_needed()
+    page.mouse.wheel(0, 600)
+    expect(page.locator(".boundary-panel")).not_to_be_in_viewport()
+    page.locator("body").press("Space")
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text("Training diverged", timeout=15_000)
+    expect(banner).to_be_in_viewport()
+    expect(banner.get_by_role("button", name=re.compile("Reset with"))).to_be_in_viewport()
+    screenshot(page, "diverged-scrolled-1280x720")
