@@ -97,3 +97,22 @@ def test_learning_rate_changes_live_without_a_reset(page, live_server) -> None:
     page.get_by_role("button", name="Pause").click()
     assert server_config(page, live_server, session_id)["train"]["learning_rate"] == 0.03
     expect(page.locator('[data-error-for="learningRate"]')).to_be_empty()
+
+
+def test_unit_names_and_the_target_read_as_in_the_lecture(page, live_server) -> None:
+    """h₁…h₈ stay legible where the edges meet them; the target is labelled yₖ like its oₖ."""
+    open_lab(page, live_server, "#dataset=circle&classes=2&selected=0")
+    caption = page.locator("#equations .eq-caption")
+    expect(caption).to_contain_text("class 0")
+    outputs = page.locator("#network .node").filter(has=page.locator(".node-name", has_text="o"))
+    target = page.locator("#network .node.target")
+    expect(target).to_have_count(1)
+    expect(target.locator(".node-name")).to_have_text("o₁")
+    label = target.evaluate("el => getComputedStyle(el, '::after').content")
+    assert label == '"y₁ = 1"', label
+    assert outputs.count() == 2
+    # A unit's name sits on an opaque backing, so the thick edges arriving there cannot hide it.
+    for name in page.locator("#network .node-name").all():
+        backing = name.evaluate("el => getComputedStyle(el).backgroundColor")
+        alpha = float(re.findall(r"[\d.]+", backing)[3]) if backing.startswith("rgba") else 1.0
+        assert alpha >= 0.85, f"{name.inner_text()} has backing {backing}"

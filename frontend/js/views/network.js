@@ -399,7 +399,11 @@ export function mount(root, ctx) {
     const y = values(quantity(trace, "y"));
     const lossText = J && typeof J.value === "number" ? `J = ${fmt(J.value, 3)}` : "";
     if (lossItem) setText(lossItem, lossText);
-    nodes[L].forEach((node, k) => node.el.classList.toggle("target", Boolean(y && y[k] === 1)));
+    nodes[L].forEach((node, k) => {
+      const isTarget = Boolean(y && y[k] === 1);
+      node.el.classList.toggle("target", isTarget);
+      if (isTarget) node.el.dataset.target = `y${sub(k + 1)} = 1`;
+    });
 
     // Edges: weights, or gradients (backward phase: this example's; gradient mode: minibatch).
     const exampleGrad = backward;
