@@ -358,7 +358,7 @@ export function mount(root, ctx) {
 
     // Column captions and δ labels (the engine's own display names when it sends them).
     cols.forEach((sym, c) => {
-      setText(layerLabels[c].name, columnCaption(arch, c, state));
+      fitCaption(layerLabels[c].name, columnCaption(arch, c, state));
       const dq = quantity(trace, ...sym.delta);
       const dh = sym.deltaH ? quantity(trace, ...sym.deltaH) : null;
       const parts = [];
@@ -536,6 +536,20 @@ export function mount(root, ctx) {
       render();
     },
   };
+}
+
+/** A column caption within its column: smaller when it overflows, then only its symbol
+ * ("h₁"; the equations panel has the formula), so neighbouring captions never overprint. */
+function fitCaption(label, text) {
+  if (label.dataset.caption === text) return;
+  label.dataset.caption = text;
+  label.classList.remove("tight");
+  label.textContent = text;
+  const fits = () => label.scrollWidth <= label.clientWidth + 1;
+  if (fits()) return;
+  label.classList.add("tight");
+  if (fits()) return;
+  label.textContent = text.split(" = ")[0];
 }
 
 /** Change a text only if it differs: an unchanged node is then neither laid out nor painted. */
