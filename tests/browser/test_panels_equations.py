@@ -216,3 +216,19 @@ def test_results_only_hides_the_operands(page, live_server) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     panel.locator("section[data-phase=backward]").scroll_into_view_if_needed()
     screenshot(page, "panels-equations-results-only-1920x1080")
+
+
+def test_the_class_label_rows_read_as_formulas(page, live_server) -> None:
+    """The rows for k and K read "k ∈ {0, …, K − 1} = [0]" and "K = [2]", not "k : k ∈ …"
+    or "K : K"; a formula about a component keeps its colon ("y : yᵢ = I(i = k)")."""
+    open_lab(page, live_server, "#dataset=circle&classes=2&selected=0")
+    eq = page.locator("#equations")
+
+    def formula(label: str) -> str:
+        row = eq.get_by_role("group", name=label, exact=True)
+        return " ".join(row.locator(".eq-lhs, .eq-formula").all_inner_texts()).split()
+
+    assert " ".join(formula("k")) == "k ∈ {0, …, K − 1}", formula("k")
+    assert formula("K") == ["K"], formula("K")
+    assert ":" in formula("y"), formula("y")
+    assert " ".join(formula("z")).startswith("z = Wx + b"), formula("z")

@@ -50,14 +50,19 @@ export function phaseOf(q) {
 }
 
 /**
- * "δ^(o) = ∂J/∂v = o − y" beside the label δ^(o) reads "= ∂J/∂v = o − y"; a formula about
- * something else ("yᵢ = I(i = k)", "y ∈ {0, 1}") is kept whole after a colon.
+ * "δ^(o) = ∂J/∂v = o − y" beside the label δ^(o) reads "= ∂J/∂v = o − y"; "k ∈ {0, …, K − 1}"
+ * beside k reads "k ∈ {0, …, K − 1}", and a bare "K" adds nothing to the label K. A formula
+ * about something else ("yᵢ = I(i = k)") is kept whole after a colon.
  */
 export function rightHandSide(q) {
-  const formula = q.formula ?? "";
+  const formula = (q.formula ?? "").trim();
+  const names = [q.display, q.symbol].filter(Boolean);
+  if (!formula || names.includes(formula)) return { sep: "", text: "" };
   const at = formula.indexOf(" = ");
   const lhs = at < 0 ? null : formula.slice(0, at).trim();
-  if (lhs !== null && (lhs === q.display || lhs === q.symbol)) return { sep: "=", text: formula.slice(at + 3) };
+  if (lhs !== null && names.includes(lhs)) return { sep: "=", text: formula.slice(at + 3) };
+  const relation = formula.match(/^(\S+) ([∈≤≥<>≠∼~]) /u);
+  if (relation && names.includes(relation[1])) return { sep: relation[2], text: formula.slice(relation[0].length) };
   return { sep: ":", text: formula };
 }
 
