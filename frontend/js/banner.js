@@ -2,6 +2,10 @@
 
 export function mountBanner(root, ctx) {
   let divergenceShown = false;
+  // The learning rate in effect and the one before it: raising η until the loss diverges
+  // is the classroom experiment, and the rate before the raise is the one known to train.
+  let rate = null;
+  let previousRate = null;
 
   function show(html, actions = []) {
     root.replaceChildren();
@@ -29,10 +33,16 @@ export function mountBanner(root, ctx) {
   return {
     /** Called with every frame: show or clear the divergence message. */
     update(frame) {
+      const lr = ctx.getState().learningRate;
+      if (lr !== rate) {
+        previousRate = rate;
+        rate = lr;
+      }
       if (frame.diverged && !divergenceShown) {
         divergenceShown = true;
-        const lr = ctx.getState().learningRate;
-        const smaller = Number(Math.max(lr / 10, 1e-5).toPrecision(2));
+        const smaller = previousRate !== null && previousRate < lr
+          ? previousRate
+          : Number(Math.max(lr / 10, 1e-5).toPrecision(2));
         const text = escapeHtml(frame.divergence || "The loss became NaN or infinite.");
         show(
           `<strong>Training diverged.</strong> <span>${capitalise(text.replace(/^Training diverged:?\s*/i, ""))}</span>`,

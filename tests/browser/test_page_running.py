@@ -66,3 +66,29 @@ def test_divergence_message_is_seen_from_the_equations(page, live_server) -> Non
     expect(banner).to_be_in_viewport()
     expect(banner.get_by_role("button", name=re.compile("Reset with"))).to_be_in_viewport()
     screenshot(page, "diverged-scrolled-1280x720")
+
+
+def test_after_raising_the_rate_the_recovery_goes_back_to_the_rate_that_trained(
+    page, live_server
+) -> None:
+    """Raise η from 0.1 to 10, watch it diverge, follow the message: training resumes at 0.1,
+    not at 10/10 = 1, which on this spiral leaves every ReLU of the second layer dead."""
+    session_id = open_lab(page, live_server, "#dataset=spiral&classes=3&hidden=8,8&speed=20")
+    rate = page.get_by_label("Learning rate η")
+    expect(rate).to_have_value("0.1")
+    rate.fill("10")
+    rate.press("Enter")
+    page.wait_for_function(
+        "Number(new URLSearchParams(location.hash.slice(1)).get('learningRate')) === 10"
+    )
+    page.get_by_role("button", name="Play").click()
+    banner = page.get_by_role("alert")
+    expect(banner).to_contain_text("Training diverged", timeout=15_000)
+    page.get_by_role("button", name="Reset with η = 0.1").click()
+    expect(rate).to_have_value("0.1")
+    expect(page.locator("#step-counter")).to_have_text("0")
+    assert server_config(page, live_server, session_id)["train"]["learning_rate"] == 0.1
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 200")
+    page.get_by_role("button", name="Pause").click()
+    expect(banner).to_be_hidden()
