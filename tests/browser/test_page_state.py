@@ -188,3 +188,21 @@ def test_a_lost_session_is_rebuilt_from_the_link(page, live_server) -> None:
     assert config["train"]["learning_rate"] == 0.02
     page.get_by_role("button", name="Step").click()
     expect(page.locator("#step-counter")).to_have_text("1")
+
+
+def test_the_legend_says_what_hollow_markers_are_and_a_test_point_says_it_is_held_out(
+    page, live_server
+) -> None:
+    """Filled and hollow markers were on the plane, the legend named only the filled ones,
+    and clicking a hollow (test) point did nothing without saying why."""
+    open_lab(page, live_server)
+    legend = page.locator("#boundary .legendtext")
+    expect(legend.filter(has_text="hollow = test")).to_be_visible()
+    # Point at a test point of class 0 (the third trace drawn) and read its label.
+    point = page.locator("#boundary .scatterlayer .trace").nth(2).locator(".point").first
+    box = point.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#boundary .hoverlayer .hovertext")).to_contain_text("held out")
+    page.get_by_label("Test data").uncheck()
+    expect(legend.filter(has_text="hollow = test")).to_have_count(0)
+    expect(legend.filter(has_text="class 0")).to_be_visible()

@@ -221,10 +221,18 @@ export function mount(root, ctx) {
             color: colour,
             line: test ? { width: 2, color: colour } : { width: 1, color: "#ffffff" },
           },
-          hovertemplate: `${test ? "test" : "train"} #%{customdata}, class ${k}<br>x₁ = %{x:.3f}, x₂ = %{y:.3f}<extra></extra>`,
+          hovertemplate: test
+            ? `test #%{customdata}, class ${k}<br>x₁ = %{x:.3f}, x₂ = %{y:.3f}<br>(held out: click a training point to trace)<extra></extra>`
+            : `train #%{customdata}, class ${k}<br>x₁ = %{x:.3f}, x₂ = %{y:.3f}<extra></extra>`,
         });
       });
     }
+    // The legend names the classes by their filled training markers; say what hollow means.
+    traces.push({
+      type: "scatter", mode: "markers", name: "hollow = test", meta: "test", showlegend: true,
+      x: [null], y: [null], hoverinfo: "skip",
+      marker: { symbol: "circle-open", size: 8, color: "#555555", line: { width: 2, color: "#555555" } },
+    });
     return traces;
   }
 
