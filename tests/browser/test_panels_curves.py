@@ -63,3 +63,28 @@ def test_gradient_check_passes(page, live_server) -> None:
     expect(chart.locator(".annotation-text", has_text=re.compile("tolerance"))).to_be_visible()
     chart.scroll_into_view_if_needed()
     screenshot(page, "panels-gradcheck-1920x1080")
+
+
+def test_the_gradient_norm_axis_reads_upwards(page, live_server) -> None:
+    """Read bottom to top, the labels of the log axis increase (they read "0.01, 2, 5, 0.1")."""
+    open_lab(page, live_server)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 300")
+    page.get_by_role("button", name="Pause").click()
+    norms = page.locator("#curves").get_by_role("img", name="Gradient norm of each layer")
+    page.wait_for_function(
+        "chart => chart.data && chart.data[0] && chart.data[0].x.length > 20",
+        arg=norms.element_handle(),
+    )
+    norms.scroll_into_view_if_needed()
+    labels = norms.locator(".ytick text").evaluate_all(
+        "els => els.map(e => [e.textContent, e.getBoundingClientRect().y + e.getBBox().y])"
+    )
+    assert len(labels) >= 2, labels
+
+    def value(text: str) -> float:
+        return float(text.replace("−", "-").replace("\u200b", ""))
+
+    upwards = [value(t) for t, _ in sorted(labels, key=lambda label: -label[1])]
+    assert upwards == sorted(upwards) and len(set(upwards)) == len(upwards), labels
+    screenshot(page, "panels-curves-norms-1280x720")

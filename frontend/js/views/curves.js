@@ -61,6 +61,17 @@ function lineTrace(x, y, name, color, dash = "solid") {
   return { type: "scatter", mode, x, y, name, line: { color, width: 3, dash }, marker: { color, size: 8 }, connectgaps: true };
 }
 
+/**
+ * A log axis labelled in whole numbers, bottom to top: one label per power of ten when the
+ * norms span a decade or more (Plotly's "D2" wrote 2 and 5 between them, so "0.01, 2, 5, 0.1"
+ * read upwards), and Plotly's own plain labels within a decade.
+ */
+function logAxis(columns) {
+  const positive = columns.flat().filter((v) => typeof v === "number" && v > 0 && Number.isFinite(v));
+  const decades = positive.length ? Math.log10(Math.max(...positive) / Math.min(...positive)) : 0;
+  return decades >= 1 ? { type: "log", dtick: 1 } : { type: "log" };
+}
+
 function chartLayout(title, yTitle, extra = {}) {
   return baseLayout({
     height: 300,
@@ -123,7 +134,7 @@ export function mount(root, ctx) {
     react(
       normDiv,
       names.map((name, i) => lineTrace(x, curves.gradNorm[name], `‖∂J/∂${name}‖`, LAYER_COLOURS[i % LAYER_COLOURS.length])),
-      chartLayout("Gradient norm per layer", "‖∂J/∂W‖ (log)", { yaxis: { type: "log", dtick: "D2" }, layout: { datarevision: rev } }),
+      chartLayout("Gradient norm per layer", "‖∂J/∂W‖ (log)", { yaxis: logAxis(Object.values(curves.gradNorm)), layout: { datarevision: rev } }),
     );
   }
 
