@@ -1,6 +1,7 @@
 """Training from the page: play, the four phases of one step, and a live learning rate."""
 
 import re
+from itertools import pairwise
 
 from playwright.sync_api import expect
 
@@ -118,7 +119,9 @@ def test_unit_names_and_the_target_read_as_in_the_lecture(page, live_server) -> 
         assert alpha >= 0.85, f"{name.inner_text()} has backing {backing}"
 
 
-def test_column_captions_never_overprint_on_a_projector(browser, live_server, page_problems) -> None:
+def test_column_captions_never_overprint_on_a_projector(
+    browser, live_server, page_problems
+) -> None:
     """1280×720 is a common projector mode; presenting two hidden layers left the captions
     "h₁ = max(z₁, 0)", "h₂ = max(z₂, 0)" and "o = softmax(v)" written over each other."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
@@ -131,10 +134,14 @@ def test_column_captions_never_overprint_on_a_projector(browser, live_server, pa
         expect(captions.nth(1)).not_to_have_text("")
         # Where the ink of each caption lies (a Range measures the text, not the clipped box).
         boxes = captions.evaluate_all(
-            """els => els.map(el => { const r = document.createRange(); r.selectNodeContents(el);
-                   const b = r.getBoundingClientRect(); return [el.textContent, b.left, b.right]; })"""
+            """els => els.map(el => {
+                const r = document.createRange();
+                r.selectNodeContents(el);
+                const b = r.getBoundingClientRect();
+                return [el.textContent, b.left, b.right];
+            })"""
         )
-        for (text_a, _, right_a), (text_b, left_b, _) in zip(boxes, boxes[1:]):
+        for (text_a, _, right_a), (text_b, left_b, _) in pairwise(boxes):
             assert right_a <= left_b, f"{text_a!r} runs into {text_b!r}: {boxes}"
         texts = [text for text, _, _ in boxes]
         assert texts[0] == "x" and texts[1].startswith("h₁") and texts[3].startswith("o")
