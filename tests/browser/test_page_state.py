@@ -206,3 +206,30 @@ def test_the_legend_says_what_hollow_markers_are_and_a_test_point_says_it_is_hel
     page.get_by_label("Test data").uncheck()
     expect(legend.filter(has_text="hollow = test")).to_have_count(0)
     expect(legend.filter(has_text="class 0")).to_be_visible()
+
+
+def test_the_sidebar_selects_show_their_whole_choice(page, live_server) -> None:
+    """The activation read "ReLU max(z" at both screen sizes: the select was narrower than
+    its option."""
+    open_lab(page, live_server)
+    for size in [{"width": 1280, "height": 720}, {"width": 1920, "height": 1080}]:
+        page.set_viewport_size(size)
+        for name in ["activation", "dataset"]:
+            select = page.locator(f"#controls select[data-prop={name}]")
+            values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
+            assert len(values) >= 4, values
+            for value in values:
+                select.select_option(value)
+                room, needed = select.evaluate(
+                    """s => {
+                        const css = getComputedStyle(s);
+                        const ctx = document.createElement("canvas").getContext("2d");
+                        ctx.font = `${css.fontWeight} ${css.fontSize} ${css.fontFamily}`;
+                        const text = s.options[s.selectedIndex].text;
+                        const arrow = 20;  // the drop-down arrow
+                        return [s.clientWidth - parseFloat(css.paddingLeft)
+                                - parseFloat(css.paddingRight) - arrow,
+                                ctx.measureText(text).width];
+                    }"""
+                )
+                assert needed <= room, f"{name} {value!r} at {size}: needs {needed}, has {room}"
