@@ -44,23 +44,6 @@ class Metrics:
     confusion: np.ndarray  # (K, K) int, rows = true class, columns = predicted, test set
     diverged: bool  # training stopped because the loss became NaN or inf
 
-    def step_of(self, i: int) -> int:
-        """The step of row ``i`` (negative counts from the end), without building a column."""
-        return self._rows[i][0]
-
-    def since(self, step: int) -> dict[str, Any]:
-        """The rows with a step after ``step``, in the layout of :meth:`to_dict`.
-
-        Rows are in increasing step order, so this scans back from the newest row only as
-        far as it has to: the cost is proportional to the rows returned, not to the
-        history's length (a server sending the new rows of a long session each frame).
-        """
-        rows = self._rows
-        start = len(rows)
-        while start > 0 and rows[start - 1][0] > step:
-            start -= 1
-        return _columns(rows[start:], self.layer_names)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "step": self.step,
