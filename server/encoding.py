@@ -134,12 +134,7 @@ class ArrayPacker:
             "nbytes": data.nbytes,
         }
         spec.update(extra)
-        self._chunks.append(data)
-        self._size += data.nbytes
-        padding = -self._size % self.ALIGN
-        if padding:
-            self._chunks.append(b"\0" * padding)
-            self._size += padding
+        self._append(data)
         return spec
 
     def add_stack(self, stack: np.ndarray, **extra: Any) -> list[dict[str, Any]]:
@@ -156,13 +151,17 @@ class ArrayPacker:
             {"dtype": code, "shape": shape, "offset": base + i * each, "nbytes": each, **extra}
             for i in range(len(stack))
         ]
+        self._append(data)
+        return specs
+
+    def _append(self, data: bytes | memoryview) -> None:
+        """Queue one array's bytes, padded so the next array starts aligned."""
         self._chunks.append(data)
         self._size += data.nbytes
         padding = -self._size % self.ALIGN
         if padding:
             self._chunks.append(b"\0" * padding)
             self._size += padding
-        return specs
 
     def buffers(self) -> list[bytes | memoryview]:
         """The payload as its pieces (array views and padding), in order."""
