@@ -80,16 +80,19 @@ class Lanes:
 
 
 def next_due(due: float, period: float, now: float) -> float:
-    """The due time after `due`: one period later, or, if that is already past, the first
-    instant on the same beat that is still ahead.
+    """The due time after `due`: one period later, on the same beat.
 
-    Missed frames (a slow client, a slow step) are skipped rather than sent in a burst, and
-    the stream keeps its phase, so streams that fell behind together do not all fall due
-    together afterwards.
+    A beat that passed while the last frame was still being made (by less than one
+    period) is kept: that frame is sent at once, late, rather than dropped, since on a
+    busy machine the browser and the server share the cores and a frame a few
+    milliseconds late is still on time for the next paint. Beats missed by more than a
+    period are skipped rather than sent in a burst, so a stream never sends more than its
+    frame rate, and it keeps its phase, so streams that fell behind together do not all
+    fall due together afterwards.
     """
     due += period
-    if due < now:
-        due += math.ceil((now - due) / period - 1e-9) * period  # 1e-9: rounding of floats
+    if due < now - period:
+        due += math.ceil((now - period - due) / period - 1e-9) * period  # 1e-9: float rounding
     return due
 
 

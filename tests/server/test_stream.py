@@ -541,15 +541,18 @@ def test_a_reinitialising_config_then_steps_in_one_frame_resets_history(
     ("due", "now", "expected"),
     [
         (10.0, 10.05, 10.1),  # on time: one period later
-        (10.0, 10.25, 10.3),  # two frames missed: skipped, same beat
-        (10.0, 10.3, 10.3),  # exactly on a later beat
+        (10.0, 10.13, 10.1),  # the next beat passed 30 ms ago: sent at once, late
+        (10.0, 10.25, 10.2),  # two beats passed: the older skipped, the newer sent late
+        (10.0, 10.45, 10.4),  # four passed: three skipped, on the same beat
     ],
 )
-def test_next_due_skips_missed_frames_and_keeps_the_beat(
+def test_next_due_sends_a_late_frame_skips_missed_ones_and_keeps_the_beat(
     due: float, now: float, expected: float
 ) -> None:
     from server.stream import next_due
 
     result = next_due(due, 0.1, now)
     assert result == pytest.approx(expected)
-    assert result >= now - 1e-9
+    # Never more than a period late, so never a burst; always on the beat of `due`.
+    assert now - 0.1 - 1e-9 <= result
+    assert (result - due) / 0.1 == pytest.approx(round((result - due) / 0.1))
