@@ -337,11 +337,14 @@ class _TraceBuilder:
             self.add("o", "class probabilities", fwd.o, "o = softmax(v) = exp(v) / Z", "forward")
             self.add("y", "one-hot target", targets, "yᵢ = I(i = k)", "forward")
             J_formula = "J = yᵀ log(o)"
+        # The lecture numbers the classes from 1 (yᵢ = I(i = k), k ∈ {1, …, K}); the data
+        # and the API number them from 0, so k is the label plus one.
+        k = labels.astype(np.float64) + 1.0
         self.add(
             "k",
-            "the target label" + ("s" if self.batch else ""),
-            labels.astype(np.float64) if self.batch else np.float64(labels[0]),
-            "k ∈ {0, …, K − 1}",
+            "the target class, numbered from 1" + (" (per example)" if self.batch else ""),
+            k if self.batch else np.float64(k[0]),
+            "k ∈ {1, …, K}",
             "label",
         )
         self.add("K", "the number of classes", np.float64(classes), "K", "label")

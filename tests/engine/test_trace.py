@@ -324,7 +324,11 @@ def test_quantities_carry_display_and_formula(mlp):
     assert q.display == "δ^(o)" and q.formula and q.name
     assert tr.get("dJ/dU").display == "∂J/∂U"
     assert tr.get("do/dv").formula == "∂o/∂v = diag(o) − o oᵀ"
-    assert tr["k"] == 0 and tr["K"] == 2
+    # The lecture's k counts classes from 1 and picks the one-hot entry: y_i = I(i = k).
+    assert tr["k"] == 1 and tr["K"] == 2
+    np.testing.assert_array_equal(tr["y"], [1.0, 0.0])
+    assert tr.get("k").formula == "k ∈ {1, …, K}"
+    assert mlp.trace_point(0.1, 0.2, 1)["k"] == 2
     np.testing.assert_allclose(tr["Z"], np.exp(tr["v"]).sum(), rtol=1e-12)
     with pytest.raises(KeyError, match="known"):
         tr.get("nope")
