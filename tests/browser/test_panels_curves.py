@@ -1,7 +1,10 @@
 """The curves panel: learning curves that grow while training, and the gradient check."""
 
+import csv
+import io
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
@@ -14,12 +17,29 @@ def open_lab(page, live_server) -> None:
 
 
 def points(page, label: str) -> int:
-    """How many points the chart's first curve has (the drawn data, not a person's reading)."""
+    """How many steps the chart's lines run through (the drawn data, not a person's reading)."""
     return (
         page.locator("#curves")
         .get_by_role("img", name=label)
-        .evaluate("chart => (chart.data && chart.data[0] ? chart.data[0].x.length : 0)")
+        .evaluate("chart => Number(chart.dataset.points ?? 0)")
     )
+
+
+GROWN = "([chart, n]) => Number(chart.dataset.points ?? 0) > n"
+
+# The share of the plot area's pixels painted in a colour (the lines are on a canvas).
+PAINTED = """([chart, hex]) => {
+  const canvas = chart.querySelector('canvas.live-lines');
+  if (!canvas || !canvas.width) return 0;
+  const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let hits = 0;
+  for (let i = 0; i < px.length; i += 4) {
+    if (px[i + 3] > 200 && want.every((c, k) => Math.abs(px[i + k] - c) < 8)) hits += 1;
+  }
+  return hits / (canvas.width * canvas.height);
+}"""
+BLUE, VERMILLION = "#0072B2", "#D55E00"
 
 
 def test_curves_grow_while_training(page, live_server) -> None:
@@ -31,11 +51,13 @@ def test_curves_grow_while_training(page, live_server) -> None:
     page.get_by_role("button", name="Pause").click()
     for label in ["Loss over the steps", "Accuracy over the steps", "Gradient norm of each layer"]:
         chart = page.locator("#curves").get_by_role("img", name=label)
-        # The history has a row every 10 steps: 200 steps draw at least 15 more points.
-        page.wait_for_function(
-            "([chart, n]) => chart.data && chart.data[0] && chart.data[0].x.length > n",
-            arg=[chart.element_handle(), before + 15],
-        )
+        # The history has a row a frame: 200 steps at 5 a frame draw at least 15 more points.
+        page.wait_for_function(GROWN, arg=[chart.element_handle(), before + 15])
+        # And they are drawn: the train line (blue) and the test line (vermillion) are seen.
+        colours = [BLUE] if "norm" in label else [BLUE, VERMILLION]
+        for colour in colours:
+            share = page.evaluate(PAINTED, [chart.element_handle(), colour])
+            assert share > 0.001, (label, colour, share)
     norms = page.locator("#curves").get_by_role("img", name="Gradient norm of each layer")
     expect(norms.locator(".legendtext")).to_have_text(["‖∂J/∂W‖", "‖∂J/∂U‖"])
     page.locator("#curves").scroll_into_view_if_needed()
@@ -72,10 +94,7 @@ def test_the_gradient_norm_axis_reads_upwards(page, live_server) -> None:
     page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 300")
     page.get_by_role("button", name="Pause").click()
     norms = page.locator("#curves").get_by_role("img", name="Gradient norm of each layer")
-    page.wait_for_function(
-        "chart => chart.data && chart.data[0] && chart.data[0].x.length > 20",
-        arg=norms.element_handle(),
-    )
+    page.wait_for_function(GROWN, arg=[norms.element_handle(), 20])
     norms.scroll_into_view_if_needed()
     labels = norms.locator(".ytick text").evaluate_all(
         "els => els.map(e => [e.textContent, e.getBoundingClientRect().y + e.getBBox().y])"
@@ -88,3 +107,42 @@ def test_the_gradient_norm_axis_reads_upwards(page, live_server) -> None:
     upwards = [value(t) for t, _ in sorted(labels, key=lambda label: -label[1])]
     assert upwards == sorted(upwards) and len(set(upwards)) == len(upwards), labels
     screenshot(page, "panels-curves-norms-1280x720")
+
+
+def test_hovering_a_curve_reads_the_values_of_the_history(page, live_server) -> None:
+    """The tooltip at the pointer names the nearest recorded step and its losses, as the
+    history endpoint has them."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
+    ) as created:
+        open_lab(page, live_server)
+    session_id = created.value.json()["id"]
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 300")
+    page.get_by_role("button", name="Pause").click()
+    chart = page.locator("#curves").get_by_role("img", name="Loss over the steps")
+    chart.scroll_into_view_if_needed()
+    answer = page.request.get(f"{live_server.url}/api/sessions/{session_id}/history?format=csv")
+    rows = list(csv.DictReader(io.StringIO(answer.text())))
+    steps = [int(r["step"]) for r in rows]
+    page.wait_for_function(
+        "([chart, n]) => Number(chart.dataset.points) === n",
+        arg=[chart.element_handle(), len(steps)],
+    )
+    plot = chart.locator(".nsewdrag").first.bounding_box()  # the plot area
+    assert plot is not None
+    page.mouse.move(plot["x"] + plot["width"] * 0.3, plot["y"] + plot["height"] / 2)
+    tip = chart.locator(".live-tip")
+    expect(tip).to_be_visible()
+    lines = tip.inner_text().splitlines()
+    step = int(lines[0].removeprefix("step "))
+    assert step in steps, (step, steps[:5])
+    row = rows[steps.index(step)]
+    shown = dict(line.split(": ") for line in lines[1:])
+    for name, column in [("train", "train_loss"), ("test", "test_loss")]:
+        value = float(shown[name].replace("−", "-"))
+        assert value == pytest.approx(float(row[column]), rel=1e-3), (name, shown, row)
+    screenshot(page, "panels-curves-hover-1920x1080")
+    page.mouse.move(5, 5)
+    expect(tip).to_be_hidden()

@@ -5,6 +5,7 @@
 import {
   OKABE_ITO, baseLayout, el, fmt, header, layerOrder, react, series, waiting,
 } from "./panel_common.js";
+import { LiveChart } from "./live_chart.js";
 import { whenVisible } from "./panel_visibility.js";
 
 const TOLERANCE = 1e-6;
@@ -55,35 +56,6 @@ class Curves {
   }
 }
 
-function lineTrace(x, y, name, color, dash = "solid") {
-  // Markers while the curve is short: a first point alone must be seen, not an empty chart.
-  const mode = x.length < 30 ? "lines+markers" : "lines";
-  return { type: "scatter", mode, x, y, name, line: { color, width: 3, dash }, marker: { color, size: 8 }, connectgaps: true };
-}
-
-/**
- * A log axis labelled in whole numbers, bottom to top: one label per power of ten when the
- * norms span a decade or more (Plotly's "D2" wrote 2 and 5 between them, so "0.01, 2, 5, 0.1"
- * read upwards), and Plotly's own plain labels within a decade.
- */
-function logAxis(columns) {
-  const positive = columns.flat().filter((v) => typeof v === "number" && v > 0 && Number.isFinite(v));
-  const decades = positive.length ? Math.log10(Math.max(...positive) / Math.min(...positive)) : 0;
-  return decades >= 1 ? { type: "log", dtick: 1 } : { type: "log" };
-}
-
-function chartLayout(title, yTitle, extra = {}) {
-  return baseLayout({
-    height: 300,
-    title: { text: title, font: { size: 18 }, x: 0.02 },
-    margin: { l: 70, r: 20, t: 46, b: 56 },
-    xaxis: { title: { text: "step", font: { size: 15 } }, tickfont: { size: 14 }, zeroline: false },
-    yaxis: { title: { text: yTitle, font: { size: 15 } }, tickfont: { size: 14 }, zeroline: false, ...(extra.yaxis ?? {}) },
-    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.12, font: { size: 14 } },
-    ...extra.layout,
-  });
-}
-
 export function mount(root, ctx) {
   root.classList.add("panel-curves");
   const status = waiting();
@@ -112,33 +84,40 @@ export function mount(root, ctx) {
   );
 
   const curves = new Curves();
+  const lossChart = new LiveChart(lossDiv, {
+    title: "Loss J (mean NLL)", yTitle: "loss", format: (v) => fmt(v, 4), filename: "loss",
+  });
+  const accuracyChart = new LiveChart(accuracyDiv, {
+    title: "Accuracy", yTitle: "share correct", y: { range: [0, 1.02] }, format: (v) => fmt(v, 3), filename: "accuracy",
+  });
+  const normChart = new LiveChart(normDiv, {
+    title: "Gradient norm per layer", yTitle: "‖∂J/∂W‖ (log)", y: { type: "log" }, format: (v) => fmt(v, 3), filename: "gradient-norms",
+  });
+  const trainTest = (train, test) => [
+    { key: train, name: "train", color: OKABE_ITO.blue },
+    { key: test, name: "test", color: OKABE_ITO.vermillion, dash: true },
+  ];
   let drawnRevision = -1;
+  /** The seq of the newest frame whose rows are on screen (read by the render benchmark). */
+  let drawnSeq = null;
 
-  function draw() {
+  function draw(frame) {
+    if (typeof frame?.seq === "number") drawnSeq = frame.seq;
     if (drawnRevision === curves.revision) return;
     drawnRevision = curves.revision;
     status.remove();
     const x = curves.step;
-    const rev = curves.revision;
-    react(
-      lossDiv,
-      [lineTrace(x, curves.trainLoss, "train", OKABE_ITO.blue), lineTrace(x, curves.testLoss, "test", OKABE_ITO.vermillion, "dash")],
-      chartLayout("Loss J (mean NLL)", "loss", { layout: { datarevision: rev } }),
-    );
-    react(
-      accuracyDiv,
-      [lineTrace(x, curves.trainAccuracy, "train", OKABE_ITO.blue), lineTrace(x, curves.testAccuracy, "test", OKABE_ITO.vermillion, "dash")],
-      chartLayout("Accuracy", "share correct", { yaxis: { range: [0, 1.02] }, layout: { datarevision: rev } }),
-    );
+    lossChart.draw(x, trainTest("trainLoss", "testLoss"), curves);
+    accuracyChart.draw(x, trainTest("trainAccuracy", "testAccuracy"), curves);
     const names = Object.keys(curves.gradNorm).sort(layerOrder);
-    react(
-      normDiv,
-      names.map((name, i) => lineTrace(x, curves.gradNorm[name], `‖∂J/∂${name}‖`, LAYER_COLOURS[i % LAYER_COLOURS.length])),
-      chartLayout("Gradient norm per layer", "‖∂J/∂W‖ (log)", { yaxis: logAxis(Object.values(curves.gradNorm)), layout: { datarevision: rev } }),
+    normChart.draw(
+      x,
+      names.map((name, i) => ({ key: name, name: `‖∂J/∂${name}‖`, color: LAYER_COLOURS[i % LAYER_COLOURS.length] })),
+      curves.gradNorm,
     );
   }
 
-  const visible = whenVisible(root, draw, { interval: 500 });
+  const visible = whenVisible(root, draw);
 
   // The stream draws only the newest frame when frames come faster than the page paints, and
   // each frame carries only its own history rows: a skipped frame leaves a gap. A gap in
@@ -258,6 +237,9 @@ export function mount(root, ctx) {
   });
 
   return {
+    get drawnSeq() {
+      return drawnSeq;
+    },
     update(frame) {
       if (!frame) return;
       const skipped = lastSeq !== null && typeof frame.seq === "number" && frame.seq !== lastSeq + 1;
