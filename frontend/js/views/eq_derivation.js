@@ -50,8 +50,8 @@ export function phaseOf(q) {
 }
 
 /**
- * "δ^(o) = ∂J/∂v = o − y" beside the label δ^(o) reads "= ∂J/∂v = o − y"; "k ∈ {0, …, K − 1}"
- * beside k reads "k ∈ {0, …, K − 1}", and a bare "K" adds nothing to the label K. A formula
+ * "δ^(o) = ∂J/∂v = o − y" beside the label δ^(o) reads "= ∂J/∂v = o − y"; "k ∈ {1, …, K}"
+ * beside k reads "k ∈ {1, …, K}", and a bare "K" adds nothing to the label K. A formula
  * about something else ("yᵢ = I(i = k)") is kept whole after a colon.
  */
 export function rightHandSide(q) {

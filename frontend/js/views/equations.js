@@ -93,8 +93,29 @@ export function mount(root, ctx) {
   );
 
   let key = null;
-  let live = [];
+  let live = []; // {phase, set | span+fn}: everything a frame rewrites
   let sections = new Map();
+  // Only the sections on screen are rewritten: with a 16-16 net a frame has a few hundred
+  // cells to format, lay out and paint, so one scrolled away is left stale until it comes
+  // back into view (refreshed then from the newest trace).
+  const onScreen = new Set();
+  const stale = new Set();
+  const watcher = "IntersectionObserver" in window
+    ? new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        const phase = entry.target.dataset.phase;
+        if (!entry.isIntersecting) {
+          onScreen.delete(phase);
+          continue;
+        }
+        onScreen.add(phase);
+        if (stale.has(phase) && lastTrace && !refresh(lastTrace, phase)) {
+          key = null;
+          show(lastTrace, lastFrame);
+        }
+      }
+    }, { rootMargin: "200px 0px" })
+    : null;
   let lastFrame = null;
   let lastTrace = null;
   let fetching = 0;
@@ -105,6 +126,9 @@ export function mount(root, ctx) {
     const qmap = quantityMap(trace);
     live = [];
     sections = new Map();
+    watcher?.disconnect();
+    onScreen.clear();
+    stale.clear();
     const content = [];
     for (const phase of PHASES) {
       const phaseRows = rows.filter((r) => r.phase === phase);
@@ -118,6 +142,7 @@ export function mount(root, ctx) {
       section.append(blocks);
       let block = null;
       let blockName = null;
+      const first = live.length;
       for (const row of phaseRows) {
         if (row.block !== blockName) {
           blockName = row.block;
@@ -126,7 +151,10 @@ export function mount(root, ctx) {
         }
         block.append(buildRow(row, qmap, conv));
       }
+      for (const item of live.slice(first)) item.phase = phase;
       sections.set(phase, section);
+      if (watcher) watcher.observe(section);
+      else onScreen.add(phase);
       content.push(section);
     }
     body.replaceChildren(...content);
@@ -184,14 +212,27 @@ export function mount(root, ctx) {
     return el("span", { class: "operand" }, matrix.node, el("span", { class: "operand-name" }, symbolNode(caption)));
   }
 
-  /** Rewrite every number in place; false when a shape changed and the panel must be rebuilt. */
-  function refresh(trace) {
+  /**
+   * Rewrite the numbers in place, of one phase's section or of every section on screen (the
+   * others are marked stale); false when a shape changed and the panel must be rebuilt.
+   */
+  function refresh(trace, only = null) {
     const qmap = quantityMap(trace);
+    if (!only) for (const phase of sections.keys()) if (!onScreen.has(phase)) markStale(phase, true);
     for (const item of live) {
+      if (only ? item.phase !== only : !onScreen.has(item.phase)) continue;
       if (item.span) item.span.textContent = item.fn(qmap);
       else if (!item.set(operandMatrix(qmap, item.operand))) return false;
     }
+    for (const phase of only ? [only] : onScreen) markStale(phase, false);
     return true;
+  }
+
+  /** A stale section says so (data-stale), so a reader can wait for it to catch up. */
+  function markStale(phase, isStale) {
+    if (isStale) stale.add(phase);
+    else stale.delete(phase);
+    sections.get(phase)?.toggleAttribute("data-stale", isStale);
   }
 
   function highlight(phase) {
@@ -207,7 +248,8 @@ export function mount(root, ctx) {
     const where = raw ? ` at (x₁, x₂) = (${raw.map((v) => fmt(Number(v))).join(", ")})` : "";
     const which = trace.index ?? state.selected;
     const who = which !== undefined && which !== null ? `Training example #${which}` : "Example";
-    caption.textContent = `${who}${target !== null ? `, class ${target}` : ""}${where}`;
+    // Classes are numbered from 1, as k is in the lecture (the API counts from 0).
+    caption.textContent = `${who}${target !== null ? `, class k = ${Number(target) + 1}` : ""}${where}`;
   }
 
   function show(trace, frame) {
