@@ -34,7 +34,8 @@ class GridMaps:
     probabilities: np.ndarray  # (K, R, R) float32, P(class k | point)
     predicted: np.ndarray  # (R, R) uint8, argmax_k of the probabilities
     activations: list[np.ndarray]  # per hidden layer: (units, R, R) float32 h maps
-    deltas: list[np.ndarray]  # per hidden layer: (units, R, R) float32 δ^(z) = ∂J/∂z maps
+    # per hidden layer: (units, R, R) float32 δ^(z) = ∂J/∂z maps; None when not asked for
+    deltas: list[np.ndarray] | None
     target: int | None  # class k of the deltas (None: each point's predicted class)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,14 +73,17 @@ def evaluate_grid(
     X: np.ndarray,
     resolution: int,
     target: int | None,
-) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    with_deltas: bool = True,
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray] | None]:
     """One forward pass and one backward pass for the hidden deltas, column layout.
 
     The deltas are those of the loss J = −log o_k with k = ``target`` (or each point's
     predicted class): δ^(o) = o − y, then δ^(h) = Uᵀ δ^(o) and δ^(z) = f'(z) ⊙ δ^(h).
     Every h is computed over its z and every δ^(z) over its δ^(h): fresh arrays of this
     size cost page faults, and only h and δ^(z) are returned.
-    Returns probabilities (K, R, R), predicted (R, R), activations and deltas per layer.
+    Returns probabilities (K, R, R), predicted (R, R), activations and deltas per layer;
+    without `with_deltas` the backward pass is skipped and the deltas are None (a view
+    that shows no delta map should not pay for them: they are half the maps).
     """
     R = resolution
     a = X  # (d, N)
@@ -111,16 +115,15 @@ def evaluate_grid(
         else:
             y = (np.arange(len(e)) == target)[:, None]  # (K, 1), broadcast
         delta = e - y  # (K, N) δ^(o) = o − y
+    K = probabilities.shape[0]
+    h_maps = [h.reshape(-1, R, R) for h in hs]
+    maps = probabilities.reshape(K, R, R), predicted.reshape(R, R), h_maps
+    if not with_deltas:
+        return (*maps, None)
     deltas: list[np.ndarray] = [None] * len(hs)  # type: ignore[list-item]
     W_up = U
     for i in range(len(hs) - 1, -1, -1):
         delta = W_up.T @ delta  # (units, N) δ^(h) = Uᵀ δ^(o) in column layout
         deltas[i] = backprop_inplace(act.name, delta, hs[i])  # (units, N) δ^(z)
         W_up = layers[i].W.astype(f32)
-    K = probabilities.shape[0]
-    return (
-        probabilities.reshape(K, R, R),
-        predicted.reshape(R, R),
-        [h.reshape(-1, R, R) for h in hs],
-        [d.reshape(-1, R, R) for d in deltas],
-    )
+    return (*maps, [d.reshape(-1, R, R) for d in deltas])

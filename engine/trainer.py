@@ -465,8 +465,9 @@ class Trainer:
 
     # ---------------------------------------------------------------- grid, check, metrics
     @_quiet
-    def grid(self, resolution: int, target: int | None = None) -> GridMaps:
-        """Class probabilities and every hidden unit's h and δ^(z) map over an R×R grid."""
+    def grid(self, resolution: int, target: int | None = None, deltas: bool = True) -> GridMaps:
+        """Class probabilities and every hidden unit's h and δ^(z) map over an R×R grid
+        (the δ^(z) maps only with `deltas`; without, GridMaps.deltas is None)."""
         check_range("grid.resolution", resolution, integer=True)
         if target is not None:
             target = check_index("grid.target", target, self.config.classes, "class")
@@ -477,7 +478,7 @@ class Trainer:
             self._grid_cache = (key, x1, x2, X)
         _, x1, x2, X = self._grid_cache
         probabilities, predicted, activations, deltas = evaluate_grid(
-            self._sgd.params, self._act, self._output.name, X, resolution, target
+            self._sgd.params, self._act, self._output.name, X, resolution, target, deltas
         )
         return GridMaps(
             resolution, extent, x1, x2, probabilities, predicted, activations, deltas, target

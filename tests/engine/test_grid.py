@@ -34,6 +34,16 @@ def test_shapes_and_dtypes(deep):
     assert g.x1[0] == pytest.approx(x1min) and g.x2[-1] == pytest.approx(x2max, rel=1e-6)
 
 
+def test_grid_without_deltas_skips_them_and_keeps_the_rest(deep):
+    full = deep.grid(20, target=1)
+    lean = deep.grid(20, target=1, deltas=False)
+    assert lean.deltas is None and full.deltas is not None
+    np.testing.assert_array_equal(lean.probabilities, full.probabilities)
+    np.testing.assert_array_equal(lean.predicted, full.predicted)
+    for a, b in zip(lean.activations, full.activations, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("target", [None, 0, 2])
 def test_grid_maps_equal_traces_at_grid_points(deep, target):
     g = deep.grid(25, target=target)
