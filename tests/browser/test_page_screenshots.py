@@ -53,6 +53,11 @@ def test_screenshot_in_presentation_mode(page, live_server, width, height) -> No
     expect(page.get_by_label("Learning rate η")).to_be_visible()
     page.wait_for_timeout(300)  # the charts resize to the larger layout
     assert_nothing_cut_off(page)
+    # The four phases read left to right on one row, the loss value with them.
+    tops = page.locator("#phase-strip li").evaluate_all(
+        "items => items.map((li) => li.getBoundingClientRect().top)"
+    )
+    assert len(tops) == 4 and max(tops) - min(tops) < 1, tops
     screenshot(page, f"presentation-{width}x{height}")
 
 

@@ -31,6 +31,8 @@ export function mount(root, ctx) {
   root.classList.add("network");
   const strip = document.getElementById("phase-strip");
   const lossItem = strip?.querySelector('[data-phase="loss"] .phase-value');
+  // Not the top bar's loss: that one is the mean over the training set.
+  lossItem?.parentElement?.setAttribute("title", "J of the traced example (the top bar's Loss is the mean over the training set)");
   const svg = document.createElementNS(SVG, "svg");
   svg.classList.add("edges");
   const nodesLayer = document.createElement("div");
@@ -530,10 +532,16 @@ export function mount(root, ctx) {
     if (frame && (changed.includes("edgeMode") || changed.includes("features") || changed.includes("activation"))) render();
   });
 
+  let drawnSeq = null;
   return {
+    /** The seq of the newest frame drawn (read by the render benchmark). */
+    get drawnSeq() {
+      return drawnSeq;
+    },
     update(f) {
       frame = f;
       render();
+      if (frame?.layers?.length) drawnSeq = f.seq;
     },
   };
 }
