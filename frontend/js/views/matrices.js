@@ -3,7 +3,7 @@
 // Charts are drawn with Plotly.react; while the tab is hidden only the newest frame is kept.
 
 import {
-  DIVERGING, baseLayout, el, header, maxAbs, nested, presenting, react, values, waiting,
+  DIVERGING, baseLayout, decode, el, header, maxAbs, nested, presenting, react, values, waiting,
 } from "./panel_common.js";
 import { whenVisible } from "./panel_visibility.js";
 import { symbolNode } from "./eq_render.js";
@@ -76,26 +76,47 @@ function pairLayout(name, shape, signNote) {
   });
 }
 
+/**
+ * A delta map as the chosen convention shows it. The server sends δ^(z) = ∂J/∂z with J the
+ * NLL; under J = log P every δ is the opposite number, so the map is negated here (a
+ * quantised map: byte q becomes 255 − q and the range [low, high] becomes [−high, −low]).
+ * The colours and the colour bar then read the same way in both conventions: blue and the
+ * top of the bar are positive, orange and the bottom negative.
+ */
+function signedMap(spec, loglik) {
+  if (!loglik || !spec) return spec;
+  const { data, shape } = decode(spec);
+  if (spec.range) {
+    const flipped = Uint8Array.from(data, (q) => 255 - q);
+    return { dtype: "u1", bdata: flipped.buffer, shape: shape.join(","), range: [-spec.range[1], -spec.range[0]] };
+  }
+  return { dtype: "f4", bdata: Float32Array.from(data, (v) => -v).buffer, shape: shape.join(",") };
+}
+
 /** Small multiples: one map per hidden unit, cols per row, sharing one symmetric colour range. */
 function deltaFigure(layerMaps, boundary, layerLabel, loglik) {
-  const maps = layerMaps.deltas ?? [];
+  const maps = (layerMaps.deltas ?? []).map((spec) => signedMap(spec, loglik));
   const units = maps.length;
   const cols = Math.min(units, 6);
   const rows = Math.ceil(units / cols);
   const quantised = maps.some((m) => m && m.range);
   let zmin;
   let zmax;
+  let real; // colour-bar position (z) → the value it stands for
   if (quantised) {
     [zmin, zmax] = [0, 255];
+    const [low, high] = maps[0].range;
+    real = (z) => low + ((high - low) * z) / 255;
   } else {
     const m = Math.max(...maps.map((spec) => maxAbs(values(spec).data)));
     [zmin, zmax] = [-m, m];
+    real = (z) => z;
   }
-  const high = quantised ? maps[0].range[1] : zmax;
+  const mid = (zmin + zmax) / 2;
   const traces = [];
   const layout = baseLayout({
     height: rows * 170 + 50,
-    margin: { l: 10, r: 70, t: 30, b: 10 },
+    margin: { l: 10, r: 90, t: 30, b: 10 },
     annotations: [],
     showlegend: false,
   });
@@ -118,18 +139,20 @@ function deltaFigure(layerMaps, boundary, layerLabel, loglik) {
       y: boundary.x2,
       xaxis: `x${id}`,
       yaxis: `y${id}`,
-      // The maps come in the loss sign; under J = log P every δ flips, so the colours do.
       colorscale: DIVERGING,
-      reversescale: loglik,
       zmin,
       zmax,
-      zmid: (zmin + zmax) / 2,
+      zmid: mid,
       showscale: k === 0,
       colorbar: {
         thickness: 12,
-        len: 0.9,
-        tickvals: [zmin, (zmin + zmax) / 2, zmax],
-        ticktext: loglik ? [fmtTick(high), "0", fmtTick(-high)] : [fmtTick(-high), "0", fmtTick(high)],
+        len: Math.min(0.9, 1.6 / rows),
+        y: 1,
+        yanchor: "top",
+        title: { text: `∂J/∂z<br>${loglik ? "J = log P" : "J = NLL"}`, side: "top", font: { size: 13 } },
+        tickfont: { size: 13 },
+        tickvals: [zmin, mid, zmax],
+        ticktext: [zmin, mid, zmax].map((z) => fmtTick(real(z))),
       },
       hovertemplate: `unit ${k + 1}: x₁=%{x:.2f}, x₂=%{y:.2f}<extra></extra>`,
     });
@@ -143,7 +166,8 @@ function deltaFigure(layerMaps, boundary, layerLabel, loglik) {
 }
 
 function fmtTick(v) {
-  return Math.abs(v) >= 0.01 ? v.toPrecision(2) : v.toExponential(1);
+  if (Math.abs(v) < 1e-12) return "0";
+  return (Math.abs(v) >= 0.01 ? v.toPrecision(2) : v.toExponential(1)).replace("-", "−");
 }
 
 export function mount(root, ctx) {
@@ -220,19 +244,23 @@ export function mount(root, ctx) {
       return;
     }
     const layers = boundary.layers ?? [];
+    // A stream told that no view shows the delta maps leaves them out (null): keep the last.
+    if (layers.some((maps) => !maps.deltas)) return;
     const depth = layers.length;
     const target = boundary.target;
+    const loglik = (ctx.getState?.() ?? {}).sign === "loglik";
+    // Classes are numbered as in the lecture, 1 … K (the API counts from 0).
     deltaNote.textContent = !depth
       ? "Logistic regression has no hidden units, so there are no delta maps."
-      : `For each point of the plane, the error signal a unit would receive for ${
-        target === null || target === undefined ? "the class the network predicts there" : `class ${target}`
-      } (${(ctx.getState?.() ?? {}).sign === "loglik" ? "J = log P" : "J = NLL"}: blue means raising zⱼ raises J).`;
+      : `For each point of the plane, the error signal ∂J/∂zⱼ a unit would receive for ${
+        target === null || target === undefined ? "the class the network predicts there" : `class ${target + 1}`
+      }, with ${loglik ? "J = log P (ascent)" : "J = NLL (descent)"}: blue (positive) means raising zⱼ raises J, orange lowers it.`;
     const keep = new Set();
     for (const maps of layers) {
       const label = depth > 1 ? `z${SUBSCRIPT(maps.layer)}` : "z";
       const key = `Delta maps of hidden layer ${maps.layer}`;
       keep.add(key);
-      const { traces, layout } = deltaFigure(maps, boundary, label, (ctx.getState?.() ?? {}).sign === "loglik");
+      const { traces, layout } = deltaFigure(maps, boundary, label, loglik);
       react(divFor(deltaDivs, deltas, key, "plot mx-delta"), traces, layout);
     }
     prune(deltaDivs, keep);

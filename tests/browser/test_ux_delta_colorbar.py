@@ -1,0 +1,88 @@
+"""The δ^(z) maps' colour bar reads upwards (negative at the bottom, positive at the top)
+and names its convention in both sign conventions, and the maps' colours flip with δ."""
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_panels_matrices import open_tab
+
+# The colour bar as drawn: its tick labels from top to bottom and its title.
+COLOUR_BAR = """div => {
+  const bar = div.querySelector('.colorbar');
+  const ticks = [...bar.querySelectorAll('.cbaxis text, .ytick text')]
+    .map((t) => ({ text: t.textContent, y: t.getBoundingClientRect().y }))
+    .sort((a, b) => a.y - b.y)
+    .map((t) => t.text);
+  const title = [...bar.querySelectorAll('.cbtitle text')].map((t) => t.textContent).join(' ');
+  return { ticks, title };
+}"""
+
+# How blue (+) or orange (−) each unit's map is on the whole: the mean of blue − red over
+# the pixels of its heatmap image, as the browser painted it.
+BLUENESS = """async div => {
+  const out = [];
+  for (const image of div.querySelectorAll('image')) {
+    const img = new Image();
+    img.src = image.getAttribute('href') || image.getAttribute('xlink:href');
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const c = canvas.getContext('2d');
+    c.drawImage(img, 0, 0);
+    const px = c.getImageData(0, 0, canvas.width, canvas.height).data;
+    let sum = 0;
+    for (let i = 0; i < px.length; i += 4) sum += px[i + 2] - px[i];
+    out.push(sum / (px.length / 4));
+  }
+  return out;
+}"""
+
+
+def number(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def read_bar(maps) -> dict:
+    bar = maps.evaluate(COLOUR_BAR)
+    values = [number(t) for t in bar["ticks"]]
+    assert len(values) == 3, bar
+    return {**bar, "values": values}
+
+
+def test_the_delta_colour_bar_reads_upwards_in_both_conventions(page, live_server) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_tab(page, live_server)
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(page.locator("#step-counter")).to_have_text("1")
+    panel = page.locator("#matrices")
+    maps = panel.get_by_role("img", name="Delta maps of hidden layer 1")
+    expect(maps.locator("image")).to_have_count(8)
+    maps.scroll_into_view_if_needed()
+
+    loss = read_bar(maps)
+    top, middle, bottom = loss["values"]
+    assert top > 0 and middle == 0 and bottom < 0, loss
+    assert "∂J/∂z" in loss["title"] and "J = NLL" in loss["title"], loss
+    expect(panel.locator(".panel-note", has_text="J = NLL")).to_be_visible()
+    blue_loss = maps.evaluate(BLUENESS)
+    screenshot(page, "ux-delta-maps-loss-1920x1080")
+
+    page.locator("#equations").get_by_label("J = log P, ascent").check()
+    expect(panel.locator(".panel-note", has_text="J = log P")).to_be_visible()
+    page.wait_for_function(
+        "document.querySelector('.mx-delta .colorbar')?.textContent.includes('log P')"
+    )
+    loglik = read_bar(maps)
+    assert loglik["values"][0] > 0 and loglik["values"][2] < 0, loglik
+    assert "J = log P" in loglik["title"], loglik
+    # δ under J = log P is minus δ under J = NLL: the same range, each map's colours flipped.
+    assert loglik["values"] == [top, 0, bottom] or loglik["values"] == [-bottom, 0, -top]
+    blue_loglik = maps.evaluate(BLUENESS)
+    strongest = max(range(len(blue_loss)), key=lambda i: abs(blue_loss[i]))
+    assert abs(blue_loss[strongest]) > 5, blue_loss
+    for before, after in zip(blue_loss, blue_loglik, strict=True):
+        if abs(before) > 5:
+            assert before * after < 0, (blue_loss, blue_loglik)
+    maps.scroll_into_view_if_needed()
+    screenshot(page, "ux-delta-maps-loglik-1920x1080")
