@@ -1,4 +1,7 @@
 // The banner under the top bar: divergence (with how to recover) and lost connections.
+//
+// Its height is published as --banner-h on the page, so the sticky sidebar starts below it
+// and still ends at the bottom of the window (its last control stays reachable).
 
 export function mountBanner(root, ctx) {
   let divergenceShown = false;
@@ -6,6 +9,10 @@ export function mountBanner(root, ctx) {
   // is the classroom experiment, and the rate before the raise is the one known to train.
   let rate = null;
   let previousRate = null;
+
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty("--banner-h", `${root.hidden ? 0 : root.offsetHeight}px`);
+  }).observe(root);
 
   function show(html, actions = []) {
     root.replaceChildren();
@@ -27,7 +34,26 @@ export function mountBanner(root, ctx) {
 
   /** A problem that is nobody's control: say what happened and what to do. */
   function problem(message) {
-    show(`<strong>Problem:</strong> <span>${escapeHtml(message)}</span>`, [["Dismiss", hide]]);
+    show(`<span><strong>Problem:</strong> ${escapeHtml(message)}</span>`, [["Dismiss", hide]]);
+  }
+
+  /** Divergence in two short sentences: what happened (at which step), and the way out. */
+  function showDivergence(frame, smaller) {
+    const { step, loss } = whatDiverged(frame);
+    show(
+      `<span><strong>Training diverged${step === null ? "" : ` at step ${step}`}:</strong> `
+        + `${escapeHtml(loss)}. Lower the learning rate to η = ${smaller}, then reset.</span>`,
+      [
+        [`Reset with η = ${smaller}`, async () => {
+          try {
+            await ctx.session.configure({ learningRate: smaller });
+            ctx.session.reset();
+          } catch (err) {
+            problem(err.message);
+          }
+        }],
+      ],
+    );
   }
 
   return {
@@ -43,20 +69,7 @@ export function mountBanner(root, ctx) {
         const smaller = previousRate !== null && previousRate < lr
           ? previousRate
           : Number(Math.max(lr / 10, 1e-5).toPrecision(2));
-        const text = escapeHtml(frame.divergence || "The loss became NaN or infinite.");
-        show(
-          `<strong>Training diverged.</strong> <span>${capitalise(text.replace(/^Training diverged:?\s*/i, ""))}</span>`,
-          [
-            [`Reset with η = ${smaller}`, async () => {
-              try {
-                await ctx.session.configure({ learningRate: smaller });
-                ctx.session.reset();
-              } catch (err) {
-                problem(err.message);
-              }
-            }],
-          ],
-        );
+        showDivergence(frame, smaller);
       } else if (!frame.diverged && divergenceShown) {
         divergenceShown = false;
         hide();
@@ -67,8 +80,22 @@ export function mountBanner(root, ctx) {
   };
 }
 
-function capitalise(text) {
-  return text.charAt(0).toUpperCase() + text.slice(1);
+/**
+ * The step whose update blew up and what the loss became, from the server's message
+ * ("… the minibatch loss became NaN after update 37. …"); failing that, the step after the
+ * frame's (the parameters shown are the last good ones, from before the bad update).
+ */
+function whatDiverged(frame) {
+  const match = /loss became (\S+) after update (\d+)/.exec(frame.divergence ?? "");
+  const step = match ? Number(match[2]) : Number.isInteger(frame.step) ? frame.step + 1 : null;
+  const raw = match?.[1] ?? "NaN";
+  let loss = `the loss became ${raw === "infinite" ? "infinite" : "NaN"}`;
+  const value = Number(raw);
+  if (Number.isFinite(value)) {
+    const shown = Math.abs(value) < 1e5 ? String(Number(value.toPrecision(2))) : value.toExponential(1).replace("e+", "e");
+    loss = `the loss blew up to ${shown}`;
+  }
+  return { step, loss };
 }
 
 function escapeHtml(text) {
