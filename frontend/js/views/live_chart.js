@@ -238,7 +238,11 @@ export class LiveChart {
     if (!window.Plotly) return;
     const config = {
       displaylogo: false, responsive: true,
-      modeBarButtonsToRemove: ["toImage", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "resetScale2d", "lasso2d", "select2d"],
+      // The axes follow the data and the hover is the canvas's: only the export is left.
+      modeBarButtonsToRemove: [
+        "toImage", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "resetScale2d",
+        "lasso2d", "select2d", "toggleSpikelines", "hoverClosestCartesian", "hoverCompareCartesian",
+      ],
       modeBarButtonsToAdd: [{ name: "Download the chart as a PNG", icon: window.Plotly.Icons.camera, click: () => this.exportPng() }],
     };
     const drawn = window.Plotly.react(this.node, this.legendTraces(), this.layout(), config);
