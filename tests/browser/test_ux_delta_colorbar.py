@@ -1,6 +1,9 @@
 """The δ^(z) maps' colour bar reads upwards (negative at the bottom, positive at the top)
 and names its convention in both sign conventions, and the maps' colours flip with δ."""
 
+import base64
+
+import numpy as np
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
@@ -50,9 +53,35 @@ def read_bar(maps) -> dict:
     return {**bar, "values": values}
 
 
+def largest_delta(page, live_server, session_id: str) -> float:
+    """max |δ^(z)| over the plane and the units, from the API's maps (loss sign)."""
+    answer = page.request.get(
+        f"{live_server.url}/api/sessions/{session_id}/boundary", params={"resolution": 100}
+    )
+    assert answer.ok, answer.text()
+    deltas = answer.json()["layers"][0]["deltas"]
+    return max(
+        float(np.abs(np.frombuffer(base64.b64decode(d["bdata"]), "<f4")).max()) for d in deltas
+    )
+
+
+def bar_once_drawn(page, maps, title: str, m: float) -> dict:
+    """The colour bar once it shows the newest maps: J named by `title`, ends at ±m."""
+    for _ in range(50):
+        bar = read_bar(maps)
+        if title in bar["title"] and abs(abs(bar["values"][0]) - m) <= 0.03 * m:
+            return bar
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the colour bar never showed ±{m:.3g} with {title}: {bar}")
+
+
 def test_the_delta_colour_bar_reads_upwards_in_both_conventions(page, live_server) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
-    open_tab(page, live_server)
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
+    ) as created:
+        open_tab(page, live_server)
+    session_id = created.value.json()["id"]
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.locator("#step-counter")).to_have_text("1")
     panel = page.locator("#matrices")
@@ -60,7 +89,8 @@ def test_the_delta_colour_bar_reads_upwards_in_both_conventions(page, live_serve
     expect(maps.locator("image")).to_have_count(8)
     maps.scroll_into_view_if_needed()
 
-    loss = read_bar(maps)
+    m = largest_delta(page, live_server, session_id)
+    loss = bar_once_drawn(page, maps, "J = NLL", m)
     top, middle, bottom = loss["values"]
     assert top > 0 and middle == 0 and bottom < 0, loss
     assert "∂J/∂z" in loss["title"] and "J = NLL" in loss["title"], loss
@@ -70,10 +100,7 @@ def test_the_delta_colour_bar_reads_upwards_in_both_conventions(page, live_serve
 
     page.locator("#equations").get_by_label("J = log P, ascent").check()
     expect(panel.locator(".panel-note", has_text="J = log P")).to_be_visible()
-    page.wait_for_function(
-        "document.querySelector('.mx-delta .colorbar')?.textContent.includes('log P')"
-    )
-    loglik = read_bar(maps)
+    loglik = bar_once_drawn(page, maps, "J = log P", m)
     assert loglik["values"][0] > 0 and loglik["values"][2] < 0, loglik
     assert "J = log P" in loglik["title"], loglik
     # δ under J = log P is minus δ under J = NLL: the same range, each map's colours flipped.
