@@ -1,5 +1,6 @@
 """The curves panel: learning curves that grow while training, and the gradient check."""
 
+import base64
 import csv
 import io
 import re
@@ -146,3 +147,40 @@ def test_hovering_a_curve_reads_the_values_of_the_history(page, live_server) -> 
     screenshot(page, "panels-curves-hover-1920x1080")
     page.mouse.move(5, 5)
     expect(tip).to_be_hidden()
+
+
+def test_the_camera_exports_the_curve_with_its_lines(page, live_server) -> None:
+    """The PNG holds the lines (drawn as Plotly traces for the export), not bare axes."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_lab(page, live_server)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 100")
+    page.get_by_role("button", name="Pause").click()
+    chart = page.locator("#curves").get_by_role("img", name="Loss over the steps")
+    chart.scroll_into_view_if_needed()
+    chart.hover()
+    with page.expect_download() as download:
+        chart.locator('.modebar-btn[data-title="Download the chart as a PNG"]').click()
+    assert download.value.suggested_filename == "loss.png"
+    png = download.value.path().read_bytes()
+    assert png.startswith(b"\x89PNG")
+    # Decode it in the page and look for the train line's blue.
+    share = page.evaluate(
+        """async (b64) => {
+          const img = new Image();
+          img.src = 'data:image/png;base64,' + b64;
+          await img.decode();
+          const c = new OffscreenCanvas(img.width, img.height);
+          const g = c.getContext('2d');
+          g.drawImage(img, 0, 0);
+          const px = g.getImageData(0, 0, img.width, img.height).data;
+          let hits = 0;
+          for (let i = 0; i < px.length; i += 4) {
+            if (Math.abs(px[i] - 0) < 10 && Math.abs(px[i + 1] - 114) < 10
+                && Math.abs(px[i + 2] - 178) < 10) hits += 1;
+          }
+          return hits / (img.width * img.height);
+        }""",
+        base64.b64encode(png).decode(),
+    )
+    assert share > 0.001, share
