@@ -20,9 +20,11 @@ from server.sessions import Session
 
 @dataclass
 class Selection:
-    """Which example a viewer traces: a training index, any point, or the minibatch."""
+    """Which example a viewer traces: an example by index (of the training set, or of the
+    test set when `split` is "test"), any point, or the minibatch."""
 
     index: int | None = None
+    split: str = "train"
     x1: float | None = None
     x2: float | None = None
     target: int | None = None
@@ -38,6 +40,12 @@ def run_trace(trainer: Any, selection: Selection, convention: Convention) -> tup
     if selection.batch:
         return trainer.trace_batch(convention=convention), "batch"
     if selection.index is not None:
+        if selection.split == "test":
+            # A held-out example: traced like any point, with its own label; nothing trains on it.
+            x1, x2 = trainer.dataset.x_test[selection.index]
+            target = int(trainer.dataset.y_test[selection.index])
+            trace = trainer.trace_point(float(x1), float(x2), target, convention=convention)
+            return trace, "example"
         return trainer.trace_example(selection.index, convention=convention), "example"
     target = selection.target
     if target is None:
@@ -85,7 +93,7 @@ def frame_dict(
     if selection is not None and not selection.empty:
         convention = Convention(**session.convention)
         trace, kind = run_trace(trainer, selection, convention)
-        frame["trace"] = trace_dict(trace, pack, kind, selection.index)
+        frame["trace"] = trace_dict(trace, pack, kind, selection.index, selection.split)
     return frame
 
 

@@ -103,9 +103,12 @@ def _value(value: Any, pack: ArrayPacker) -> Any:
 
 
 def trace_dict(
-    trace: Any, pack: ArrayPacker, kind: str, index: int | None = None
+    trace: Any, pack: ArrayPacker, kind: str, index: int | None = None, split: str = "train"
 ) -> dict[str, Any]:
-    """A Trace with its quantities in lecture order and a symbol → position index."""
+    """A Trace with its quantities in lecture order and a symbol → position index.
+
+    For kind "example", `index` is the example's index in its `split` ("train" or "test");
+    other kinds have neither."""
     quantities = []
     for q in trace.quantities:
         quantities.append(
@@ -130,6 +133,7 @@ def trace_dict(
     return {
         "kind": kind,
         "index": index,
+        "split": split if kind == "example" else None,
         "x_raw": x_raw,
         "target": target,
         "convention": trace.convention.to_dict(),

@@ -309,8 +309,11 @@ class Stream:
             require_between("x2", command.x2, -COORDINATE_LIMIT, COORDINATE_LIMIT)
         if command.index is not None and command.index < 0:
             raise LimitError("index", f"index must be at least 0 (got {command.index})")
+        if command.split is not None and command.index is None:
+            raise LimitError("split", "split goes with index: give the example's index too")
         self.selection = Selection(
             index=command.index,
+            split=command.split or "train",
             x1=command.x1,
             x2=command.x2,
             target=command.target,

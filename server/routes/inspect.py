@@ -28,7 +28,14 @@ def _json(content: Any) -> Response:
 async def trace(
     session: SessionDep,
     index: Annotated[
-        int | None, Query(description="A training example's index (0 … n_train − 1).")
+        int | None,
+        Query(
+            description="An example's index: 0 … n_train − 1, or 0 … n_test − 1 with split=test."
+        ),
+    ] = None,
+    split: Annotated[
+        Literal["train", "test"] | None,
+        Query(description="The set `index` counts in: train (default) or test."),
     ] = None,
     x1: Annotated[float | None, Query(description="Any point: x₁ (give x2 too).")] = None,
     x2: Annotated[float | None, Query(description="Any point: x₂ (give x1 too).")] = None,
@@ -51,7 +58,8 @@ async def trace(
     x, z, h, v, o, y, J, δ^(o), δ^(h), δ^(z), δ^(x), ∂J/∂U, ∂J/∂W, the biases' gradients,
     the softmax Jacobian ∂o/∂v, diag(I(z > 0)) = ∂h/∂z, ∂v/∂h = U, ∂z/∂x = W, and the
     weights used, in the session's display convention unless `sign`, `layout` or `bias`
-    override it. With no query, training example 0 is traced.
+    override it. With no query, training example 0 is traced; `index` with `split=test`
+    traces a held-out test example (its trace says `"split": "test"`).
     """
     given = [index is not None, x1 is not None or x2 is not None, batch]
     if sum(given) > 1:
@@ -61,9 +69,13 @@ async def trace(
     for name, value in (("x1", x1), ("x2", x2)):
         if value is not None:
             require_between(name, value, -COORDINATE_LIMIT, COORDINATE_LIMIT)
+    if split is not None and index is None:
+        raise LimitError("split", "split goes with index: give the example's index too")
     if sum(given) == 0:
         index = 0
-    selection = Selection(index=index, x1=x1, x2=x2, target=target, batch=batch)
+    selection = Selection(
+        index=index, split=split or "train", x1=x1, x2=x2, target=target, batch=batch
+    )
     overrides = {k: v for k, v in (("sign", sign), ("layout", layout), ("bias", bias)) if v}
 
     def work() -> bytes:
@@ -72,7 +84,7 @@ async def trace(
         convention = Convention(**{**session.convention, **overrides})
         result, kind = run_trace(trainer, selection, convention)
         pack = ArrayPacker(binary=False)
-        return dumps(trace_dict(result, pack, kind, selection.index))
+        return dumps(trace_dict(result, pack, kind, selection.index, selection.split))
 
     return Response(await session.run(work), media_type="application/json")
 
@@ -80,7 +92,10 @@ async def trace(
 def check_selection(trainer: Any, selection: Selection) -> None:
     """Range-check an index or a target against this session's data (LimitError)."""
     if selection.index is not None:
-        n = len(trainer.dataset.y_train)
+        test = selection.split == "test"
+        n = len(trainer.dataset.y_test if test else trainer.dataset.y_train)
+        if n == 0:
+            raise LimitError("index", f"the {selection.split} set is empty: nothing to trace")
         require_between("index", selection.index, 0, n - 1)
     if selection.target is not None:
         require_between("target", selection.target, 0, int(trainer.config.data.classes) - 1)

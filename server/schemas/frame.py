@@ -64,7 +64,14 @@ class TraceOut(BaseModel):
     kind: Literal["example", "point", "batch"] = Field(
         description="A training example (?index), any point (?x1&x2) or the minibatch."
     )
-    index: int | None = Field(description="Training-set index, for kind example.")
+    index: int | None = Field(
+        description="The example's index in its `split`, for kind example (else null)."
+    )
+    split: Literal["train", "test"] | None = Field(
+        default=None,
+        description='For kind example: "train" (a training example) or "test" (a held-out '
+        "test example, traced but never trained on); null for a point or the minibatch.",
+    )
     x_raw: list[float] | TypedArray | None = Field(description="(x₁, x₂) before features.")
     target: int | list[int] | TypedArray | None = Field(description="The class k (y is one-hot).")
     convention: ConventionModel

@@ -44,11 +44,15 @@ class PhaseCmd(_Command):
 
 
 class Select(_Command):
-    """Trace an example in every frame: a training `index`, a point (`x1`, `x2`, optional
-    `target`), `batch: true` for the minibatch, or nothing to stop tracing."""
+    """Trace an example in every frame: an `index` (of the training set, or of the test
+    set with `split: "test"`), a point (`x1`, `x2`, optional `target`), `batch: true` for
+    the minibatch, or nothing to stop tracing."""
 
     type: Literal["select"]
     index: int | None = None
+    split: Literal["train", "test"] | None = Field(
+        default=None, description="The set `index` counts in: train (default) or test."
+    )
     x1: float | None = None
     x2: float | None = None
     target: int | None = None
