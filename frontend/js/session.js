@@ -79,7 +79,7 @@ export class Session {
     const state = this.store.get();
     send({ type: "resolution", resolution: state.resolution });
     send({ type: "convention", ...Object.fromEntries(CONVENTION.map((k) => [k, state[k]])) });
-    send({ type: "select", index: state.selected });
+    send(selectCommand(state));
   }
 
   handleMessage(msg) {
@@ -93,7 +93,8 @@ export class Session {
         this.onError(msg.detail, msg.command);
       } else if (msg.command === "select") {
         // The traced example no longer exists (the data changed): trace the first one.
-        if (this.store.get().selected !== 0) this.store.set({ selected: 0 });
+        const state = this.store.get();
+        if (state.selected !== 0 || state.selectedSplit !== "train") this.store.set({ selected: 0, selectedSplit: "train" });
       } else this.onError(msg.detail, msg.command);
     }
   }
@@ -188,7 +189,14 @@ export class Session {
     if (!this.id) return;
     const convention = changed.filter((k) => CONVENTION.includes(k));
     if (convention.length) this.send({ type: "convention", ...Object.fromEntries(convention.map((k) => [k, state[k]])) });
-    if (changed.includes("selected")) this.send({ type: "select", index: state.selected });
+    if (changed.includes("selected") || changed.includes("selectedSplit")) this.send(selectCommand(state));
     if (changed.includes("resolution")) this.send({ type: "resolution", resolution: state.resolution });
   }
+}
+
+/** The stream command that traces the state's example: a training or a test index. */
+function selectCommand(state) {
+  const command = { type: "select", index: state.selected };
+  if (state.selectedSplit === "test") command.split = "test";
+  return command;
 }

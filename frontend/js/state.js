@@ -9,7 +9,7 @@ const DATASETS = ["circle", "xor", "gauss", "spiral", "moons", "blobs"];
 const ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear"];
 export const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin_x1", "sin_x2"];
 
-/** @type {{name: string, type: string, def: any, config?: string, choices?: string[]}[]} */
+/** @type {{name: string, type: string, def: any, config?: string, choices?: string[], inHash?: boolean}[]} */
 export const PROPERTIES = [
   // Data
   { name: "dataset", type: "enum", def: "circle", choices: DATASETS, config: "data.dataset" },
@@ -38,7 +38,11 @@ export const PROPERTIES = [
   // Views
   { name: "discretize", type: "bool", def: false },
   { name: "showTest", type: "bool", def: true },
-  { name: "selected", type: "int", def: 0 }, // the traced training example
+  // The traced example: its index in the training set, or in the test set when
+  // selectedSplit is "test". The link writes both as one value: "12" is training example
+  // 12, "t12" test example 12 (selectedSplit has no key of its own).
+  { name: "selected", type: "example", def: 0 },
+  { name: "selectedSplit", type: "enum", def: "train", choices: ["train", "test"], inHash: false },
   { name: "edgeMode", type: "enum", def: "weight", choices: ["weight", "gradient"] },
   { name: "sign", type: "enum", def: "loss", choices: ["loss", "loglik"] },
   { name: "layout", type: "enum", def: "row", choices: ["row", "column"] },
@@ -65,6 +69,10 @@ function parseValue(prop, text) {
       const n = Number(text);
       return Number.isInteger(n) ? n : undefined;
     }
+    case "example": {
+      const match = /^(t?)(\d+)$/.exec(text);
+      return match ? { index: Number(match[2]), split: match[1] ? "test" : "train" } : undefined;
+    }
     case "number": {
       const n = Number(text);
       return text !== "" && Number.isFinite(n) ? n : undefined;
@@ -85,8 +93,9 @@ function parseValue(prop, text) {
   }
 }
 
-function formatValue(prop, value) {
+function formatValue(prop, value, state) {
   if (prop.type === "ints" || prop.type === "strings") return value.join(",");
+  if (prop.type === "example") return `${state.selectedSplit === "test" ? "t" : ""}${value}`;
   return String(value);
 }
 
@@ -96,9 +105,13 @@ export function parseHash(hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   for (const [key, text] of params) {
     const prop = BY_NAME.get(key);
-    if (!prop) continue;
+    if (!prop || prop.inHash === false) continue;
     const value = parseValue(prop, text);
-    if (value !== undefined) state[key] = value;
+    if (value === undefined) continue;
+    if (prop.type === "example") {
+      state[key] = value.index;
+      state.selectedSplit = value.split;
+    } else state[key] = value;
   }
   return state;
 }
@@ -106,7 +119,7 @@ export function parseHash(hash) {
 /** Every property, defaults included, so a link means the same thing in a later version. */
 export function toHash(state) {
   const params = new URLSearchParams();
-  for (const p of PROPERTIES) params.set(p.name, formatValue(p, state[p.name]));
+  for (const p of PROPERTIES) if (p.inHash !== false) params.set(p.name, formatValue(p, state[p.name], state));
   // Keep commas and carets readable in a shared link.
   return "#" + params.toString().replaceAll("%2C", ",").replaceAll("%5E", "^");
 }

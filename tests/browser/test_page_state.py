@@ -33,7 +33,8 @@ def test_a_link_opens_the_setup_it_carries(page, live_server) -> None:
     expect(page.locator("#matrices")).to_be_visible()
     expect(page.locator("#curves")).to_be_hidden()
     # …the drawing shows it (three classes, inputs x₁ x₂ x₁x₂, two hidden layers)…
-    expect(page.locator("#boundary .legendtext", has_text="class 2")).to_be_visible()
+    # (The legend numbers classes 1 … K, as the lecture does.)
+    expect(page.locator("#boundary-legend", has_text="class 3")).to_be_visible()
     expect(page.locator("#network .column-label")).to_have_count(4)
     expect(page.locator("#network .node")).to_have_count(3 + 6 + 4 + 3)
     expect(page.locator("#network-panel-caption, .net-caption")).to_contain_text("minibatch")
@@ -194,18 +195,19 @@ def test_the_legend_says_what_hollow_markers_are_and_a_test_point_says_it_is_hel
     page, live_server
 ) -> None:
     """Filled and hollow markers were on the plane, the legend named only the filled ones,
-    and clicking a hollow (test) point did nothing without saying why."""
+    and clicking a hollow (test) point did nothing without saying why. (A test point is
+    traced on click now: tests/browser/test_ux_trace_test_points.py.)"""
     open_lab(page, live_server)
-    legend = page.locator("#boundary .legendtext")
+    legend = page.locator("#boundary-legend .legend-item")
     expect(legend.filter(has_text="hollow = test")).to_be_visible()
-    # Point at a test point of class 0 (the third trace drawn) and read its label.
+    # Point at a test point of the first class (the third trace drawn) and read its label.
     point = page.locator("#boundary .scatterlayer .trace").nth(2).locator(".point").first
     box = point.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator("#boundary .hoverlayer .hovertext")).to_contain_text("held out")
     page.get_by_label("Test data").uncheck()
     expect(legend.filter(has_text="hollow = test")).to_have_count(0)
-    expect(legend.filter(has_text="class 0")).to_be_visible()
+    expect(legend.filter(has_text="class 1")).to_be_visible()
 
 
 def test_the_sidebar_selects_show_their_whole_choice(page, live_server) -> None:

@@ -8,13 +8,35 @@
 // points, the traced example or the view change, and the canvas follows its axes on every
 // zoom, pan and resize. The PNG button of the modebar folds the image into the export.
 //
-// Click a training point to trace it. In edit mode a click adds a point of the chosen class
-// and a shift-click removes the points near the cursor.
+// Click a point, training or test, to trace it. In edit mode a click adds a point of the
+// chosen class and a shift-click removes the points near the cursor.
+//
+// Classes are named as in the lecture, k ∈ {1, …, K}: the API's class 0 is "class 1".
+//
+// The legend is HTML above the chart, not Plotly's: the classes wrap in equal columns and
+// the key (hollow = test, traced) stays together on its line, at any width and in
+// presentation mode; in edit mode the class picker takes its place. Plotly's own legend is
+// drawn only into the PNG.
 
 import { decode } from "../typed.js";
 import { CLASS_COLORS, CLASS_SYMBOLS, readMap, rgb } from "./colors.js";
 
 const CLASS_RGB = CLASS_COLORS.map(rgb);
+
+/** A legend marker drawn as Plotly draws the points: filled for training, hollow for test. */
+function markerSvg(symbol, colour, hollow) {
+  const shapes = {
+    circle: '<circle r="4.2"/>',
+    square: '<rect x="-3.8" y="-3.8" width="7.6" height="7.6"/>',
+    diamond: '<path d="M0,-5.2L5.2,0L0,5.2L-5.2,0Z"/>',
+    "triangle-up": '<path d="M0,-4.8L5,4L-5,4Z"/>',
+    x: '<path d="M-2.2,-4.4L0,-2.2L2.2,-4.4L4.4,-2.2L2.2,0L4.4,2.2L2.2,4.4L0,2.2L-2.2,4.4L-4.4,2.2L-2.2,0L-4.4,-2.2Z"/>',
+    star: '<path d="M0,-5L1.2,-1.6L4.8,-1.6L1.9,0.6L3,4L0,1.9L-3,4L-1.9,0.6L-4.8,-1.6L-1.2,-1.6Z"/>',
+  };
+  const paint = hollow ? `fill="none" stroke="${colour}" stroke-width="1.6"` : `fill="${colour}"`;
+  return `<svg class="legend-marker" viewBox="-6 -6 12 12" aria-hidden="true"><g ${paint}>${shapes[symbol] ?? shapes.circle}</g></svg>`;
+}
+const RING_SVG = '<svg class="legend-marker legend-ring" viewBox="-8 -8 16 16" aria-hidden="true"><circle r="6" fill="none" stroke="#000" stroke-width="2"/></svg>';
 const REMOVE_RADIUS_PX = 14; // a shift-click removes points within this many pixels
 
 export function mount(root, ctx) {
@@ -24,6 +46,7 @@ export function mount(root, ctx) {
   const editBar = document.getElementById("edit-bar");
   const errorSlot = panel?.querySelector('[data-error-for="points-edit"]');
   const count = document.getElementById("point-count");
+  const legendBox = document.getElementById("boundary-legend");
 
   const backdrop = document.createElement("div");
   backdrop.className = "boundary-backdrop";
@@ -43,12 +66,12 @@ export function mount(root, ctx) {
   let editClass = 0;
 
   const layout = {
-    margin: { l: 52, r: 12, t: 34, b: 46 },
+    margin: { l: 52, r: 12, t: 28, b: 46 }, // t: room for the toolbar (the legend is HTML)
     uirevision: "boundary", // the user's zoom survives every redraw
     xaxis: { title: { text: "x₁", font: { size: 18 } }, zeroline: false, showgrid: false, tickfont: { size: 14 }, constrain: "domain" },
     yaxis: { title: { text: "x₂", font: { size: 18 } }, zeroline: false, showgrid: false, tickfont: { size: 14 }, scaleanchor: "x", constrain: "domain" },
     font: { size: 16, family: "system-ui, DejaVu Sans, sans-serif" },
-    showlegend: true,
+    showlegend: false, // the HTML legend above the chart (see renderLegend); true in the PNG
     legend: { orientation: "h", x: 0, y: 1.01, yanchor: "bottom", font: { size: 14 }, itemclick: false, itemdoubleclick: false },
     hovermode: "closest",
     dragmode: "zoom",
@@ -66,6 +89,15 @@ export function mount(root, ctx) {
     root.on("plotly_afterplot", place);
     root.on("plotly_relayout", place);
     root.on("plotly_click", selectPoint);
+    // Plotly follows the window's size only; the chart's box also changes when the legend
+    // wraps differently or the edit bar comes and goes above it.
+    let size = "";
+    new ResizeObserver(([entry]) => {
+      const box = `${Math.round(entry.contentRect.width)}×${Math.round(entry.contentRect.height)}`;
+      if (box === size) return;
+      size = box;
+      Plotly.Plots.resize(root);
+    }).observe(root);
   });
 
   // ---- drawing ----
@@ -79,8 +111,32 @@ export function mount(root, ctx) {
 
   function draw() {
     layout.dragmode = editing ? false : "zoom";
-    layout.showlegend = !editing; // the class picker takes the legend's place
     Plotly.react(root, traces(), layout, config);
+    renderLegend();
+  }
+
+  /** The legend: one marker per class (filled: training), then what hollow and the ring mean. */
+  function renderLegend() {
+    legendBox.hidden = editing; // the class picker takes the legend's place
+    const K = dataset?.classes ?? 0;
+    const item = (marker, text, name) => {
+      const span = document.createElement("span");
+      span.className = "legend-item";
+      if (name) span.dataset.legend = name;
+      span.innerHTML = `${marker}<span>${text}</span>`;
+      return span;
+    };
+    const classes = document.createElement("span");
+    classes.className = "legend-classes";
+    classes.append(...Array.from({ length: K }, (_, k) => item(
+      markerSvg(CLASS_SYMBOLS[k % CLASS_SYMBOLS.length], CLASS_COLORS[k % CLASS_COLORS.length], false),
+      `class ${k + 1}`, `class-${k + 1}`,
+    )));
+    const key = document.createElement("span");
+    key.className = "legend-key";
+    if (ctx.getState().showTest) key.append(item(markerSvg("circle", "#555555", true), "hollow = test", "test"));
+    if (selectedTrace) key.append(item(RING_SVG, "traced", "traced"));
+    legendBox.replaceChildren(classes, key);
   }
 
   /** Lay the canvas over the data's extent, clipped to the plot area, as the axes are now. */
@@ -108,7 +164,10 @@ export function mount(root, ctx) {
       source: canvas.toDataURL("image/png"), xref: "x", yref: "y", x: x1min, y: x2max,
       sizex: x1max - x1min, sizey: x2max - x2min, sizing: "stretch", layer: "below",
     };
-    const snapshot = { ...layout, images: [image], paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff" };
+    const snapshot = {
+      ...layout, images: [image], showlegend: true, margin: { ...layout.margin, t: 40 },
+      paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
+    };
     const box = gd.getBoundingClientRect();
     Plotly.toImage({ data: traces(), layout: { ...snapshot, width: box.width, height: box.height } }, { format: "png", scale: 2 })
       .then((url) => {
@@ -205,10 +264,11 @@ export function mount(root, ctx) {
       byClass.forEach((bucket, k) => {
         const colour = CLASS_COLORS[k % CLASS_COLORS.length];
         const test = split === "test";
+        const name = `class ${k + 1}`;
         traces.push({
           type: "scatter",
           mode: "markers",
-          name: test ? `class ${k} test` : `class ${k}`,
+          name: test ? `${name} test` : name,
           meta: split,
           legendgroup: String(k),
           showlegend: !test,
@@ -222,8 +282,8 @@ export function mount(root, ctx) {
             line: test ? { width: 2, color: colour } : { width: 1, color: "#ffffff" },
           },
           hovertemplate: test
-            ? `test #%{customdata}, class ${k}<br>x₁ = %{x:.3f}, x₂ = %{y:.3f}<br>(held out: click a training point to trace)<extra></extra>`
-            : `train #%{customdata}, class ${k}<br>x₁ = %{x:.3f}, x₂ = %{y:.3f}<extra></extra>`,
+            ? `test #%{customdata}, ${name}<br>x₁ = %{x:.3f}, x₂ = %{y:.3f}<br>held out (never trained on): click to trace<extra></extra>`
+            : `train #%{customdata}, ${name}<br>x₁ = %{x:.3f}, x₂ = %{y:.3f}<extra></extra>`,
         });
       });
     }
@@ -252,8 +312,10 @@ export function mount(root, ctx) {
   function selectPoint(event) {
     if (editing) return;
     const point = event.points?.[0];
-    if (!point || point.data.meta !== "train") return;
-    ctx.setState({ selected: point.customdata });
+    const split = point?.data.meta;
+    if (split !== "train" && split !== "test") return;
+    if (!Number.isInteger(point.customdata)) return; // the legend's "hollow = test" key
+    ctx.setState({ selected: point.customdata, selectedSplit: split });
   }
 
   /** Pixel position of a mouse event → data coordinates (or null outside the plot area). */
@@ -283,12 +345,15 @@ export function mount(root, ctx) {
   });
 
   function renderPicker(K) {
+    const lead = document.createElement("span");
+    lead.textContent = "Add class";
     picker.replaceChildren(
+      lead,
       ...Array.from({ length: K }, (_, k) => {
         const label = document.createElement("label");
-        label.innerHTML = `<input type="radio" name="edit-class" value="${k}" aria-label="add class ${k}" ${k === editClass ? "checked" : ""}>
-          <span class="swatch" style="background:${CLASS_COLORS[k]}"></span>${k}`;
-        label.title = `add points of class ${k}`;
+        label.innerHTML = `<input type="radio" name="edit-class" value="${k}" aria-label="add class ${k + 1}" ${k === editClass ? "checked" : ""}>
+          <span class="swatch" style="background:${CLASS_COLORS[k]}"></span>${k + 1}`;
+        label.title = `add points of class ${k + 1}`;
         return label;
       }),
     );
@@ -318,9 +383,15 @@ export function mount(root, ctx) {
     if (changed.includes("discretize") && lastFrame?.boundary) paintBoundary(lastFrame.boundary, state.discretize);
   });
 
+  let drawnSeq = null;
   return {
+    /** The seq of the newest frame shown (read by the render benchmark). */
+    get drawnSeq() {
+      return drawnSeq;
+    },
     update(frame) {
       lastFrame = frame;
+      drawnSeq = frame.seq;
       let changed = false;
       if (frame.dataset && frame.dataset !== dataset) {
         changed = true;

@@ -1,0 +1,79 @@
+"""Nothing overlaps: the edit bar beside Plotly's toolbar at 1280×720, and the boundary's
+legend, which reads cleanly in presentation mode at 1280×720."""
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_page_training import open_lab
+from tests.browser.test_ux_sidebar import box
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+def test_the_edit_bar_leaves_the_charts_toolbar_free_at_1280x720(page, live_server) -> None:
+    open_lab(page, live_server, "#dataset=blobs&classes=6")
+    page.get_by_label("Edit data").check()
+    bar = page.locator("#edit-bar")
+    expect(bar).to_be_visible()
+    chart = page.locator("#boundary")
+    page.mouse.move(box(chart)["x"] + 40, box(chart)["y"] + 60)  # the toolbar shows on hover
+    modebar = chart.locator(".modebar")
+    expect(modebar).to_be_visible()
+    assert not overlap(box(bar), box(modebar)), (box(bar), box(modebar))
+    assert not overlap(box(bar), box(chart)), "the edit bar lies over the chart"
+    screenshot(page, "ux-edit-bar-1280x720")
+
+    # The toolbar's buttons take clicks (a covered button would not): zoom in, and back.
+    ticks = "[...document.querySelectorAll('#boundary .xtick text')].map((t) => t.textContent)"
+    before = page.evaluate(ticks)
+    chart.get_by_role("button", name="Zoom in").click()
+    page.wait_for_function(f"JSON.stringify({ticks}) !== {json.dumps(json.dumps(before))}")
+    zoomed = page.evaluate(ticks)
+    chart.get_by_role("button", name="Reset axes").click()
+    page.wait_for_function(f"JSON.stringify({ticks}) !== {json.dumps(json.dumps(zoomed))}")
+
+
+@pytest.mark.parametrize("classes", [2, 4, 6])
+def test_the_boundary_legend_reads_cleanly_when_presenting_at_1280x720(
+    page, live_server, classes
+) -> None:
+    open_lab(page, live_server, f"#dataset=blobs&classes={classes}")
+    page.get_by_role("button", name="Present").click()
+    expect(page.get_by_role("button", name="Exit presenting")).to_be_visible()
+    legend = page.locator("#boundary-legend")
+    items = legend.locator(".legend-item")
+    expect(items).to_have_count(classes + 2)  # the classes, hollow = test, traced
+    page.wait_for_timeout(300)  # the chart resizes to the larger type
+
+    boxes = [box(item) for item in items.all()]
+    line = min(b["height"] for b in boxes)
+    # No entry breaks over two lines, and none runs out of the panel.
+    panel = box(page.locator(".boundary-panel"))
+    for b in boxes:
+        assert b["height"] < 1.5 * line, boxes
+        assert b["x"] >= panel["x"] and b["x"] + b["width"] <= panel["x"] + panel["width"]
+    classes_boxes, key = boxes[:classes], boxes[classes:]
+    # The classes read in order, row by row, in columns that line up.
+    rows: dict[float, list[dict]] = {}
+    for b in classes_boxes:
+        rows.setdefault(round(b["y"]), []).append(b)
+    firsts = [row[0]["x"] for row in rows.values()]
+    assert max(firsts) - min(firsts) < 2, rows
+    # The key stays together on a row of its own, after the classes.
+    assert abs(key[0]["y"] - key[1]["y"]) < 2, key
+    assert key[0]["y"] >= max(b["y"] for b in classes_boxes) - 1, (classes_boxes, key)
+    # The legend lies above the chart, never on it.
+    chart = box(page.locator("#boundary"))
+    for b in boxes:
+        assert not overlap(b, chart), (b, chart)
+    screenshot(page, f"ux-legend-presenting-{classes}-classes-1280x720")
