@@ -64,11 +64,12 @@ def frame_dict(
     selection: Selection | None = None,
     quantized: bool = False,
     metrics: Any = None,
+    deltas: bool = True,
 ) -> dict[str, Any]:
     """Step, metrics, new history rows, layers, optional maps and trace of the selection.
 
     `metrics` may be the Metrics that `train()` or `update_phase()` just returned, to save
-    computing them again.
+    computing them again. Without `deltas` the maps leave out δ^(z) (null per layer).
     """
     trainer = session.trainer
     if metrics is None or metrics.step != trainer.step:
@@ -88,7 +89,7 @@ def frame_dict(
         "divergence": trainer.divergence,
     }
     if resolution:
-        grid = trainer.grid(resolution, target=grid_target)
+        grid = trainer.grid(resolution, target=grid_target, deltas=deltas)
         frame["boundary"] = boundary_dict(grid, pack, quantized=quantized)
     if selection is not None and not selection.empty:
         convention = Convention(**session.convention)

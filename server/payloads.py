@@ -175,13 +175,10 @@ def boundary_dict(grid: Any, pack: ArrayPacker, quantized: bool) -> dict[str, An
         return pack.add_stack(quantize(stack, low, high, finite=finite), range=[low, high])
 
     layers = []
-    for i, (acts, deltas) in enumerate(zip(grid.activations, grid.deltas, strict=True)):
+    for i, acts in enumerate(grid.activations):
+        deltas = None if grid.deltas is None else maps(grid.deltas[i], None, symmetric=True)
         layers.append(
-            {
-                "layer": i + 1,
-                "activations": maps(acts, None, symmetric=False),
-                "deltas": maps(deltas, None, symmetric=True),
-            }
+            {"layer": i + 1, "activations": maps(acts, None, symmetric=False), "deltas": deltas}
         )
     return {
         "resolution": int(grid.resolution),

@@ -120,6 +120,7 @@ class Stream:
         self.steps_per_frame = 1
         self.fps = float(min(30, settings.max_fps))
         self.resolution = settings.stream_resolution
+        self.deltas = True  # δ^(z) maps in the frames (a client without a view of them says no)
         self.target: int | None = None
         self.selection = Selection()
         self.actions: deque[tuple[str, Any]] = deque()
@@ -286,6 +287,8 @@ class Stream:
             check_resolution(command.resolution, settings.max_resolution, allow_zero=True)
             self.resolution = command.resolution
             self.target = command.target
+            if command.deltas is not None:
+                self.deltas = command.deltas
             self._queue(kind, ("refresh", None))
         elif kind == "convention":
             change = {k: v for k, v in command.model_dump().items() if k != "type" and v}
@@ -328,6 +331,7 @@ class Stream:
             "steps_per_frame": self.steps_per_frame,
             "resolution": self.resolution,
             "target": self.target,
+            "deltas": self.deltas,
         }
 
     # --- one frame (in a worker thread, under the session's lock) ------------------------
@@ -413,6 +417,7 @@ class Stream:
             selection=selection,
             quantized=True,
             metrics=metrics,
+            deltas=self.deltas,
         )
         frame["history_reset"] = history_reset or self.seq == 0
         frame["stream"] = self.status()

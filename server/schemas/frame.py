@@ -85,8 +85,9 @@ class NeuronMaps(BaseModel):
 
     layer: int = Field(description="Hidden layer number, from 1.")
     activations: list[TypedArray] = Field(description="h_j over the grid, one R×R map per unit.")
-    deltas: list[TypedArray] = Field(
-        description="δ^(z)_j = ∂J/∂z_j over the grid (loss sign) for the target class."
+    deltas: list[TypedArray] | None = Field(
+        description="δ^(z)_j = ∂J/∂z_j over the grid (loss sign) for the target class; "
+        "null in stream frames after a `resolution` command with `deltas: false`."
     )
 
 

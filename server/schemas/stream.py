@@ -67,11 +67,15 @@ class ConfigCmd(_Command):
 
 
 class Resolution(_Command):
-    """Side R of the boundary grid in frames (0: no maps); `target` picks the delta class."""
+    """Side R of the boundary grid in frames (0: no maps); `target` picks the delta class;
+    `deltas: false` leaves the δ^(z) maps out of the frames while no view shows them."""
 
     type: Literal["resolution"]
     resolution: int
     target: int | None = None
+    deltas: bool | None = Field(
+        default=None, description="Send the δ^(z) maps (true, the default) or not (false)."
+    )
 
 
 class ConventionCmd(_Command):

@@ -123,6 +123,7 @@ def test_play_trains_steps_per_frame_and_pause_stops(client: TestClient, sid: st
             "steps_per_frame": 3,
             "resolution": SETTINGS.stream_resolution,
             "target": None,
+            "deltas": True,
         }
         steps = [viewer.frame()["step"] for _ in range(4)]
         assert steps == [steps[0] + 3 * i for i in range(4)] and steps[0] == 3
@@ -225,6 +226,16 @@ def test_resolution_and_convention(client: TestClient, sid: str) -> None:
         frame = viewer.frame()
         assert frame["boundary"]["resolution"] == 33 and frame["boundary"]["target"] == 1
         assert frame["_arrays"]["boundary.probabilities.0"].shape == (33, 33)
+        assert frame["_arrays"]["boundary.layers.0.deltas.0"].shape == (33, 33)
+        # Without a view of the δ maps the client drops them: same maps otherwise.
+        viewer.send(type="resolution", resolution=33, target=1, deltas=False)
+        lean = viewer.frame()
+        assert [layer["deltas"] for layer in lean["boundary"]["layers"]] == [None]
+        assert not any(".deltas." in name for name in lean["_arrays"])
+        assert lean["_arrays"]["boundary.layers.0.activations.0"].shape == (33, 33)
+        assert lean["stream"]["deltas"] is False
+        viewer.send(type="resolution", resolution=33, deltas="maybe")
+        assert viewer.message("error")["field"] == "resolution.deltas"
         viewer.send(type="select", index=0)
         viewer.frame()
         viewer.send(type="convention", sign="loglik", layout="column")
