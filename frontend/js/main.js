@@ -62,12 +62,20 @@ function safeMount(id, mount) {
   }
 }
 
-/** Frames drawn and the time spent drawing them, and a way to draw a frame given as the
- * server's binary message: read and used by benchmarks/bench_render.py. */
-const stats = { frames: 0, drawMs: 0, views: {} };
+/** The views a full update redraws: each tells the seq of the newest frame it shows. */
+const FULL_UPDATE = ["boundary", "network", "curves"];
+
+/** Frames drawn, those drawn in full (every view of FULL_UPDATE showing them) and the time
+ * spent drawing them, and a way to draw a frame given as the server's binary message (with
+ * the option to start the curves afresh from it): read by benchmarks/bench_render.py. */
+const stats = { frames: 0, full: 0, drawMs: 0, views: {} };
 window.backpropLab = {
   stats,
-  drawBinary: (buffer) => drawFrame(session.frame(parseBinaryFrame(buffer))),
+  drawBinary: (buffer, { resetHistory = false } = {}) => {
+    const frame = parseBinaryFrame(buffer);
+    if (resetHistory) frame.history_reset = true;
+    drawFrame(session.frame(frame));
+  },
 };
 
 function drawFrame(frame) {
@@ -85,6 +93,7 @@ function drawFrame(frame) {
   running.update(frame);
   banner.update(frame);
   stats.frames += 1;
+  if (FULL_UPDATE.every((id) => views.find((v) => v.id === id).view.drawnSeq === frame.seq)) stats.full += 1;
   stats.drawMs += performance.now() - t0;
 }
 
