@@ -104,7 +104,8 @@ def test_unit_names_and_the_target_read_as_in_the_lecture(page, live_server) -> 
     """h₁…h₈ stay legible where the edges meet them; the target is labelled yₖ like its oₖ."""
     open_lab(page, live_server, "#dataset=circle&classes=2&selected=0")
     caption = page.locator("#equations .eq-caption")
-    expect(caption).to_contain_text("class 0")
+    # The first class is class k = 1, as in the lecture (the API's label 0), and it is o₁.
+    expect(caption).to_contain_text("Training example #0, class k = 1")
     outputs = page.locator("#network .node").filter(has=page.locator(".node-name", has_text="o"))
     target = page.locator("#network .node.target")
     expect(target).to_have_count(1)

@@ -157,6 +157,12 @@ def test_clicking_a_hollow_test_point_traces_it_and_a_link_reopens_it(
     )
     J = next(q for q in trace["quantities"] if q["symbol"] == "J")["value"]
     assert math.isclose(page_loss(page), J, rel_tol=6e-3, abs_tol=1e-3), (page_loss(page), J)
+    # The equations say whose numbers they show, and stay on it (no training example's
+    # trace, fetched for the same index, replaces it).
+    caption = page.locator("#equations .eq-caption")
+    expect(caption).to_contain_text(f"Test example #{target['index']}, class k = {k}")
+    page.wait_for_timeout(500)
+    expect(caption).to_contain_text(f"Test example #{target['index']}, class k = {k}")
     screenshot(page, "ux-traced-test-point-1280x720")
 
     # A colleague opens the shared link on a projector: the same test example is traced.

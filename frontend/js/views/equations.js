@@ -247,7 +247,9 @@ export function mount(root, ctx) {
     const raw = Array.isArray(trace.x_raw) ? trace.x_raw : null;
     const where = raw ? ` at (x₁, x₂) = (${raw.map((v) => fmt(Number(v))).join(", ")})` : "";
     const which = trace.index ?? state.selected;
-    const who = which !== undefined && which !== null ? `Training example #${which}` : "Example";
+    const split = trace.split ?? state.selectedSplit;
+    const kind = split === "test" ? "Test example" : "Training example";
+    const who = which !== undefined && which !== null ? `${kind} #${which}` : "Example";
     // Classes are numbered from 1, as k is in the lecture (the API counts from 0).
     caption.textContent = `${who}${target !== null ? `, class k = ${Number(target) + 1}` : ""}${where}`;
   }
@@ -270,7 +272,10 @@ export function mount(root, ctx) {
     if (!id || !ctx.api) return;
     const state = ctx.getState?.() ?? {};
     const params = new URLSearchParams(conventionOf(state));
-    if (state.selected !== undefined && state.selected !== null) params.set("index", state.selected);
+    if (state.selected !== undefined && state.selected !== null) {
+      params.set("index", state.selected);
+      if (state.selectedSplit === "test") params.set("split", "test");
+    }
     const ticket = ++fetching;
     try {
       const trace = await ctx.api.getJSON(`/api/sessions/${id}/trace?${params}`);
@@ -283,13 +288,14 @@ export function mount(root, ctx) {
   const sync = (state) => toggles.forEach((t) => t.sync(state));
   sync(ctx.getState?.());
   let previous = conventionOf(ctx.getState?.());
-  let previousSelected = ctx.getState?.()?.selected;
+  const selectionOf = (state) => `${state?.selectedSplit ?? "train"}:${state?.selected}`;
+  let previousSelected = selectionOf(ctx.getState?.());
   ctx.onState?.((state) => {
     sync(state);
     const next = conventionOf(state);
-    if (!sameConvention(next, previous) || state.selected !== previousSelected) {
+    if (!sameConvention(next, previous) || selectionOf(state) !== previousSelected) {
       previous = next;
-      previousSelected = state.selected;
+      previousSelected = selectionOf(state);
       fetchTrace();
     }
   });
