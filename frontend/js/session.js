@@ -77,7 +77,7 @@ export class Session {
     const send = this.send;
     this.pendingPhase = null;
     const state = this.store.get();
-    send({ type: "resolution", resolution: state.resolution });
+    send(resolutionCommand(state));
     send({ type: "convention", ...Object.fromEntries(CONVENTION.map((k) => [k, state[k]])) });
     send(selectCommand(state));
   }
@@ -190,8 +190,16 @@ export class Session {
     const convention = changed.filter((k) => CONVENTION.includes(k));
     if (convention.length) this.send({ type: "convention", ...Object.fromEntries(convention.map((k) => [k, state[k]])) });
     if (changed.includes("selected") || changed.includes("selectedSplit")) this.send(selectCommand(state));
-    if (changed.includes("resolution")) this.send({ type: "resolution", resolution: state.resolution });
+    if (changed.includes("resolution") || changed.includes("tab")) this.send(resolutionCommand(state));
   }
+}
+
+/**
+ * The maps the frames should carry: R×R, and the δ^(z) maps only while the matrices tab
+ * (their one view) is open; they are half of a frame's maps, so the server skips them.
+ */
+function resolutionCommand(state) {
+  return { type: "resolution", resolution: state.resolution, deltas: state.tab === "matrices" };
 }
 
 /** The stream command that traces the state's example: a training or a test index. */

@@ -1,5 +1,6 @@
 """The matrices panel: every weight matrix beside its gradient, and the delta maps."""
 
+import json
 import re
 
 from playwright.sync_api import expect
@@ -65,3 +66,30 @@ def test_gradient_follows_the_sign_convention(page, live_server) -> None:
     expect(panel.locator("text.annotation-text", has_text="(J = NLL)").first).to_be_visible()
     page.locator("#equations").get_by_label("J = log P, ascent").check()
     expect(panel.locator("text.annotation-text", has_text="(J = log P)").first).to_be_visible()
+
+
+def test_delta_maps_are_streamed_only_while_their_tab_is_open(page, live_server) -> None:
+    """Half of a frame's maps are the δ maps: the page asks for them only when it shows them,
+    and they appear as soon as the tab opens."""
+    sent: list[dict] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framesent",
+            lambda payload: sent.append(json.loads(payload)) if isinstance(payload, str) else None,
+        ),
+    )
+    page.goto(live_server.url + "/#tab=curves")
+    expect(page.locator("#connection")).to_have_attribute("data-status", "open")
+    asked = [c for c in sent if c["type"] == "resolution"]
+    assert asked and asked[-1]["deltas"] is False, asked
+
+    page.get_by_role("tab", name="Matrices & delta maps").click()
+    maps = page.locator("#matrices").get_by_role("img", name="Delta maps of hidden layer 1")
+    expect(maps.locator("image")).to_have_count(8)
+    assert [c for c in sent if c["type"] == "resolution"][-1]["deltas"] is True
+
+    page.get_by_role("tab", name="Chain-rule lab").click()
+    page.wait_for_function("location.hash.includes('tab=chain-rule')")
+    page.wait_for_timeout(200)
+    assert [c for c in sent if c["type"] == "resolution"][-1]["deltas"] is False
