@@ -4,10 +4,11 @@ A full update is a frame shown by all of the boundary (R = 100), the network dia
 the learning curves: the page counts a frame as full only when each of the three reports
 having drawn that very frame (window.backpropLab.stats.full).
 
-Starts the app on 127.0.0.1 (a free port) and opens the page in headless Chromium, 1920
-wide, with the curves tab open. At 1080 tall the boundary and the network are in the
-window and the curves are below the fold (drawn, but not painted); a 2700-tall window
-has all three painted, the equations too. Each case measures two rates:
+Starts the app on 127.0.0.1 (a free port) and opens the page in headless Chromium at
+1920×1080 with the curves tab open. The boundary and the network fill the window and the
+curves are below the equations: every frame draws all three, and the browser paints
+those in the window (the "shown" column), so one case is measured scrolled to the
+curves. Each case measures two rates:
 
 - live: Play, and count the full updates the page drew from the stream over a fixed
   window (the stream asked for 30 frames a second, the page's default, or 60 for
@@ -36,7 +37,7 @@ from server.background import BackgroundServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 TARGET = 30.0  # full updates per second (issue 5)
-KEEPS_UP = 0.95  # live full updates per frame sent: the page keeps up with the stream
+KEEPS_UP = 0.95  # live full updates per frame sent, for a stream under 30 frames/s
 WARMUP_S = 2.0
 WINDOW_S = 8.0
 
@@ -45,17 +46,18 @@ WINDOW_S = 8.0
 class Case:
     name: str
     hash: str
-    height: int = 1080  # the window's height; 1920 wide
+    scroll_to: str | None = None  # a view scrolled into the window before playing
 
 
 DEFAULT = "#resolution=100&speed=10&tab=curves"
 SPIRAL = "#dataset=spiral&classes=3&hidden=16,16&resolution=100&speed=10&tab=curves"
 CASES = [
-    Case("circle 8 ReLU, 30 fps, 1080 tall", DEFAULT + "&fps=30"),
-    Case("circle 8 ReLU, 60 fps, 1080 tall", DEFAULT + "&fps=60"),
-    # A window tall enough that the curves (below the equations) are painted too.
-    Case("circle 8 ReLU, 30 fps, 2700 tall", DEFAULT + "&fps=30", height=2700),
-    Case("spiral 16-16, 30 fps, 1080 tall", SPIRAL + "&fps=30"),
+    Case("circle 8 ReLU, 30 fps", DEFAULT + "&fps=30"),
+    Case("circle 8 ReLU, 60 fps", DEFAULT + "&fps=60"),
+    # The curves sit below the equations: scrolled to, they are painted (and B, N are not).
+    Case("circle 8 ReLU, 30 fps, at the curves", DEFAULT + "&fps=30", scroll_to="#curves"),
+    Case("spiral 16-16, 30 fps", SPIRAL + "&fps=30"),
+    Case("spiral 16-16, 60 fps", SPIRAL + "&fps=60"),
 ]
 RECORDED = 60  # distinct frames replayed in turn
 REPLAY = """async ({frames, seconds}) => {
@@ -90,7 +92,7 @@ STATS = """({...window.backpropLab.stats, views: {...window.backpropLab.stats.vi
 
 
 def measure(browser: object, url: str, case: Case) -> dict[str, float]:
-    page = browser.new_page(viewport={"width": 1920, "height": case.height})
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -110,6 +112,8 @@ def measure(browser: object, url: str, case: Case) -> dict[str, float]:
     page.goto(url + "/" + case.hash)
     page.wait_for_selector("#connection[data-status=open]")
     page.wait_for_selector("#network .node")
+    if case.scroll_to:
+        page.locator(case.scroll_to).scroll_into_view_if_needed()
     on_screen = page.evaluate(ON_SCREEN)
     page.get_by_role("button", name="Play").click()
     time.sleep(WARMUP_S)
@@ -178,8 +182,8 @@ def main() -> None:
         "render/s: full updates of replayed frames"
     )
     print(
-        f"ok: render/s ≥ {TARGET:.0f} and live/s ≥ {KEEPS_UP:.0%} of sent/s "
-        "(the page keeps up with the stream)"
+        f"ok: render/s ≥ {TARGET:.0f}, and live/s ≥ {TARGET:.0f} or ≥ {KEEPS_UP:.0%} of "
+        "sent/s (the page keeps up with the stream)"
     )
     print("shown: which of the boundary (B), network (N) and curves (C) are inside the window")
     print("JS ms per drawn frame: all views, then the boundary, network, curves and equations")
@@ -202,8 +206,9 @@ def main() -> None:
     print(line)
     print("-" * len(line))
     for case, r in rows:
-        # The page can draw 30 full updates a second, and draws (nearly) every frame sent.
-        ok = r["replay"] >= TARGET and r["full"] >= KEEPS_UP * r["sent"]
+        # The page can draw 30 full updates a second, and draws as many live: 30 a second,
+        # or (nearly) every frame of a stream that sends fewer.
+        ok = r["replay"] >= TARGET and r["full"] >= min(TARGET, KEEPS_UP * r["sent"])
         cells = [
             case.name,
             r["on_screen"],
