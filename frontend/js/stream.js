@@ -34,8 +34,12 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
     pendingReset = false;
     if (message === null) return;
     const frame = typeof message === "string" ? JSON.parse(message) : parseBinaryFrame(message);
-    // A frame replaced before it was drawn must not take a reset of the curves with it.
-    if (reset) frame.history_reset = true;
+    // A frame replaced before it was drawn must not take a reset of the curves with it;
+    // the whole history came with the replaced frame, so this one says its rows are partial.
+    if (reset && !frame.history_reset) {
+      frame.history_reset = true;
+      frame.history_partial = true;
+    }
     onFrame(frame);
   }
 

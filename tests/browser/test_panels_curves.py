@@ -127,6 +127,8 @@ def test_hovering_a_curve_reads_the_values_of_the_history(page, live_server) -> 
     answer = page.request.get(f"{live_server.url}/api/sessions/{session_id}/history?format=csv")
     rows = list(csv.DictReader(io.StringIO(answer.text())))
     steps = [int(r["step"]) for r in rows]
+    # Every row of the history is drawn, the first too: the stream may replace the frame
+    # that carried the whole history before it is drawn, and the page must fetch it then.
     page.wait_for_function(
         "([chart, n]) => Number(chart.dataset.points) === n",
         arg=[chart.element_handle(), len(steps)],
@@ -184,3 +186,30 @@ def test_the_camera_exports_the_curve_with_its_lines(page, live_server) -> None:
         base64.b64encode(png).decode(),
     )
     assert share > 0.001, share
+
+
+# A slow machine: for the first 1.5 s no animation frame runs, so the stream's first
+# frames (the first with the whole history, then refreshes) pile up and only the newest
+# is drawn.
+SLOW_START = """(() => {
+  const raf = window.requestAnimationFrame.bind(window);
+  const start = performance.now();
+  window.requestAnimationFrame = (cb) => {
+    const wait = 1500 - (performance.now() - start);
+    return wait > 0 ? setTimeout(() => raf(cb), wait) : raf(cb);
+  };
+})();"""
+
+
+def test_the_first_rows_are_drawn_when_the_first_frame_was_skipped(page, live_server) -> None:
+    """The frame that carried the whole history was replaced before it was drawn: the page
+    fetches the history instead of drawing an empty chart."""
+    page.add_init_script(SLOW_START)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_lab(page, live_server)
+    chart = page.locator("#curves").get_by_role("img", name="Loss over the steps")
+    page.wait_for_function(GROWN, arg=[chart.element_handle(), 0])
+    assert points(page, "Loss over the steps") == 1  # step 0, the one row there is
+    chart.scroll_into_view_if_needed()
+    # Its marker is seen: train and test lie on each other at step 0, test drawn last.
+    assert page.evaluate(PAINTED, [chart.element_handle(), VERMILLION]) > 0.0001

@@ -242,12 +242,16 @@ export function mount(root, ctx) {
     },
     update(frame) {
       if (!frame) return;
-      const skipped = lastSeq !== null && typeof frame.seq === "number" && frame.seq !== lastSeq + 1;
-      lastSeq = typeof frame.seq === "number" ? frame.seq : null;
+      // Frames were skipped if seq jumped, or if the first frame drawn is not the stream's
+      // first. A reset frame carries the whole history, unless it stands in for a skipped
+      // one (history_partial): then its rows are only its own.
+      const seq = typeof frame.seq === "number" ? frame.seq : null;
+      const skipped = seq !== null && (lastSeq === null ? seq > 0 : seq !== lastSeq + 1);
+      lastSeq = seq;
       if (frame.history_reset) curves.clear();
       curves.append(frame.history);
       if (fetching && frame.history) arrivedMeanwhile.push(frame.history);
-      if (skipped && !frame.history_reset) backfill();
+      if (skipped && (!frame.history_reset || frame.history_partial)) backfill();
       visible.offer(frame);
     },
   };
