@@ -206,7 +206,9 @@ def test_the_first_rows_are_drawn_when_the_first_frame_was_skipped(page, live_se
     fetches the history instead of drawing an empty chart."""
     page.add_init_script(SLOW_START)
     page.set_viewport_size({"width": 1920, "height": 1080})
-    open_lab(page, live_server)
+    with page.expect_request("**/history") as fetched:  # the scenario did happen
+        open_lab(page, live_server)
+    assert fetched.value.method == "GET"
     chart = page.locator("#curves").get_by_role("img", name="Loss over the steps")
     page.wait_for_function(GROWN, arg=[chart.element_handle(), 0])
     assert points(page, "Loss over the steps") == 1  # step 0, the one row there is

@@ -128,6 +128,7 @@ export function mount(root, ctx) {
   let fetchAgain = false;
   let lastFetch = 0;
   let arrivedMeanwhile = [];
+  let resets = 0; // history resets seen: a fetch begun before the last one is out of date
 
   function backfill() {
     const id = ctx.sessionId?.();
@@ -138,9 +139,12 @@ export function mount(root, ctx) {
     }
     const wait = Math.max(0, lastFetch + 1000 - performance.now());
     arrivedMeanwhile = [];
+    const generation = resets;
     fetching = new Promise((resolve) => setTimeout(resolve, wait))
       .then(() => ctx.api.getJSON(`/api/sessions/${id}/history`))
       .then((history) => {
+        // A reset (or another session) since the request: this history is of the old run.
+        if (generation !== resets || id !== ctx.sessionId?.()) return;
         curves.clear();
         curves.append(history);
         for (const block of arrivedMeanwhile) curves.append(block);
@@ -246,9 +250,14 @@ export function mount(root, ctx) {
       // first. A reset frame carries the whole history, unless it stands in for a skipped
       // one (history_partial): then its rows are only its own.
       const seq = typeof frame.seq === "number" ? frame.seq : null;
-      const skipped = seq !== null && (lastSeq === null ? seq > 0 : seq !== lastSeq + 1);
+      // (A frame drawn again, as the loss phase does with the newest, is no gap.)
+      const skipped = seq !== null && (lastSeq === null ? seq > 0 : seq !== lastSeq + 1 && seq !== lastSeq);
       lastSeq = seq;
-      if (frame.history_reset) curves.clear();
+      if (frame.history_reset) {
+        resets += 1;
+        arrivedMeanwhile = [];
+        curves.clear();
+      }
       curves.append(frame.history);
       if (fetching && frame.history) arrivedMeanwhile.push(frame.history);
       if (skipped && (!frame.history_reset || frame.history_partial)) backfill();

@@ -168,12 +168,16 @@ export class LiveChart {
    * @param {Record<string, Array<number | null>>} columns  one array per series key, as long as xs
    */
   draw(xs, series, columns) {
-    this.xs = xs;
+    // A snapshot: the arrays only grow (or are replaced), so their first n entries are
+    // what this draw shows, even when a hover repaints between two draws.
+    const n = xs.length;
+    this.xs = xs.slice(0, n);
     this.series = series;
-    this.columns = columns;
+    this.columns = Object.fromEntries(series.map((s) => [s.key, (columns[s.key] ?? []).slice(0, n)]));
+    this.paths = null; // the pixel paths of this snapshot, made at the first paint
     const xRange = [xs.length ? Math.min(0, xs[0]) : 0, niceCeil(xs.length ? xs[xs.length - 1] : 0)];
-    const yRange = yRangeOf(this.spec.y, series.map((s) => columns[s.key] ?? []));
-    const look = JSON.stringify([series.map((s) => [s.name, s.color]), document.body.className]);
+    const yRange = yRangeOf(this.spec.y, series.map((s) => this.columns[s.key]));
+    const look = JSON.stringify(series.map((s) => [s.name, s.color]));
     const ranges = JSON.stringify([xRange, yRange]);
     this.ranges = { x: xRange, y: yRange };
     if (look !== this.look) {
@@ -188,7 +192,7 @@ export class LiveChart {
     } else {
       this.paint();
     }
-    this.node.dataset.points = String(xs.length);
+    this.node.dataset.points = String(n);
   }
 
   /** The layout for the axes as they are: the frame Plotly draws. */
@@ -294,11 +298,16 @@ export class LiveChart {
     g.clearRect(0, 0, area.width, area.height);
     const toX = this.scale(this.ranges.x, area.width, false, false);
     const toY = this.scale(this.ranges.y, area.height, this.spec.y.type === "log", true);
+    // Decimated once per draw and plot size: a hover repaint reuses them.
+    const size = `${area.width}x${area.height}`;
+    if (this.paths?.size !== size) {
+      this.paths = { size, of: new Map(this.series.map((s) => [s.key, pixelPath(this.xs, this.columns[s.key], toX, toY)])) };
+    }
     g.lineJoin = "round";
     g.lineCap = "round";
     g.lineWidth = LINE_WIDTH;
     for (const s of this.series) {
-      const path = pixelPath(this.xs, this.columns[s.key] ?? [], toX, toY);
+      const path = this.paths.of.get(s.key);
       g.strokeStyle = s.color;
       g.fillStyle = s.color;
       g.setLineDash(s.dash ? DASH : []);
