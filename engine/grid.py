@@ -102,24 +102,26 @@ def evaluate_grid(
         o = output_inplace("sigmoid", v)  # (1, N) P(y = 1)
         probabilities = np.concatenate([1.0 - o, o])  # (2, N)
         predicted = (o[0] > 0.5).astype(np.uint8)  # (N,)
-        k = predicted if target is None else target
-        delta = o - (k == 1)  # (1, N) δ^(o) = o − y
     else:
         v -= v.max(axis=0)  # softmax in place, shifted for stability
         e = np.exp(v, out=v)  # (K, N)
         e /= e.sum(axis=0)
         probabilities = e
         predicted = argmax_columns(e)  # (N,) uint8
-        if target is None:
-            y = predicted == np.arange(len(e), dtype=np.uint8)[:, None]  # (K, N) one-hot
-        else:
-            y = (np.arange(len(e)) == target)[:, None]  # (K, 1), broadcast
-        delta = e - y  # (K, N) δ^(o) = o − y
     K = probabilities.shape[0]
     h_maps = [h.reshape(-1, R, R) for h in hs]
     maps = probabilities.reshape(K, R, R), predicted.reshape(R, R), h_maps
     if not with_deltas:
         return (*maps, None)
+    if output_name == "sigmoid":
+        k = predicted if target is None else target
+        delta = o - (k == 1)  # (1, N) δ^(o) = o − y
+    else:
+        if target is None:
+            y = predicted == np.arange(K, dtype=np.uint8)[:, None]  # (K, N) one-hot
+        else:
+            y = (np.arange(K) == target)[:, None]  # (K, 1), broadcast
+        delta = e - y  # (K, N) δ^(o) = o − y
     deltas: list[np.ndarray] = [None] * len(hs)  # type: ignore[list-item]
     W_up = U
     for i in range(len(hs) - 1, -1, -1):

@@ -4,8 +4,11 @@ Two tasks share one task group. The receiver reads commands, validates them and 
 what they ask for; the sender wakes when there is something to do (a command, or the
 next frame falling due while playing), computes the frame in a worker thread under the
 session's lock, and sends it. Nothing is queued beyond a few pending commands: a frame is
-computed only when the previous one has been handed to the socket, and the next one is
-due one period after that at the earliest, so a slow client simply gets fewer frames.
+computed only when the previous one has been handed to the socket, and frames fall due
+on a fixed beat (see next_due): one that is late by less than a period goes out at once,
+beats missed by more are skipped, so a slow client or a slow frame gets fewer frames and
+never a burst. A stream whose frames take longer than a period to make runs back to back;
+the heavy lane (Lanes) keeps it from holding up the others.
 When either side ends (disconnect, deleted session) the task group is cancelled and both
 stop.
 """

@@ -77,7 +77,7 @@ export class Session {
     const send = this.send;
     this.pendingPhase = null;
     const state = this.store.get();
-    send(resolutionCommand(state));
+    this.#sendResolution(state);
     send({ type: "convention", ...Object.fromEntries(CONVENTION.map((k) => [k, state[k]])) });
     send(selectCommand(state));
   }
@@ -181,6 +181,12 @@ export class Session {
     this.#rejectPending(new CommandError("The connection dropped before the server answered; try again."));
   }
 
+  #sendResolution(state) {
+    const command = resolutionCommand(state);
+    this.sentDeltas = command.deltas;
+    this.send(command);
+  }
+
   #rejectPending(err) {
     for (const p of this.pendingConfig.splice(0)) p.reject(err);
   }
@@ -190,7 +196,9 @@ export class Session {
     const convention = changed.filter((k) => CONVENTION.includes(k));
     if (convention.length) this.send({ type: "convention", ...Object.fromEntries(convention.map((k) => [k, state[k]])) });
     if (changed.includes("selected") || changed.includes("selectedSplit")) this.send(selectCommand(state));
-    if (changed.includes("resolution") || changed.includes("tab")) this.send(resolutionCommand(state));
+    // A tab change matters to the server only when it shows or hides the δ maps.
+    const deltasFlip = changed.includes("tab") && resolutionCommand(state).deltas !== this.sentDeltas;
+    if (changed.includes("resolution") || deltasFlip) this.#sendResolution(state);
   }
 }
 

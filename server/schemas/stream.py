@@ -74,7 +74,9 @@ class Resolution(_Command):
     resolution: int
     target: int | None = None
     deltas: bool | None = Field(
-        default=None, description="Send the δ^(z) maps (true, the default) or not (false)."
+        default=None,
+        description="Send the δ^(z) maps (true) or not (false); left out, the setting "
+        "stays as it was (true on a new stream).",
     )
 
 

@@ -93,3 +93,11 @@ def test_delta_maps_are_streamed_only_while_their_tab_is_open(page, live_server)
     page.wait_for_function("location.hash.includes('tab=chain-rule')")
     page.wait_for_timeout(200)
     assert [c for c in sent if c["type"] == "resolution"][-1]["deltas"] is False
+
+    # Away from the tab the network changes; back on it, the old maps are not passed off
+    # as current: the new ones come, for the hidden layer of 7 units.
+    page.get_by_role("button", name="fewer units in hidden layer 1").click()
+    expect(page.get_by_label("units in hidden layer 1", exact=True)).to_have_text("7")
+    page.get_by_role("tab", name="Matrices & delta maps").click()
+    expect(maps.locator("image")).to_have_count(7)
+    expect(page.locator("#matrices .mx-deltas")).not_to_have_class(re.compile("mx-stale"))

@@ -244,8 +244,15 @@ export function mount(root, ctx) {
       return;
     }
     const layers = boundary.layers ?? [];
-    // A stream told that no view shows the delta maps leaves them out (null): keep the last.
-    if (layers.some((maps) => !maps.deltas)) return;
+    // The stream leaves the δ maps out while this tab is closed (null); the first frames
+    // after it opens may still lack them. The maps drawn before are then out of date (maybe
+    // of another network): faded, and said so, until the next frame brings new ones.
+    if (layers.some((maps) => !maps.deltas)) {
+      deltas.classList.add("mx-stale");
+      if (deltaDivs.size) deltaNote.textContent = "Updating the delta maps to the current step…";
+      return;
+    }
+    deltas.classList.remove("mx-stale");
     const depth = layers.length;
     const target = boundary.target;
     const loglik = (ctx.getState?.() ?? {}).sign === "loglik";
