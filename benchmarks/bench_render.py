@@ -96,14 +96,14 @@ def measure(browser: object, url: str, case: Case) -> dict[str, float]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    # The binary frame messages as they arrive: when, and base64 for page.evaluate.
-    received: list[tuple[float, str]] = []
+    # The binary frame messages as they arrive, base64 for page.evaluate.
+    received: list[str] = []
     page.on(
         "websocket",
         lambda ws: ws.on(
             "framereceived",
             lambda payload: (
-                received.append((time.perf_counter(), base64.b64encode(payload).decode()))
+                received.append(base64.b64encode(payload).decode())
                 if isinstance(payload, bytes)
                 else None
             ),
@@ -116,17 +116,19 @@ def measure(browser: object, url: str, case: Case) -> dict[str, float]:
         page.locator(case.scroll_to).scroll_into_view_if_needed()
     on_screen = page.evaluate(ON_SCREEN)
     page.get_by_role("button", name="Play").click()
-    time.sleep(WARMUP_S)
+    # wait_for_timeout, not sleep: Playwright hands over the socket's events while it waits,
+    # so the frames counted at each end of the window are those received by then.
+    page.wait_for_timeout(1000 * WARMUP_S)
     start = page.evaluate(STATS)
-    t0 = time.perf_counter()
-    time.sleep(WINDOW_S)
+    sent_before, t0 = len(received), time.perf_counter()
+    page.wait_for_timeout(1000 * WINDOW_S)
     end = page.evaluate(STATS)
-    t1 = time.perf_counter()
+    sent_after, t1 = len(received), time.perf_counter()
     page.get_by_role("button", name="Pause").click()
-    time.sleep(0.5)
+    page.wait_for_timeout(500)
     if not received:
         raise RuntimeError(f"{case.name}: no binary frame was received to replay")
-    frames = [b64 for _, b64 in received[-RECORDED:]]
+    frames = received[-RECORDED:]
     replayed = page.evaluate(REPLAY, {"frames": frames, "seconds": WINDOW_S})
     page.close()
     if errors:
@@ -138,7 +140,7 @@ def measure(browser: object, url: str, case: Case) -> dict[str, float]:
         return (end["views"].get(view, 0) - start["views"].get(view, 0)) / drawn
 
     return {
-        "sent": sum(t0 <= t < t1 for t, _ in received) / elapsed,
+        "sent": (sent_after - sent_before) / elapsed,
         "full": (end["full"] - start["full"]) / elapsed,
         "replay": replayed["full"],
         "draw_ms": (end["drawMs"] - start["drawMs"]) / drawn,
@@ -182,8 +184,8 @@ def main() -> None:
         "render/s: full updates of replayed frames"
     )
     print(
-        f"ok: render/s ≥ {TARGET:.0f}, and live/s ≥ {TARGET:.0f} or ≥ {KEEPS_UP:.0%} of "
-        "sent/s (the page keeps up with the stream)"
+        f"live ≥30: full updates drawn live ≥ {TARGET:.0f}/s; render ≥30: replayed ≥ "
+        f"{TARGET:.0f}/s; keeps up: live ≥ {KEEPS_UP:.0%} of sent (or ≥ {TARGET:.0f}/s)"
     )
     print("shown: which of the boundary (B), network (N) and curves (C) are inside the window")
     print("JS ms per drawn frame: all views, then the boundary, network, curves and equations")
@@ -193,7 +195,9 @@ def main() -> None:
         "sent/s",
         "live/s",
         "render/s",
-        "target",
+        "live≥30",
+        "render≥30",
+        "keeps up",
         "JS ms",
         "boundary",
         "network",
@@ -201,21 +205,21 @@ def main() -> None:
         "equations",
         "steps/s",
     ]
-    widths = [34, 5, 7, 7, 9, 9, 6, 9, 8, 7, 10, 8]
+    widths = [34, 5, 7, 7, 9, 8, 10, 9, 6, 9, 8, 7, 10, 8]
     line = row(columns, widths)
     print(line)
     print("-" * len(line))
     for case, r in rows:
-        # The page can draw 30 full updates a second, and draws as many live: 30 a second,
-        # or (nearly) every frame of a stream that sends fewer.
-        ok = r["replay"] >= TARGET and r["full"] >= min(TARGET, KEEPS_UP * r["sent"])
+        keeps_up = r["full"] >= min(TARGET, KEEPS_UP * r["sent"])
         cells = [
             case.name,
             r["on_screen"],
             f"{r['sent']:.1f}",
             f"{r['full']:.1f}",
             f"{r['replay']:.1f}",
-            "≥30 ok" if ok else "≥30 BELOW",
+            "yes" if r["full"] >= 0.99 * TARGET else "NO",  # a 30-fps stream gives 29.9…30.1
+            "yes" if r["replay"] >= TARGET else "NO",
+            "yes" if keeps_up else "NO",
             f"{r['draw_ms']:.1f}",
             f"{r['boundary']:.1f}",
             f"{r['network']:.1f}",

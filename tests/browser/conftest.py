@@ -103,8 +103,14 @@ def page(browser: object, live_server: object, page_problems: PageProblems) -> I
 
 
 def screenshot(page: object, name: str) -> Path:
-    """Save a PNG under artifacts/screenshots for people to look at."""
+    """Save a PNG under artifacts/screenshots for people to look at.
+
+    After a scroll, software compositing rasters the newly shown tiles over a few frames
+    and a capture taken at once can show them blank: wait for three frames first.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    frame = "requestAnimationFrame"
+    page.evaluate(f"() => new Promise((done) => {frame}(() => {frame}(() => {frame}(done))))")
     page.screenshot(path=str(path), full_page=False)
     return path

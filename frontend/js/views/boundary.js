@@ -391,7 +391,8 @@ export function mount(root, ctx) {
     },
     update(frame) {
       lastFrame = frame;
-      drawnSeq = frame.seq;
+      // A full update (render benchmark) needs this frame's maps on screen.
+      if (frame.boundary) drawnSeq = frame.seq;
       let changed = false;
       if (frame.dataset && frame.dataset !== dataset) {
         changed = true;
