@@ -6,7 +6,7 @@ missing browser is a failure, because CI must prove the page works.
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -114,3 +114,12 @@ def screenshot(page: object, name: str) -> Path:
     page.evaluate(f"() => new Promise((done) => {frame}(() => {frame}(() => {frame}(done))))")
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def session_created_by(page: object, action: Callable[[], object]) -> str:
+    """Run `action` (a page load) and return the id of the session the page created."""
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
+    ) as created:
+        action()
+    return created.value.json()["id"]

@@ -4,6 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import session_created_by
 from tests.browser.test_page_training import open_lab, server_config
 
 
@@ -177,11 +178,7 @@ def test_a_lost_session_is_rebuilt_from_the_link(page, live_server) -> None:
     # The server forgets the session (expiry, eviction): the next command finds it gone,
     # and the page starts a new one from the settings in its address.
     assert page.request.delete(f"{live_server.url}/api/sessions/{first}").ok
-    with page.expect_response(
-        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
-    ) as created:
-        page.get_by_role("button", name="Step").click()
-    second = created.value.json()["id"]
+    second = session_created_by(page, page.get_by_role("button", name="Step").click)
     assert second != first
     expect(page.locator("#connection")).to_have_attribute("data-status", "open")
     config = server_config(page, live_server, second)

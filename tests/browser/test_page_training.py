@@ -5,16 +5,12 @@ from itertools import pairwise
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, session_created_by
 
 
 def open_lab(page, live_server, hash_: str = "") -> str:
     """Load the page, wait until it is live and drawn; return the session id it created."""
-    with page.expect_response(
-        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
-    ) as created:
-        page.goto(live_server.url + "/" + hash_)
-    session_id = created.value.json()["id"]
+    session_id = session_created_by(page, lambda: page.goto(live_server.url + "/" + hash_))
     expect(page.locator("#connection")).to_have_attribute("data-status", "open")
     expect(page.locator("#network .node").first).to_be_visible()
     # The boundary image is painted (its canvas has the grid's size, not the initial 1×1).

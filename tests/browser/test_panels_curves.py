@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, session_created_by
 
 
 def open_lab(page, live_server) -> None:
@@ -114,11 +114,7 @@ def test_hovering_a_curve_reads_the_values_of_the_history(page, live_server) -> 
     """The tooltip at the pointer names the nearest recorded step and its losses, as the
     history endpoint has them."""
     page.set_viewport_size({"width": 1920, "height": 1080})
-    with page.expect_response(
-        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
-    ) as created:
-        open_lab(page, live_server)
-    session_id = created.value.json()["id"]
+    session_id = session_created_by(page, lambda: open_lab(page, live_server))
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 300")
     page.get_by_role("button", name="Pause").click()

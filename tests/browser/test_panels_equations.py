@@ -10,7 +10,7 @@ import re
 import numpy as np
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, session_created_by
 
 DTYPES = {"f8": "<f8", "f4": "<f4", "i4": "<i4", "u1": "u1"}
 # The panel writes 3 significant digits: the rounding error is at most 0.5% of the value.
@@ -19,13 +19,10 @@ RELATIVE = 6e-3
 
 def open_lab(page, live_server, hash_: str = "") -> str:
     """Load the page and wait for its first frame; return the session id it created."""
-    with page.expect_response(
-        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
-    ) as created:
-        page.goto(live_server.url + "/" + hash_)
+    session_id = session_created_by(page, lambda: page.goto(live_server.url + "/" + hash_))
     expect(page.locator("#connection")).to_have_attribute("data-status", "open")
     expect(equation_value(page, "δ^(o)")).to_be_visible()
-    return created.value.json()["id"]
+    return session_id
 
 
 def equation_value(page, display: str):

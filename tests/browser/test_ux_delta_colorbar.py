@@ -6,7 +6,7 @@ import base64
 import numpy as np
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, session_created_by
 from tests.browser.test_panels_matrices import open_tab
 
 # The colour bar as drawn: its tick labels from top to bottom and its title.
@@ -77,11 +77,7 @@ def bar_once_drawn(page, maps, title: str, m: float) -> dict:
 
 def test_the_delta_colour_bar_reads_upwards_in_both_conventions(page, live_server) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
-    with page.expect_response(
-        lambda r: r.url.endswith("/api/sessions") and r.request.method == "POST"
-    ) as created:
-        open_tab(page, live_server)
-    session_id = created.value.json()["id"]
+    session_id = session_created_by(page, lambda: open_tab(page, live_server))
     page.get_by_role("button", name="Step", exact=True).click()
     expect(page.locator("#step-counter")).to_have_text("1")
     panel = page.locator("#matrices")
