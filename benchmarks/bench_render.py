@@ -189,6 +189,10 @@ def main() -> None:
     )
     print("shown: which of the boundary (B), network (N) and curves (C) are inside the window")
     print("JS ms per drawn frame: all views, then the boundary, network, curves and equations")
+    print(
+        "(while playing, the equations rewrite at most 10 times a second from a timer: that "
+        "time is in the rates, not in their column)"
+    )
     columns = [
         "case",
         "shown",

@@ -236,3 +236,22 @@ def test_the_class_label_rows_read_as_formulas(page, live_server) -> None:
     assert formula("K") == ["K"], formula("K")
     assert ":" in formula("y"), formula("y")
     assert " ".join(formula("z")).startswith("z = Wx + b"), formula("z")
+
+
+def test_numbers_stay_live_while_playing_and_settle_on_pause(page, live_server) -> None:
+    """While training plays the numbers keep changing; on pause they are the final step's,
+    equal to the API's trace of it."""
+    session_id = open_lab(page, live_server, "#speed=5")
+    table = equation_value(page, "∂J/∂U")
+    before = read_matrix(table)
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 50")
+    during = read_matrix(table)
+    assert not np.allclose(during, before), "the numbers did not change while playing"
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    page.wait_for_timeout(300)  # the last frame of the run, then the pause's
+    trace = api_trace(page, live_server, session_id, index=0)
+    expected = array(trace["dJ/dU"]["value"])
+    shown = read_matrix(table).reshape(expected.shape)
+    np.testing.assert_allclose(shown, expected, rtol=RELATIVE, atol=1e-12)

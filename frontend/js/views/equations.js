@@ -33,6 +33,8 @@ const TOGGLES = [
   },
 ];
 
+const PLAYING_INTERVAL_MS = 100; // the least time between two rewrites while playing
+
 const SECTION_TITLES = {
   forward: "Forward",
   loss: "Loss",
@@ -300,19 +302,51 @@ export function mount(root, ctx) {
     }
   });
 
+  // While training plays, the numbers are rewritten at most PLAYING_INTERVAL_MS apart:
+  // nobody reads a matrix that changes 30 times a second, and with a 16-16 net these
+  // hundreds of cells are the page's largest layout. A step, a phase or a pause is shown at
+  // once, and the newest frame is always the one shown.
+  let pending = null;
+  let timer = null;
+  let lastDraw = -Infinity;
+
+  function offer(frame) {
+    pending = frame;
+    const wait = frame?.stream?.playing ? lastDraw + PLAYING_INTERVAL_MS - performance.now() : 0;
+    if (wait > 0) {
+      timer ??= setTimeout(drawPending, wait);
+      return;
+    }
+    clearTimeout(timer);
+    drawPending();
+  }
+
+  function drawPending() {
+    timer = null;
+    const frame = pending;
+    pending = null;
+    if (!frame) return;
+    lastDraw = performance.now();
+    draw(frame);
+  }
+
+  function draw(frame) {
+    const trace = frame?.trace;
+    const wanted = conventionOf(ctx.getState?.());
+    // A frame made before the last toggle reached the server keeps the other convention:
+    // keep what is shown rather than flicker back.
+    if (trace?.convention && !sameConvention({ ...wanted, ...trace.convention }, wanted)) {
+      highlight(frame.phase);
+      return;
+    }
+    if (trace) show(trace, frame);
+    else highlight(frame?.phase);
+  }
+
   return {
     update(frame) {
       lastFrame = frame;
-      const trace = frame?.trace;
-      const wanted = conventionOf(ctx.getState?.());
-      // A frame made before the last toggle reached the server keeps the other convention:
-      // keep what is shown rather than flicker back.
-      if (trace?.convention && !sameConvention({ ...wanted, ...trace.convention }, wanted)) {
-        highlight(frame.phase);
-        return;
-      }
-      if (trace) show(trace, frame);
-      else highlight(frame?.phase);
+      offer(frame);
     },
     /** The trace on screen (for the other views and for debugging in the console). */
     get trace() {
