@@ -50,3 +50,27 @@ def test_nearest_step(chart_module) -> None:
     targets = [0, 14, 15, 16, 1000, -5]
     found = chart_module("return arg.map((t) => m.nearestIndex([0, 10, 20, 30], t));", targets)
     assert found == [0, 1, 1, 2, 3, 0]  # a tie goes to the earlier step
+
+
+def test_a_growing_path_equals_the_path_of_the_whole_series(chart_module) -> None:
+    """Taken in piece by piece as a run grows, the path is the one drawn from scratch; the
+    span of values too."""
+    same = chart_module(
+        """
+        const xs = [], ys = [];
+        const path = new m.PixelPath((x) => x / 37, (y) => 100 - y);
+        const span = new m.Span();
+        for (let i = 0; i < 5000; i += 1) {
+          xs.push(i);
+          ys.push(i % 997 === 0 ? null : 50 * Math.sin(i / 40) + (i % 13));
+          if (i % 250 === 0) { path.extend(xs, ys); span.extend([ys]); }
+        }
+        path.extend(xs, ys);
+        span.extend([ys]);
+        const whole = m.pixelPath(xs, ys, (x) => x / 37, (y) => 100 - y);
+        const values = ys.filter((v) => v !== null);
+        return [JSON.stringify(path.points()) === JSON.stringify(whole),
+                span.range[0] === Math.min(...values), span.range[1] === Math.max(...values)];
+        """
+    )
+    assert same == [True, True, True]

@@ -36,83 +36,125 @@ export function niceCeil(value, floor = 10) {
   return 10 * decade;
 }
 
-function finiteRange(columns, keep = () => true) {
-  let low = Infinity;
-  let high = -Infinity;
-  for (const column of columns) {
-    for (const v of column) {
-      if (v === null || !Number.isFinite(v) || !keep(v)) continue;
-      if (v < low) low = v;
-      if (v > high) high = v;
-    }
+/**
+ * The lowest and highest finite value of growing columns (positive ones only for a log
+ * axis), taking in only what is new at each call: a long run costs the same per frame.
+ */
+export class Span {
+  constructor(log = false) {
+    this.log = log;
+    this.low = Infinity;
+    this.high = -Infinity;
+    this.seen = new Map(); // column → how many of its values were taken in
   }
-  return low <= high ? [low, high] : null;
+
+  extend(columns) {
+    for (const column of columns) {
+      for (let i = this.seen.get(column) ?? 0; i < column.length; i += 1) {
+        const v = column[i];
+        if (v === null || !Number.isFinite(v) || (this.log && v <= 0)) continue;
+        if (v < this.low) this.low = v;
+        if (v > this.high) this.high = v;
+      }
+      this.seen.set(column, column.length);
+    }
+    return this;
+  }
+
+  get range() {
+    return this.low <= this.high ? [this.low, this.high] : null;
+  }
 }
 
 /**
- * The y range the axis shows, in Plotly's units (log10 for a log axis): a fixed range as
- * given; a linear one from 0 up to a 1-2-5 bound; a log one spanning whole decades.
+ * The y range the axis shows for values spanning `span` ([low, high] or null), in
+ * Plotly's units (log10 for a log axis): a fixed range as given; a linear one from 0 up to
+ * a round bound; a log one spanning whole decades.
  */
-export function yRangeOf(spec, columns) {
+export function rangeOf(spec, span) {
   if (spec.range) return spec.range;
   if (spec.type === "log") {
-    const span = finiteRange(columns, (v) => v > 0);
     if (!span) return [-2, 0];
     const low = Math.floor(Math.log10(span[0]));
     const high = Math.max(Math.ceil(Math.log10(span[1])), low + 1);
     return [low, high];
   }
-  const span = finiteRange(columns);
   if (!span) return [0, 1];
   const high = span[1] > 0 ? niceCeil(span[1] * 1.02, 1e-6) : 1;
   const low = span[0] < 0 ? -niceCeil(-span[0] * 1.02, 1e-6) : 0;
   return [low, high];
 }
 
-/**
- * Per pixel column, the first, lowest, highest and last point of a series (with the gaps
- * kept): what a line through every point would draw, in at most 4 points a column.
- * @returns {Array<[number, number] | null>}  pixel points, null for a gap
- */
-export function pixelPath(xs, ys, toX, toY) {
-  const out = [];
-  let column = null;
-  let bucket = [];
-  const flush = () => {
-    if (!bucket.length) return;
-    if (bucket.length <= 4) {
-      for (const p of bucket) out.push(p);
-    } else {
-      let lo = bucket[0];
-      let hi = bucket[0];
-      for (const p of bucket) {
-        if (p[1] < lo[1]) lo = p;
-        if (p[1] > hi[1]) hi = p;
-      }
-      const inner = lo[0] <= hi[0] ? [lo, hi] : [hi, lo];
-      out.push(bucket[0], ...inner, bucket[bucket.length - 1]);
-    }
-    bucket = [];
-  };
-  for (let i = 0; i < xs.length; i += 1) {
-    const y = ys[i];
-    if (y === null || y === undefined || !Number.isFinite(y)) {
-      flush();
-      if (out.length && out[out.length - 1] !== null) out.push(null);
-      continue;
-    }
-    const px = toX(xs[i]);
-    const py = toY(y);
-    if (!Number.isFinite(py)) continue;
-    const c = Math.round(px);
-    if (c !== column) {
-      flush();
-      column = c;
-    }
-    bucket.push([px, py]);
+/** The y range for whole columns at once (rangeOf over their Span). */
+export function yRangeOf(spec, columns) {
+  return rangeOf(spec, new Span(spec.type === "log").extend(columns).range);
+}
+
+/** The at most four points a pixel column keeps: first, lowest, highest and last. */
+function decimate(bucket) {
+  if (bucket.length <= 4) return bucket;
+  let lo = bucket[0];
+  let hi = bucket[0];
+  for (const p of bucket) {
+    if (p[1] < lo[1]) lo = p;
+    if (p[1] > hi[1]) hi = p;
   }
-  flush();
-  return out;
+  const inner = lo[0] <= hi[0] ? [lo, hi] : [hi, lo];
+  return [bucket[0], ...inner, bucket[bucket.length - 1]];
+}
+
+/**
+ * A series in pixels, per pixel column the first, lowest, highest and last point (gaps
+ * kept as null): what a line through every point would draw, in at most 4 points a
+ * column. It grows with its series: extend() takes in only the points added since.
+ */
+export class PixelPath {
+  constructor(toX, toY) {
+    this.toX = toX;
+    this.toY = toY;
+    this.out = []; // finished columns
+    this.bucket = []; // the points of the column still open
+    this.column = null;
+    this.done = 0; // points taken in
+  }
+
+  extend(xs, ys) {
+    const end = Math.min(xs.length, ys.length);
+    for (let i = this.done; i < end; i += 1) {
+      const y = ys[i];
+      if (y === null || y === undefined || !Number.isFinite(y)) {
+        this.#close();
+        if (this.out.length && this.out[this.out.length - 1] !== null) this.out.push(null);
+        continue;
+      }
+      const px = this.toX(xs[i]);
+      const py = this.toY(y);
+      if (!Number.isFinite(py)) continue;
+      const c = Math.round(px);
+      if (c !== this.column) {
+        this.#close();
+        this.column = c;
+      }
+      this.bucket.push([px, py]);
+    }
+    this.done = end;
+    return this;
+  }
+
+  #close() {
+    for (const p of decimate(this.bucket)) this.out.push(p);
+    this.bucket = [];
+  }
+
+  /** @returns {Array<[number, number] | null>} the pixel points so far */
+  points() {
+    return this.bucket.length ? this.out.concat(decimate(this.bucket)) : this.out;
+  }
+}
+
+/** A whole series in pixels at once (see PixelPath). */
+export function pixelPath(xs, ys, toX, toY) {
+  return new PixelPath(toX, toY).extend(xs, ys).points();
 }
 
 /** Binary search: the index of the x nearest to `target` in ascending `xs`. */
@@ -168,15 +210,18 @@ export class LiveChart {
    * @param {Record<string, Array<number | null>>} columns  one array per series key, as long as xs
    */
   draw(xs, series, columns) {
-    // A snapshot: the arrays only grow (or are replaced), so their first n entries are
-    // what this draw shows, even when a hover repaints between two draws.
-    const n = xs.length;
-    this.xs = xs.slice(0, n);
+    // The arrays only grow, or are replaced when the curves start afresh: keeping them
+    // (not copies) is a consistent snapshot, and what was drawn is not computed again.
+    this.xs = xs;
     this.series = series;
-    this.columns = Object.fromEntries(series.map((s) => [s.key, (columns[s.key] ?? []).slice(0, n)]));
-    this.paths = null; // the pixel paths of this snapshot, made at the first paint
+    this.columns = Object.fromEntries(series.map((s) => [s.key, columns[s.key] ?? []]));
+    if (this.span?.xs !== xs) {
+      this.span = new Span(this.spec.y.type === "log");
+      this.span.xs = xs;
+    }
+    this.span.extend(series.map((s) => this.columns[s.key]));
     const xRange = [xs.length ? Math.min(0, xs[0]) : 0, niceCeil(xs.length ? xs[xs.length - 1] : 0)];
-    const yRange = yRangeOf(this.spec.y, series.map((s) => this.columns[s.key]));
+    const yRange = rangeOf(this.spec.y, this.span.range);
     const look = JSON.stringify(series.map((s) => [s.name, s.color]));
     const ranges = JSON.stringify([xRange, yRange]);
     this.ranges = { x: xRange, y: yRange };
@@ -192,7 +237,7 @@ export class LiveChart {
     } else {
       this.paint();
     }
-    this.node.dataset.points = String(n);
+    this.node.dataset.points = String(xs.length);
   }
 
   /** The layout for the axes as they are: the frame Plotly draws. */
@@ -298,16 +343,26 @@ export class LiveChart {
     g.clearRect(0, 0, area.width, area.height);
     const toX = this.scale(this.ranges.x, area.width, false, false);
     const toY = this.scale(this.ranges.y, area.height, this.spec.y.type === "log", true);
-    // Decimated once per draw and plot size: a hover repaint reuses them.
-    const size = `${area.width}x${area.height}`;
-    if (this.paths?.size !== size) {
-      this.paths = { size, of: new Map(this.series.map((s) => [s.key, pixelPath(this.xs, this.columns[s.key], toX, toY)])) };
+    // The pixel paths grow with their series; they start again when the axes, the plot's
+    // size or the arrays (a fresh start) change.
+    const key = `${area.width}x${area.height}|${this.rangeKey}`;
+    if (this.pathKey !== key || this.pathXs !== this.xs) {
+      this.pathKey = key;
+      this.pathXs = this.xs;
+      this.paths = new Map();
     }
     g.lineJoin = "round";
     g.lineCap = "round";
     g.lineWidth = LINE_WIDTH;
     for (const s of this.series) {
-      const path = this.paths.of.get(s.key);
+      const ys = this.columns[s.key];
+      let builder = this.paths.get(s.key);
+      if (builder?.ys !== ys) {
+        builder = new PixelPath(toX, toY);
+        builder.ys = ys;
+        this.paths.set(s.key, builder);
+      }
+      const path = builder.extend(this.xs, ys).points();
       g.strokeStyle = s.color;
       g.fillStyle = s.color;
       g.setLineDash(s.dash ? DASH : []);
