@@ -65,11 +65,13 @@ def frame_dict(
     quantized: bool = False,
     metrics: Any = None,
     deltas: bool = True,
+    thumbnails: int | None = None,
 ) -> dict[str, Any]:
     """Step, metrics, new history rows, layers, optional maps and trace of the selection.
 
     `metrics` may be the Metrics that `train()` or `update_phase()` just returned, to save
-    computing them again. Without `deltas` the maps leave out δ^(z) (null per layer).
+    computing them again. Without `deltas` the maps leave out δ^(z) (null per layer); with
+    `thumbnails`, the h maps are sampled down to about that side (see boundary_dict).
     """
     trainer = session.trainer
     if metrics is None or metrics.step != trainer.step:
@@ -90,7 +92,7 @@ def frame_dict(
     }
     if resolution:
         grid = trainer.grid(resolution, target=grid_target, deltas=deltas)
-        frame["boundary"] = boundary_dict(grid, pack, quantized=quantized)
+        frame["boundary"] = boundary_dict(grid, pack, quantized=quantized, thumbnails=thumbnails)
     if selection is not None and not selection.empty:
         convention = Convention(**session.convention)
         trace, kind = run_trace(trainer, selection, convention)

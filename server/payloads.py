@@ -159,8 +159,14 @@ def _map_range(maps: np.ndarray, symmetric: bool) -> tuple[float, float, bool]:
     return ((low, high) if high > low else (low, low + 1.0)) + (finite,)
 
 
-def boundary_dict(grid: Any, pack: ArrayPacker, quantized: bool) -> dict[str, Any]:
+def boundary_dict(
+    grid: Any, pack: ArrayPacker, quantized: bool, thumbnails: int | None = None
+) -> dict[str, Any]:
     """Probabilities and neuron maps; with `quantized`, every map as u1 plus its range.
+
+    With `thumbnails`, the hidden units' h maps (which are drawn only as thumbnails in the
+    network's nodes) are the grid sampled every ⌈R / thumbnails⌉-th point in both
+    directions: a quarter of their bytes or less, and no visible difference at node size.
 
     Quantised maps share one range per layer (so units of a layer compare by colour), and
     delta maps use a symmetric range so that 0 sits in the middle of a diverging scale.
@@ -174,8 +180,10 @@ def boundary_dict(grid: Any, pack: ArrayPacker, quantized: bool) -> dict[str, An
             low, high = fixed
         return pack.add_stack(quantize(stack, low, high, finite=finite), range=[low, high])
 
+    stride = max(1, math.ceil(grid.resolution / thumbnails)) if thumbnails else 1
     layers = []
     for i, acts in enumerate(grid.activations):
+        acts = acts[:, ::stride, ::stride]
         deltas = None if grid.deltas is None else maps(grid.deltas[i], None, symmetric=True)
         layers.append(
             {"layer": i + 1, "activations": maps(acts, None, symmetric=False), "deltas": deltas}

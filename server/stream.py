@@ -124,6 +124,7 @@ class Stream:
         self.fps = float(min(30, settings.max_fps))
         self.resolution = settings.stream_resolution
         self.deltas = True  # δ^(z) maps in the frames (a client without a view of them says no)
+        self.thumbnails: int | None = None  # side the h maps are sampled down to (None: R)
         self.target: int | None = None
         self.selection = Selection()
         self.actions: deque[tuple[str, Any]] = deque()
@@ -288,10 +289,14 @@ class Stream:
             self._queue(kind, ("config", command.config))
         elif kind == "resolution":
             check_resolution(command.resolution, settings.max_resolution, allow_zero=True)
+            if command.thumbnails is not None:
+                require_between("thumbnails", command.thumbnails, 0, settings.max_resolution)
             self.resolution = command.resolution
             self.target = command.target
             if command.deltas is not None:
                 self.deltas = command.deltas
+            if command.thumbnails is not None:
+                self.thumbnails = command.thumbnails or None
             self._queue(kind, ("refresh", None))
         elif kind == "convention":
             change = {k: v for k, v in command.model_dump().items() if k != "type" and v}
@@ -335,6 +340,7 @@ class Stream:
             "resolution": self.resolution,
             "target": self.target,
             "deltas": self.deltas,
+            "thumbnails": self.thumbnails,
         }
 
     # --- one frame (in a worker thread, under the session's lock) ------------------------
@@ -421,6 +427,7 @@ class Stream:
             quantized=True,
             metrics=metrics,
             deltas=self.deltas,
+            thumbnails=self.thumbnails,
         )
         frame["history_reset"] = history_reset or self.seq == 0
         frame["stream"] = self.status()

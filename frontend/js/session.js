@@ -204,10 +204,15 @@ export class Session {
 
 /**
  * The maps the frames should carry: R×R, and the δ^(z) maps only while the matrices tab
- * (their one view) is open; they are half of a frame's maps, so the server skips them.
+ * (their one view) is open; they are half of a frame's maps, so the server skips them. The
+ * hidden units' h maps are drawn only in the network's nodes, a few dozen pixels wide:
+ * they come sampled down to about THUMBNAIL_SIDE (a quarter of their bytes at R = 100).
  */
+const THUMBNAIL_SIDE = 50;
 function resolutionCommand(state) {
-  return { type: "resolution", resolution: state.resolution, deltas: state.tab === "matrices" };
+  return {
+    type: "resolution", resolution: state.resolution, deltas: state.tab === "matrices", thumbnails: THUMBNAIL_SIDE,
+  };
 }
 
 /** The stream command that traces the state's example: a training or a test index. */

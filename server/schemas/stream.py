@@ -78,6 +78,11 @@ class Resolution(_Command):
         description="Send the δ^(z) maps (true) or not (false); left out, the setting "
         "stays as it was (true on a new stream).",
     )
+    thumbnails: int | None = Field(
+        default=None,
+        description="Sample the hidden units' h maps down to about this side (every "
+        "⌈R / thumbnails⌉-th grid point); 0: full R. Left out, the setting stays.",
+    )
 
 
 class ConventionCmd(_Command):

@@ -124,6 +124,7 @@ def test_play_trains_steps_per_frame_and_pause_stops(client: TestClient, sid: st
             "resolution": SETTINGS.stream_resolution,
             "target": None,
             "deltas": True,
+            "thumbnails": None,
         }
         steps = [viewer.frame()["step"] for _ in range(4)]
         assert steps == [steps[0] + 3 * i for i in range(4)] and steps[0] == 3
@@ -234,6 +235,17 @@ def test_resolution_and_convention(client: TestClient, sid: str) -> None:
         assert not any(".deltas." in name for name in lean["_arrays"])
         assert lean["_arrays"]["boundary.layers.0.activations.0"].shape == (33, 33)
         assert lean["stream"]["deltas"] is False
+        # Thumbnails: the h maps sampled every ⌈33 / 10⌉ = 4th point, the rest at full R.
+        viewer.send(type="resolution", resolution=33, thumbnails=10)
+        small = viewer.frame()
+        arrays = small["_arrays"]
+        assert arrays["boundary.layers.0.activations.0"].shape == (9, 9)
+        assert arrays["boundary.probabilities.0"].shape == (33, 33)
+        assert small["stream"]["thumbnails"] == 10 and small["stream"]["deltas"] is False
+        viewer.send(type="resolution", resolution=33, thumbnails=-1)
+        assert viewer.message("error")["field"] == "thumbnails"
+        viewer.send(type="resolution", resolution=33, thumbnails=0)  # back to full R
+        assert viewer.frame()["_arrays"]["boundary.layers.0.activations.0"].shape == (33, 33)
         viewer.send(type="resolution", resolution=33, deltas="maybe")
         assert viewer.message("error")["field"] == "resolution.deltas"
         viewer.send(type="select", index=0)

@@ -331,7 +331,8 @@ export function mount(root, ctx) {
       if (!column) return;
       const maps = layer.activations.map(readMap);
       const scale = mapScale(maps);
-      maps.forEach((m, j) => column[j] && paintSigned(column[j].canvas, m, R, scale));
+      // h maps may come sampled down (thumbnails): each is m.shape[0] on a side.
+      maps.forEach((m, j) => column[j] && paintSigned(column[j].canvas, m, m.shape?.[0] ?? R, scale));
     });
     const probs = boundary.probabilities.map(readMap);
     nodes[L].forEach((node, k) => {
