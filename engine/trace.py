@@ -516,38 +516,26 @@ class _TraceBuilder:
         Wn, bn = self.names[i], self.bnames[i]
         Wd, bd = display_symbol(Wn), display_symbol(bn)
         gW_formula = f"∂J/∂{Wd} = {dname} {inp}ᵀ" if self.column else f"∂J/∂{Wd} = {dname}ᵀ {inp}ᵀ"
+        self._gradient(Wn, Wd, gW_each, gW_formula)
+        if not self.augmented:
+            self._gradient(bn, bd, gb_each, f"∂J/∂{bd} = {dname}" + ("" if self.column else "ᵀ"))
+
+    def _gradient(self, name: str, display: str, each: np.ndarray, formula: str) -> None:
+        """∂J/∂θ as the minibatch mean, and per example (``[n]``) for a minibatch trace."""
         mean_note = " averaged over the minibatch" if self.batch else ""
         self.add(
-            f"dJ/d{Wn}",
-            f"gradient of J with respect to {Wd}{mean_note}",
-            gW_each.mean(axis=0),
-            gW_formula,
+            f"dJ/d{name}",
+            f"gradient of J with respect to {display}{mean_note}",
+            each.mean(axis=0),
+            formula,
             "grad",
         )
         if self.batch:
             self.add(
-                f"dJ/d{Wn}[n]",
-                f"per-example gradient with respect to {Wd}",
-                gW_each,
-                gW_formula,
-                "grad_each",
-            )
-        if self.augmented:
-            return
-        b_formula = f"∂J/∂{bd} = {dname}" + ("" if self.column else "ᵀ")
-        self.add(
-            f"dJ/d{bn}",
-            f"gradient of J with respect to {bd}{mean_note}",
-            gb_each.mean(axis=0),
-            b_formula,
-            "grad",
-        )
-        if self.batch:
-            self.add(
-                f"dJ/d{bn}[n]",
-                f"per-example gradient with respect to {bd}",
-                gb_each,
-                b_formula,
+                f"dJ/d{name}[n]",
+                f"per-example gradient with respect to {display}",
+                each,
+                formula,
                 "grad_each",
             )
 
