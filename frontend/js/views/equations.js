@@ -5,6 +5,7 @@
 import { el, fmt, header, waiting } from "./panel_common.js";
 import { PHASES, derivation, operandMatrix, quantityMap, structureKey } from "./eq_derivation.js";
 import { conventionBadge, liveMatrix, op, symbolNode } from "./eq_render.js";
+import { whenVisible } from "./panel_visibility.js";
 
 const TOGGLES = [
   {
@@ -306,29 +307,9 @@ export function mount(root, ctx) {
   // nobody reads a matrix that changes 30 times a second, and with a 16-16 net these
   // hundreds of cells are the page's largest layout. A step, a phase or a pause is shown at
   // once, and the newest frame is always the one shown.
-  let pending = null;
-  let timer = null;
-  let lastDraw = -Infinity;
-
-  function offer(frame) {
-    pending = frame;
-    const wait = frame?.stream?.playing ? lastDraw + PLAYING_INTERVAL_MS - performance.now() : 0;
-    if (wait > 0) {
-      timer ??= setTimeout(drawPending, wait);
-      return;
-    }
-    clearTimeout(timer);
-    drawPending();
-  }
-
-  function drawPending() {
-    timer = null;
-    const frame = pending;
-    pending = null;
-    if (!frame) return;
-    lastDraw = performance.now();
-    draw(frame);
-  }
+  const visible = whenVisible(root, draw, {
+    interval: (frame) => (frame?.stream?.playing ? PLAYING_INTERVAL_MS : 0),
+  });
 
   function draw(frame) {
     const trace = frame?.trace;
@@ -346,7 +327,7 @@ export function mount(root, ctx) {
   return {
     update(frame) {
       lastFrame = frame;
-      offer(frame);
+      visible.offer(frame);
     },
     /** The trace on screen (for the other views and for debugging in the console). */
     get trace() {

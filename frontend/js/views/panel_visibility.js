@@ -11,10 +11,12 @@ function isShown(root) {
 /**
  * @param {HTMLElement} root  the panel
  * @param {(frame) => void} draw
- * @param {{interval?: number}} options  the least time between two draws, in ms
+ * @param {{interval?: number | ((frame) => number)}} options  the least time between two
+ *   draws, in ms, or that time for the frame on offer (0: draw it at once)
  * @returns {{offer(frame): void, shown(): boolean}}
  */
 export function whenVisible(root, draw, { interval = 0 } = {}) {
+  const intervalFor = typeof interval === "function" ? interval : () => interval;
   let pending = null;
   let lastDraw = -Infinity;
   let timer = null;
@@ -22,7 +24,7 @@ export function whenVisible(root, draw, { interval = 0 } = {}) {
   const flush = () => {
     timer = null;
     if (!pending || !isShown(root)) return;
-    const wait = lastDraw + interval - performance.now();
+    const wait = lastDraw + intervalFor(pending) - performance.now();
     if (wait > 0) {
       timer = setTimeout(flush, wait); // the newest frame is drawn when the interval is up
       return;
@@ -41,6 +43,10 @@ export function whenVisible(root, draw, { interval = 0 } = {}) {
   return {
     offer(frame) {
       pending = frame;
+      if (timer && intervalFor(frame) <= 0) {
+        clearTimeout(timer); // this frame may not wait for the one before it
+        timer = null;
+      }
       if (!timer) flush();
     },
     shown: () => isShown(root),
