@@ -7,6 +7,7 @@ import anyio
 from fastapi import FastAPI
 
 from server import __version__
+from server.docs import mount_docs
 from server.encoding import OrjsonResponse
 from server.errors import BodyLimit, SafetyNet, install_error_handlers
 from server.memory import keep_freed_memory
@@ -48,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "delta signal and gradient of the backpropagation lecture. Arrays travel as "
         'Plotly.js typed arrays `{"dtype", "bdata", "shape"}`; see docs/api.md.',
         default_response_class=OrjsonResponse,
+        docs_url=None,  # server.docs serves /docs without a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.store = SessionStore(settings.max_sessions, settings.session_ttl_seconds)
@@ -56,5 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SafetyNet)  # added last = outermost: it sees every exception
     for module in (health, options, history, sessions, inspect, points, chain_rule, stream):
         app.include_router(module.router)
+    mount_docs(app)
     mount_frontend(app)
     return app
