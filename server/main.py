@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+from anyio import to_thread
 from fastapi import FastAPI
 
 from server import __version__
@@ -15,6 +16,7 @@ from server.routes import chain_rule, health, history, inspect, options, points,
 from server.sessions import SessionStore
 from server.settings import Settings
 from server.static import mount_frontend
+from server.warmup import warm_up
 
 
 def sweep_interval(settings: Settings) -> float:
@@ -24,8 +26,10 @@ def sweep_interval(settings: Settings) -> float:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Free expired sessions in the background, so memory returns even with no traffic."""
+    """Warm the engine up, then free expired sessions in the background, so memory returns
+    even with no traffic."""
     async with anyio.create_task_group() as tg:
+        tg.start_soon(to_thread.run_sync, warm_up, app.state.settings)
 
         async def sweep() -> None:
             while True:
