@@ -25,14 +25,19 @@ def free_port() -> int:
 class BackgroundServer:
     """`with BackgroundServer() as server:` serves the app at `server.url` until the block ends."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.port = free_port()
+    def __init__(
+        self, settings: Settings | None = None, port: int | None = None, ws: str = "auto"
+    ) -> None:
+        """`port` reuses a port (a restart, as after a crash); `ws="none"` serves without
+        WebSocket support, as an install without a WebSocket library does."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             create_app(settings),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
+            ws=ws,
             ws_per_message_deflate=False,  # as the console script runs it
         )
         self._server = uvicorn.Server(config)

@@ -1,10 +1,12 @@
-// The banner under the top bar: divergence (with how to recover) and lost connections.
+// The banner under the top bar: divergence (with how to recover) and a stream that cannot
+// connect (with what to do).
 //
 // Its height is published as --banner-h on the page, so the sticky sidebar starts below it
 // and still ends at the bottom of the window (its last control stays reachable).
 
 export function mountBanner(root, ctx) {
   let divergenceShown = false;
+  let connectionShown = false;
   // The learning rate in effect and the one before it: raising η until the loss diverges
   // is the classroom experiment, and the rate before the raise is the one known to train.
   let rate = null;
@@ -30,6 +32,7 @@ export function mountBanner(root, ctx) {
   function hide() {
     root.hidden = true;
     root.replaceChildren();
+    connectionShown = false;
   }
 
   /** A problem that is nobody's control: say what happened and what to do. */
@@ -57,6 +60,15 @@ export function mountBanner(root, ctx) {
   }
 
   return {
+    /** The stream cannot connect: what is wrong and what to do (see connection.js). */
+    connectionProblem(message, retryNow) {
+      show(`<span><strong>No connection:</strong> ${escapeHtml(message)}</span>`, [["Retry now", retryNow]]);
+      connectionShown = true;
+    },
+    /** Frames flow again: the connection message, and only it, goes. */
+    connectionRestored() {
+      if (connectionShown) hide();
+    },
     /** Called with every frame: show or clear the divergence message. */
     update(frame) {
       const lr = ctx.getState().learningRate;

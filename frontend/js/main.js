@@ -1,11 +1,17 @@
 // Wires the page together: the UI state, the session, the stream, the controls and the views.
 // Nothing is drawn here; each module does one job and this file only connects them.
+//
+// The first frame comes first: the boundary, the network and the equations draw without
+// Plotly.js, so the page shows them as soon as the stream delivers, and only then loads
+// Plotly.js and the views that need it (the curves, matrices and chain-rule tabs).
 
 import * as api from "./api.js";
-import { CONFIG_PROPERTIES, createStore, parseHash } from "./state.js";
+import { creating, store } from "./boot.js";
+import { CONFIG_PROPERTIES, parseHash } from "./state.js";
 import { mountControls } from "./controls.js";
 import { mountRunning } from "./running.js";
 import { mountBanner } from "./banner.js";
+import { mountConnection } from "./connection.js";
 import { mountExport } from "./export.js";
 import { mountTabs } from "./tabs.js";
 import { mountPresentation } from "./presentation.js";
@@ -15,13 +21,12 @@ import { parseBinaryFrame } from "./typed.js";
 import { mount as mountBoundary } from "./views/boundary.js";
 import { mount as mountNetwork } from "./views/network.js";
 import { mount as mountEquations } from "./views/equations.js";
-import { mount as mountMatrices } from "./views/matrices.js";
-import { mount as mountCurves } from "./views/curves.js";
-import { mount as mountChainRule } from "./views/chainrule.js";
+import { startPlotly } from "./plotly.js";
 
-const store = createStore();
 const session = new Session(api, store);
 let stream = null;
+// The session was asked for before this module loaded (boot.js); its answer is taken here.
+const created = session.start(creating).then(() => null, (err) => err);
 
 const ctx = {
   getState: store.get,
@@ -43,13 +48,31 @@ const ctx = {
 // forces a layout), then the views that only write to the DOM. The other order costs a
 // full layout per chart.
 const views = [
-  ["curves", mountCurves],
-  ["matrices", mountMatrices],
-  ["chain-rule", mountChainRule],
   ["boundary", mountBoundary],
   ["network", mountNetwork],
   ["equations", mountEquations],
 ].map(([id, mount]) => ({ id, view: safeMount(id, mount) }));
+
+/** The views that need Plotly.js: loaded with it, after the first frame is on screen. */
+const PLOTLY_VIEWS = [
+  ["curves", () => import("./views/curves.js")],
+  ["matrices", () => import("./views/matrices.js")],
+  ["chain-rule", () => import("./views/chainrule.js")],
+];
+
+let chartsRequested = false;
+/** Load Plotly.js and the chart views, then show them the newest frame. */
+function loadCharts() {
+  if (chartsRequested) return;
+  chartsRequested = true;
+  Promise.all([startPlotly(), ...PLOTLY_VIEWS.map(([, load]) => load())]).then(([, ...modules]) => {
+    const mounted = PLOTLY_VIEWS.map(([id], i) => ({ id, view: safeMount(id, modules[i].mount) }));
+    views.unshift(...mounted); // Plotly charts draw first (see above)
+    if (ctx.lastFrame) drawFrame(ctx.lastFrame);
+  }, (err) => banner.problem(`${err.message}.`));
+}
+// Without a first frame (no stream yet), the charts still come, a moment later.
+setTimeout(loadCharts, 3000);
 
 function safeMount(id, mount) {
   const root = document.getElementById(id);
@@ -93,8 +116,10 @@ function drawFrame(frame) {
   running.update(frame);
   banner.update(frame);
   stats.frames += 1;
-  if (FULL_UPDATE.every((id) => views.find((v) => v.id === id).view.drawnSeq === frame.seq)) stats.full += 1;
+  if (FULL_UPDATE.every((id) => views.find((v) => v.id === id)?.view.drawnSeq === frame.seq)) stats.full += 1;
   stats.drawMs += performance.now() - t0;
+  // The first frame is painted at the end of this task: Plotly.js loads after that paint.
+  if (!chartsRequested) requestAnimationFrame(() => setTimeout(loadCharts));
 }
 
 const banner = mountBanner(document.getElementById("banner"), ctx);
@@ -111,11 +136,10 @@ session.onError = (message, command) => {
   else banner.problem(message);
 };
 
-function connectionChanged(status) {
-  const badge = document.getElementById("connection");
-  badge.dataset.status = status;
-  badge.textContent = status === "open" ? "live" : status;
-  badge.title = status === "open" ? "Connected to the server" : `Connection: ${status}`;
+const connection = mountConnection(document.getElementById("connection"), banner, () => stream?.retryNow());
+
+function connectionChanged(status, retry) {
+  connection.changed(status, retry);
   if (status === "open") {
     session.streamOpened();
     if (running.isPlaying()) running.resume();
@@ -128,9 +152,8 @@ function connectionChanged(status) {
 }
 
 async function start() {
-  try {
-    await session.start();
-  } catch (err) {
+  const err = await created;
+  if (err) {
     banner.problem(`${err.message} — the link's settings were not accepted; opening the defaults instead.`);
     store.set(defaultsOfConfig());
     try {

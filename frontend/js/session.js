@@ -42,10 +42,11 @@ export class Session {
     return `${scheme}://${location.host}${this.base}/stream?encoding=binary`;
   }
 
-  /** Create the session from the URL hash's config. */
-  async start() {
+  /** Create the session from the URL hash's config, or take the answer of a request
+   * already sent (`pending`, see boot.js). */
+  async start(pending = null) {
     // The link's sign, layout and bias win: the stream is told them as soon as it opens.
-    const created = await this.api.postJSON("/api/sessions", toConfig(this.store.get()));
+    const created = await (pending ?? this.api.postJSON("/api/sessions", toConfig(this.store.get())));
     this.#adopt(created, { keepConvention: true });
   }
 

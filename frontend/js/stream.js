@@ -5,16 +5,25 @@
 // page at most once per animation frame: if the server sends faster than the browser can
 // paint, only the newest frame is parsed and drawn (older ones would be stale by the time
 // they reached the screen), so rendering never falls behind.
+//
+// A socket that cannot connect (the server is gone, it has no WebSocket support, a proxy
+// refuses the upgrade or swallows it) is retried with a growing delay, for as long as the
+// page is open; each failure is reported with the attempt count and the delay, so the page
+// can say in words what is wrong long before anyone wonders why nothing moves.
 
 import { binaryHeaderText, parseBinaryFrame } from "./typed.js";
 
 const resetsHistory = (header) => header.includes('"history_reset":true');
 
-const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
+/** A handshake that has neither opened nor failed by then is given up and retried. */
+const CONNECT_TIMEOUT_MS = 5000;
 
 /**
  * @param {() => string} urlOf  the socket URL, asked again on every (re)connect
- * @param {{onFrame: (frame) => void, onMessage?: (msg) => void, onStatus?: (status: string) => void}} handlers
+ * @param {{onFrame: (frame) => void, onMessage?: (msg) => void,
+ *          onStatus?: (status: string, retry?: {failures: number, delayMs: number}) => void}} handlers
+ *   `retry` comes with "reconnecting": the failed attempts in a row and the wait before the next.
  */
 export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = () => {} }) {
   let socket = null;
@@ -75,17 +84,20 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
 
   function connect() {
     clearTimeout(retryTimer);
-    onStatus(attempt ? "reconnecting" : "connecting");
+    if (!attempt) onStatus("connecting");
     const ws = new WebSocket(urlOf());
     ws.binaryType = "arraybuffer";
     socket = ws;
+    const giveUp = setTimeout(() => ws.readyState === WebSocket.CONNECTING && ws.close(), CONNECT_TIMEOUT_MS);
     ws.addEventListener("open", () => {
+      clearTimeout(giveUp);
       attempt = 0;
       onStatus("open");
       while (outbox.length && ws.readyState === WebSocket.OPEN) ws.send(outbox.shift());
     });
     ws.addEventListener("message", (event) => ws === socket && receive(event));
     ws.addEventListener("close", (event) => {
+      clearTimeout(giveUp);
       if (ws !== socket) return; // replaced by reconnect(); nothing to do
       socket = null;
       if (closedByUs) return onStatus("closed");
@@ -95,9 +107,9 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
         onStatus("gone");
         return;
       }
-      onStatus("reconnecting");
       const delay = BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
       attempt += 1;
+      onStatus("reconnecting", { failures: attempt, delayMs: delay });
       retryTimer = setTimeout(connect, delay);
     });
     // An "error" event is always followed by "close"; the browser already logs the cause.
@@ -114,6 +126,11 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
     },
     /** Draw the newest frame now (used after a tab switch to refresh hidden charts). */
     flush: deliver,
+    /** Try again at once, without waiting out the back-off (the banner's "Retry now"). */
+    retryNow() {
+      if (socket) return; // connected, or a handshake under way
+      connect();
+    },
     /** Reconnect to a possibly different URL (e.g. a new session after an upload). */
     reconnect() {
       const old = socket;

@@ -18,8 +18,11 @@ def test_index_page_loads_plotly_from_this_server_not_a_cdn() -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert '<script src="/vendor/plotly.min.js">' in response.text
-    assert "cdn" not in response.text.lower()
+    assert "cdn" not in response.text.lower() and "https://" not in response.text
+    # Plotly.js is loaded after the first frame, by a module, from this server's /vendor.
+    loader = client.get("/static/js/plotly.js")
+    assert loader.status_code == 200
+    assert 'const SRC = "/vendor/plotly.min.js";' in loader.text
 
 
 def test_plotly_js_is_the_installed_packages_bundle() -> None:

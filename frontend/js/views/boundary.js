@@ -8,6 +8,10 @@
 // points, the traced example or the view change, and the canvas follows its axes on every
 // zoom, pan and resize. The PNG button of the modebar folds the image into the export.
 //
+// The first frame does not wait for Plotly.js (see ../plotly.js): until it has loaded, the
+// canvas is laid where Plotly will put the plot area (the same margins and equal scales) and
+// the points are drawn on a second canvas in the same shapes; then Plotly takes over.
+//
 // Click a point, training or test, to trace it. In edit mode a click adds a point of the
 // chosen class and a shift-click removes the points near the cursor.
 //
@@ -19,22 +23,26 @@
 // drawn only into the PNG.
 
 import { decode } from "../typed.js";
+import { plotlyReady } from "../plotly.js";
 import { CLASS_COLORS, CLASS_SYMBOLS, readMap, rgb } from "./colors.js";
 
 const CLASS_RGB = CLASS_COLORS.map(rgb);
 
+/** The class markers as paths around (0, 0), about as large as Plotly's size-8 markers. */
+const MARKER_PATHS = {
+  circle: "M4.2,0A4.2,4.2 0 1 1 -4.2,0A4.2,4.2 0 1 1 4.2,0Z",
+  square: "M-3.8,-3.8H3.8V3.8H-3.8Z",
+  diamond: "M0,-5.2L5.2,0L0,5.2L-5.2,0Z",
+  "triangle-up": "M0,-4.8L5,4L-5,4Z",
+  x: "M-2.2,-4.4L0,-2.2L2.2,-4.4L4.4,-2.2L2.2,0L4.4,2.2L2.2,4.4L0,2.2L-2.2,4.4L-4.4,2.2L-2.2,0L-4.4,-2.2Z",
+  star: "M0,-5L1.2,-1.6L4.8,-1.6L1.9,0.6L3,4L0,1.9L-3,4L-1.9,0.6L-4.8,-1.6L-1.2,-1.6Z",
+};
+
 /** A legend marker drawn as Plotly draws the points: filled for training, hollow for test. */
 function markerSvg(symbol, colour, hollow) {
-  const shapes = {
-    circle: '<circle r="4.2"/>',
-    square: '<rect x="-3.8" y="-3.8" width="7.6" height="7.6"/>',
-    diamond: '<path d="M0,-5.2L5.2,0L0,5.2L-5.2,0Z"/>',
-    "triangle-up": '<path d="M0,-4.8L5,4L-5,4Z"/>',
-    x: '<path d="M-2.2,-4.4L0,-2.2L2.2,-4.4L4.4,-2.2L2.2,0L4.4,2.2L2.2,4.4L0,2.2L-2.2,4.4L-4.4,2.2L-2.2,0L-4.4,-2.2Z"/>',
-    star: '<path d="M0,-5L1.2,-1.6L4.8,-1.6L1.9,0.6L3,4L0,1.9L-3,4L-1.9,0.6L-4.8,-1.6L-1.2,-1.6Z"/>',
-  };
   const paint = hollow ? `fill="none" stroke="${colour}" stroke-width="1.6"` : `fill="${colour}"`;
-  return `<svg class="legend-marker" viewBox="-6 -6 12 12" aria-hidden="true"><g ${paint}>${shapes[symbol] ?? shapes.circle}</g></svg>`;
+  const path = MARKER_PATHS[symbol] ?? MARKER_PATHS.circle;
+  return `<svg class="legend-marker" viewBox="-6 -6 12 12" aria-hidden="true"><path ${paint} d="${path}"/></svg>`;
 }
 const RING_SVG = '<svg class="legend-marker legend-ring" viewBox="-8 -8 16 16" aria-hidden="true"><circle r="6" fill="none" stroke="#000" stroke-width="2"/></svg>';
 const REMOVE_RADIUS_PX = 14; // a shift-click removes points within this many pixels
@@ -50,12 +58,16 @@ export function mount(root, ctx) {
 
   const backdrop = document.createElement("div");
   backdrop.className = "boundary-backdrop";
-  const canvas = document.createElement("canvas");
+  const canvas = document.createElement("canvas"); // the probability image, R×R pixels
+  canvas.className = "boundary-image";
   canvas.width = 1;
   canvas.height = 1;
-  backdrop.append(canvas);
+  const preview = document.createElement("canvas"); // the points, until Plotly draws them
+  preview.className = "points-preview";
+  backdrop.append(canvas, preview);
   root.before(backdrop);
   const paint = canvas.getContext("2d");
+  let plotted = false; // Plotly has drawn the chart: its axes place the canvas from now on
   let pixels = null; // the ImageData reused frame after frame
   let extent = null; // [x1min, x1max, x2min, x2max] the image covers
   let points = []; // point traces for the current data set
@@ -83,9 +95,23 @@ export function mount(root, ctx) {
     responsive: true,
     displaylogo: false,
     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage"],
-    modeBarButtonsToAdd: [{ name: "Download the boundary as a PNG", icon: Plotly.Icons.camera, click: downloadPng }],
   };
-  Plotly.newPlot(root, [], layout, config).then(() => {
+  // Before Plotly: the canvases follow the chart's box with the geometry Plotly will use.
+  const early = new ResizeObserver(() => {
+    if (plotted) return;
+    place();
+    drawPreview();
+  });
+  early.observe(root);
+  plotlyReady.then((Plotly) => {
+    config.modeBarButtonsToAdd = [{ name: "Download the boundary as a PNG", icon: Plotly.Icons.camera, click: downloadPng }];
+    layout.dragmode = editing ? false : "zoom";
+    return Plotly.newPlot(root, traces(), layout, config);
+  }).then(() => {
+    plotted = true;
+    early.disconnect();
+    preview.remove();
+    place();
     root.on("plotly_afterplot", place);
     root.on("plotly_relayout", place);
     root.on("plotly_click", selectPoint);
@@ -96,7 +122,7 @@ export function mount(root, ctx) {
       const box = `${Math.round(entry.contentRect.width)}×${Math.round(entry.contentRect.height)}`;
       if (box === size) return;
       size = box;
-      Plotly.Plots.resize(root);
+      window.Plotly.Plots.resize(root);
     }).observe(root);
   });
 
@@ -110,9 +136,58 @@ export function mount(root, ctx) {
   }
 
   function draw() {
-    layout.dragmode = editing ? false : "zoom";
-    Plotly.react(root, traces(), layout, config);
     renderLegend();
+    if (!plotted) return drawPreview();
+    layout.dragmode = editing ? false : "zoom";
+    window.Plotly.react(root, traces(), layout, config);
+  }
+
+  /**
+   * The plot area as Plotly lays it out: inside the margins, then shrunk along one axis so
+   * x₁ and x₂ share one scale (scaleanchor, constrain "domain"), centred. In the chart's pixels.
+   */
+  function plotArea() {
+    const full = root._fullLayout;
+    if (plotted && full?.xaxis) {
+      return { left: full.xaxis._offset, top: full.yaxis._offset, width: full.xaxis._length, height: full.yaxis._length };
+    }
+    const m = layout.margin;
+    const width = root.clientWidth - m.l - m.r;
+    const height = root.clientHeight - m.t - m.b;
+    if (!extent || width <= 0 || height <= 0) return null;
+    const [x1min, x1max, x2min, x2max] = layout.xaxis.range ? [...layout.xaxis.range, ...layout.yaxis.range] : extent;
+    const scale = Math.min(width / (x1max - x1min), height / (x2max - x2min));
+    const w = scale * (x1max - x1min);
+    const h = scale * (x2max - x2min);
+    return { left: m.l + (width - w) / 2, top: m.t + (height - h) / 2, width: w, height: h };
+  }
+
+  /** The points on the preview canvas, in the shapes and colours Plotly will draw them. */
+  function drawPreview() {
+    const area = plotArea();
+    if (plotted || !area || !dataset) return;
+    const ratio = window.devicePixelRatio || 1;
+    preview.width = Math.round(area.width * ratio);
+    preview.height = Math.round(area.height * ratio);
+    Object.assign(preview.style, { left: "0px", top: "0px", width: `${area.width}px`, height: `${area.height}px` });
+    const pen = preview.getContext("2d");
+    pen.setTransform(ratio, 0, 0, ratio, 0, 0);
+    const [x1min, x1max, x2min, x2max] = [...layout.xaxis.range, ...layout.yaxis.range];
+    const px = (x1) => ((x1 - x1min) / (x1max - x1min)) * area.width;
+    const py = (x2) => ((x2max - x2) / (x2max - x2min)) * area.height;
+    for (const trace of traces()) {
+      if (!Array.isArray(trace.customdata)) continue; // only the data's own points
+      const shape = new Path2D(MARKER_PATHS[trace.marker.symbol.replace("-open", "")] ?? MARKER_PATHS.circle);
+      const hollow = trace.meta === "test";
+      pen.fillStyle = trace.marker.color;
+      pen.strokeStyle = hollow ? trace.marker.color : "#ffffff";
+      pen.lineWidth = hollow ? 2 : 1;
+      for (let i = 0; i < trace.x.length; i += 1) {
+        pen.setTransform(ratio, 0, 0, ratio, px(trace.x[i]) * ratio, py(trace.y[i]) * ratio);
+        if (!hollow) pen.fill(shape);
+        pen.stroke(shape);
+      }
+    }
   }
 
   /** The legend: one marker per class (filled: training), then what hollow and the ring mean. */
@@ -141,14 +216,19 @@ export function mount(root, ctx) {
 
   /** Lay the canvas over the data's extent, clipped to the plot area, as the axes are now. */
   function place() {
-    const full = root._fullLayout;
-    if (!full?.xaxis || !extent) return;
-    const xa = full.xaxis;
-    const ya = full.yaxis;
+    const area = plotArea();
+    if (!area || !extent) return;
     Object.assign(backdrop.style, {
-      left: `${xa._offset}px`, top: `${ya._offset}px`, width: `${xa._length}px`, height: `${ya._length}px`,
+      left: `${area.left}px`, top: `${area.top}px`, width: `${area.width}px`, height: `${area.height}px`,
     });
     const [x1min, x1max, x2min, x2max] = extent;
+    if (!plotted) {
+      // Before Plotly the axes' ranges are the data's extent: the image fills the area.
+      Object.assign(canvas.style, { left: "0px", top: "0px", width: `${area.width}px`, height: `${area.height}px` });
+      return;
+    }
+    const xa = root._fullLayout.xaxis;
+    const ya = root._fullLayout.yaxis;
     const left = xa.c2p(x1min);
     const top = ya.c2p(x2max);
     Object.assign(canvas.style, {
@@ -169,7 +249,7 @@ export function mount(root, ctx) {
       paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",
     };
     const box = gd.getBoundingClientRect();
-    Plotly.toImage({ data: traces(), layout: { ...snapshot, width: box.width, height: box.height } }, { format: "png", scale: 2 })
+    window.Plotly.toImage({ data: traces(), layout: { ...snapshot, width: box.width, height: box.height } }, { format: "png", scale: 2 })
       .then((url) => {
         const a = document.createElement("a");
         a.href = url;
@@ -214,6 +294,10 @@ export function mount(root, ctx) {
       }
     }
     paint.putImageData(pixels, 0, 0);
+    if (!painted) {
+      painted = true;
+      performance.mark("backprop-lab:first-boundary"); // read by benchmarks/bench_pageload.py
+    }
     if (String(extent) !== String(boundary.extent)) {
       extent = boundary.extent;
       place();
@@ -245,6 +329,7 @@ export function mount(root, ctx) {
     return tableCache.table;
   }
   const tableCache = { key: "", table: null };
+  let painted = false;
 
   /** One trace per class and split: a colour and a marker shape per class. */
   function buildPoints(data) {
