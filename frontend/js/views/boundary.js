@@ -176,7 +176,16 @@ export function mount(root, ctx) {
     const px = (x1) => ((x1 - x1min) / (x1max - x1min)) * area.width;
     const py = (x2) => ((x2max - x2) / (x2max - x2min)) * area.height;
     for (const trace of traces()) {
-      if (!Array.isArray(trace.customdata)) continue; // only the data's own points
+      if (trace.meta === "selected") {
+        pen.setTransform(ratio, 0, 0, ratio, px(trace.x[0]) * ratio, py(trace.y[0]) * ratio);
+        pen.lineWidth = 3;
+        pen.strokeStyle = "#000000";
+        pen.beginPath();
+        pen.arc(0, 0, 11, 0, 2 * Math.PI); // Plotly's size-22 ring
+        pen.stroke();
+        continue;
+      }
+      if (!Array.isArray(trace.customdata)) continue; // the data's own points; no legend keys
       const shape = new Path2D(MARKER_PATHS[trace.marker.symbol.replace("-open", "")] ?? MARKER_PATHS.circle);
       const hollow = trace.meta === "test";
       pen.fillStyle = trace.marker.color;

@@ -1,0 +1,52 @@
+"""The first frame does not wait for Plotly.js: boundary, points and network draw without it.
+
+Plotly.js is held back (its request is parked) to prove the order: the boundary image and
+the points are painted, the network is drawn and the step counter reads 0 while
+`window.Plotly` is still undefined. When Plotly.js arrives, its chart takes over in exactly
+the place the early drawing used: the image does not move.
+"""
+
+from playwright.sync_api import expect
+
+FIRST_BOUNDARY = "performance.getEntriesByName('backprop-lab:first-boundary').length > 0"
+INK = """(canvas) => {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) inked += 1;
+  return inked / (data.length / 4);
+}"""
+
+
+def box(page, selector: str) -> dict:
+    return page.locator(selector).bounding_box()
+
+
+def test_boundary_points_and_network_are_drawn_before_plotly_loads(page, live_server) -> None:
+    parked = []
+    page.route("**/vendor/plotly.min.js", lambda route: parked.append(route))
+    page.goto(live_server.url + "/#dataset=spiral&classes=3")
+    page.wait_for_function(FIRST_BOUNDARY)
+    assert page.evaluate("window.Plotly === undefined")
+    expect(page.locator("#step-counter")).to_have_text("0")
+    expect(page.locator("#network .node").first).to_be_visible()
+    expect(page.locator(".boundary-image")).not_to_have_attribute("width", "1")
+    preview = page.locator(".points-preview")
+    expect(preview).to_be_visible()
+    inked = preview.evaluate(INK)
+    assert 0.01 < inked < 0.6, f"the points cover {inked:.1%} of the preview"
+    legend = page.locator("#boundary-legend")
+    for k in (1, 2, 3):
+        expect(legend).to_contain_text(f"class {k}")
+    before = box(page, ".boundary-image")
+
+    assert len(parked) == 1, "Plotly.js was not requested after the first frame"
+    parked[0].continue_()
+    page.wait_for_function("window.Plotly && document.querySelector('#boundary .main-svg')")
+    expect(preview).to_have_count(0)  # Plotly draws the points now
+    expect(page.locator("#boundary .scatterlayer .point").first).to_be_attached()
+    page.wait_for_timeout(200)
+    after = box(page, ".boundary-image")
+    for key in ("x", "y", "width", "height"):
+        assert abs(after[key] - before[key]) <= 1.0, (key, before, after)
+    # The chart views came with Plotly.js: the learning curves have their axes.
+    expect(page.locator("#curves .main-svg").first).to_be_attached()
