@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench browser screenshot clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Backprop Lab needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -46,6 +46,10 @@ bench: $(VENV)/.test-deps  ## performance tables; figures, not pass/fail
 	@for m in $$(ls benchmarks/bench_*.py 2>/dev/null | sort); do \
 	  $(PY) -m benchmarks.$$(basename $$m .py) || exit 1; \
 	done
+
+screenshot: $(VENV)/.test-deps browser  ## retake docs/screenshot.png, the README's picture
+	$(PY) -m pytest -q tests/browser/test_readme_screenshot.py
+	cp artifacts/screenshots/readme.png docs/screenshot.png
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache artifacts
