@@ -1,0 +1,514 @@
+"""What one student's page load costs: bytes over the network and time to a boundary.
+
+Compares two versions in one run, each served by its own `python -m server.cli` process
+(the same interpreter and installed packages; uvicorn as the console script runs it):
+
+- before: commit 62f520f, exported with `git archive` into a temporary folder and run
+  from there (PYTHONPATH and working directory): files served as they are on disk;
+- after: this working tree: precompressed bodies, ETags and cache headers
+  (server/assets.py), its asset cache in a temporary folder (the user's is not touched).
+
+Each load opens the page in a fresh headless-Chromium context, so the HTTP cache starts
+empty; then, 2 s after the network went idle, the same context reloads it (a student
+pressing F5; reloading at once would also time the old page's unfinished work, Plotly.js
+being set up). Measured per load, from CDP Network events:
+
+- bytes: the sum of `encodedDataLength` of `Network.loadingFinished` (what came over the
+  socket, headers included) over the HTTP requests, up to the network being idle for 0.5 s
+  (Plotly.js may load after the first frame), split into the page's files (page, modules,
+  styles, Plotly.js) and the JSON API calls (a new session's state: the same for both).
+  The WebSocket stream is not counted;
+- requests: requests for the page's files that went over the network, not answered by
+  the browser's cache, and how many were 304 on the wire (`responseReceivedExtraInfo`:
+  a revalidated page is reported to the page itself as a 200);
+- first boundary: `performance.now()` (ms since the navigation started) at the first
+  `putImageData` on a canvas in the boundary's chart box (the parent of #boundary), noted by
+  a wrapper that an init script installs before the page's own code: the same measure for
+  both versions. The page's own mark `backprop-lab:first-boundary` is shown too when the
+  page sets one (the old page does not: "–").
+
+Network conditions, by CDP `Network.emulateNetworkConditions`: none (loopback), and
+20 Mbit/s down and up with 20 ms latency, a share of a classroom's Wi-Fi. Over loopback
+Chromium offers brotli (`Accept-Encoding: gzip, deflate, br, zstd`); over plain HTTP to
+any other address it offers only `gzip, deflate`, so a student's laptop in the room gets
+gzip: the "LAN" rows load from this machine's own non-loopback address to show that.
+Times are medians of 5 loads (min–max alongside); this machine's other load shows in them.
+
+Server: start-up is from starting the process to the first answer of /api/health (median
+of 3), and for the working tree the part of it that builds the asset store (timed in this
+process from the disk cache, as a new process does); also the start with an empty asset
+cache, and how long until Plotly.js's quality-11 brotli body (made in the background)
+replaces the quality-9 stand-in. Memory: the bytes of the bodies the asset store keeps,
+and each server's resident set after its loads.
+
+Target: TF Playground draws its first boundary in 216–372 ms (measured on this machine
+earlier); over loopback with a cold cache the target is ≤ 300 ms.
+
+Run: .venv/bin/python -m benchmarks.bench_pageload   (figures, not pass/fail)
+"""
+
+import os
+import shlex
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server.assets import Precompressed
+from server.background import free_port
+from server.static import PLOTLY_URL, build_store
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = Path(__file__).resolve().parents[1]
+BEFORE_COMMIT = "62f520f"
+RUNS = 5
+STARTS = 3  # server starts timed per version
+TARGET_MS = 300.0
+PLAYGROUND = "TF Playground draws first boundary in 216–372 ms (measured on this machine earlier)"
+THROTTLED = {
+    "offline": False,
+    "latency": 20,  # ms added to each request
+    "downloadThroughput": 20e6 / 8,  # bytes per second: 20 Mbit/s
+    "uploadThroughput": 20e6 / 8,
+}
+IDLE_S = 0.5
+RELOAD_AFTER_S = 2.0
+TIMEOUT_S = 60.0
+MARK = "backprop-lab:first-boundary"
+# Installed before the page's scripts: the first putImageData on a canvas that sits in the
+# boundary's chart box (the parent of #boundary) is the first drawn boundary.
+FIRST_BOUNDARY = """(() => {
+  const put = CanvasRenderingContext2D.prototype.putImageData;
+  CanvasRenderingContext2D.prototype.putImageData = function (...args) {
+    const result = put.apply(this, args);
+    if (window.__firstBoundaryMs === undefined) {
+      const box = document.getElementById("boundary")?.parentElement;
+      if (box && box.contains(this.canvas)) window.__firstBoundaryMs = performance.now();
+    }
+    return result;
+  };
+})();"""
+READ_TIMES = f"""() => ({{
+  ms: window.__firstBoundaryMs,
+  mark: performance.getEntriesByName("{MARK}")[0]?.startTime ?? null,
+}})"""
+
+
+@dataclass
+class Traffic:
+    """The HTTP requests of one page load, from one CDP session's Network events."""
+
+    paths: dict[str, str] = field(default_factory=dict)  # requestId → URL path
+    received: dict[str, int] = field(default_factory=dict)  # requestId → bytes, once finished
+    over_network: dict[str, int] = field(default_factory=dict)  # requestId → HTTP status
+    # The status on the wire: a revalidated page is reported to the page as 200, not 304.
+    wire_status: dict[str, int] = field(default_factory=dict)
+    cached: set[str] = field(default_factory=set)
+    encodings: dict[str, str] = field(default_factory=dict)  # URL path → Content-Encoding
+    last_event: float = field(default_factory=time.monotonic)
+
+    def _sent(self, event: dict) -> None:
+        self.paths[event["requestId"]] = "/" + event["request"]["url"].split("/", 3)[-1]
+        self.last_event = time.monotonic()
+
+    def _served_from_cache(self, event: dict) -> None:
+        self.cached.add(event["requestId"])
+
+    def _response(self, event: dict) -> None:
+        response = event["response"]
+        if response.get("fromDiskCache") or event["requestId"] in self.cached:
+            return
+        self.over_network[event["requestId"]] = response["status"]
+        headers = {k.lower(): v for k, v in response.get("headers", {}).items()}
+        path = "/" + response["url"].split("/", 3)[-1]
+        self.encodings[path] = headers.get("content-encoding", "identity")
+
+    def _extra_info(self, event: dict) -> None:
+        self.wire_status[event["requestId"]] = event["statusCode"]
+
+    def _finished(self, event: dict) -> None:
+        self.received[event["requestId"]] = int(event["encodedDataLength"])
+        self.last_event = time.monotonic()
+
+    def _failed(self, event: dict) -> None:
+        self.received[event["requestId"]] = 0
+        self.last_event = time.monotonic()
+
+    def idle(self) -> bool:
+        quiet = time.monotonic() - self.last_event >= IDLE_S
+        return quiet and self.paths.keys() <= self.received.keys()
+
+    def is_api(self, request_id: str) -> bool:
+        return self.paths.get(request_id, "").startswith("/api/")
+
+    def load(self, ms: float, mark: float | None) -> "Load":
+        assets = [r for r in self.received if not self.is_api(r)]
+        on_wire = [
+            self.wire_status.get(r, s) for r, s in self.over_network.items() if not self.is_api(r)
+        ]
+        return Load(
+            ms=ms,
+            mark=mark,
+            asset_bytes=sum(self.received[r] for r in assets),
+            api_bytes=sum(n for r, n in self.received.items() if self.is_api(r)),
+            requests=len(on_wire),
+            not_modified=on_wire.count(304),
+            plotly=self.encodings.get(PLOTLY_URL, "cache"),
+        )
+
+
+class Recorder:
+    """Hands one CDP session's network events to the current load's Traffic."""
+
+    def __init__(self, cdp: object) -> None:
+        self.traffic = Traffic()
+        for event, handler in (
+            ("requestWillBeSent", Traffic._sent),
+            ("requestServedFromCache", Traffic._served_from_cache),
+            ("responseReceived", Traffic._response),
+            ("responseReceivedExtraInfo", Traffic._extra_info),
+            ("loadingFinished", Traffic._finished),
+            ("loadingFailed", Traffic._failed),
+        ):
+            cdp.on(f"Network.{event}", lambda e, handler=handler: handler(self.traffic, e))
+
+
+@dataclass
+class Load:
+    ms: float  # first boundary, from the wrapper
+    mark: float | None  # first boundary, from the page's own mark
+    asset_bytes: int  # the page, its modules and styles, Plotly.js
+    api_bytes: int  # the JSON API calls the page makes (a new session's state)
+    requests: int  # asset requests that went over the network (not served from cache)
+    not_modified: int  # of which 304
+    plotly: str  # how Plotly.js came: its Content-Encoding, or "cache"
+
+
+class Server:
+    """One version's `python -m server.cli` on `host`, from `start` to the end of the block."""
+
+    def __init__(
+        self, source: Path, log: Path, host: str = "127.0.0.1", cache: Path | None = None
+    ) -> None:
+        self.source = source
+        self.log = log
+        self.host = host
+        self.port = free_port()
+        self.url = f"http://{host}:{self.port}"
+        self.env = {**os.environ, "PYTHONPATH": str(source)}
+        if cache is not None:
+            self.env["XDG_CACHE_HOME"] = str(cache)
+        self.startup_s = 0.0
+
+    def __enter__(self) -> "Server":
+        command = [sys.executable, "-m", "server.cli", "--host", self.host]
+        t0 = time.perf_counter()
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [*command, "--port", str(self.port)],
+                cwd=self.source,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        deadline = time.monotonic() + TIMEOUT_S
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/api/health", timeout=2):
+                    break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    sys.exit(f"{self.source}: no server started\n{self.log.read_text()}")
+                time.sleep(0.02)
+        self.startup_s = time.perf_counter() - t0
+        return self
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def headers(self, path: str, accept: str, method: str = "HEAD") -> dict[str, str]:
+        request = urllib.request.Request(
+            self.url + path, method=method, headers={"Accept-Encoding": accept}
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return {k.lower(): v for k, v in response.headers.items()}
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=15)
+
+
+def first_boundary(page: object) -> tuple[float, float | None]:
+    page.wait_for_function(
+        "window.__firstBoundaryMs !== undefined", timeout=TIMEOUT_S * 1000, polling=10
+    )
+    times = page.evaluate(READ_TIMES)
+    return times["ms"], times["mark"]
+
+
+def settle(page: object, traffic: Traffic) -> None:
+    """Let Playwright hand over events until no HTTP request is pending for IDLE_S."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while not traffic.idle():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the network never went idle")
+        page.wait_for_timeout(50)
+
+
+def measure(browser: object, url: str, throttled: bool) -> tuple[Load, Load]:
+    """A load with an empty cache, then a reload: (first, reload)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.add_init_script(FIRST_BOUNDARY)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    cdp = context.new_cdp_session(page)
+    recorder = Recorder(cdp)
+    cdp.send("Network.enable")
+    if throttled:
+        cdp.send("Network.emulateNetworkConditions", THROTTLED)
+    loads = []
+    for navigate in (
+        lambda: page.goto(url + "/", wait_until="commit"),
+        lambda: page.reload(wait_until="commit"),
+    ):
+        recorder.traffic = traffic = Traffic()
+        navigate()
+        ms, mark = first_boundary(page)
+        settle(page, traffic)
+        loads.append(traffic.load(ms, mark))
+        # The page still has work after the network is idle (Plotly.js, the charts); a
+        # reload right away would time that too. A student presses F5 later than this.
+        page.wait_for_timeout(RELOAD_AFTER_S * 1000)
+    context.close()
+    if errors:
+        raise RuntimeError(f"{url}: the page reported errors: {errors[:3]}")
+    return loads[0], loads[1]
+
+
+def series(browser: object, url: str, throttled: bool) -> tuple[list[Load], list[Load]]:
+    pairs = [measure(browser, url, throttled) for _ in range(RUNS)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def lan_address() -> str | None:
+    """This machine's address on its network (no packet is sent), or None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(("192.0.2.1", 9))  # TEST-NET-1: only the route is looked up
+            address = sock.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def export_before(folder: Path) -> Path:
+    target = folder / "before"
+    target.mkdir()
+    subprocess.run(
+        f"git archive {BEFORE_COMMIT} | tar -x -C {shlex.quote(str(target))}",
+        shell=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return target
+
+
+def startup_cold(cache: Path) -> tuple[float, float, int, int]:
+    """The working tree with an empty asset cache: (start-up s, quality 11 in place after s,
+    Plotly.js's stand-in and final brotli sizes). Leaves `cache` filled."""
+    with Server(ROOT, cache.parent / "cold.log", cache=cache) as server:
+        t0 = time.perf_counter() - server.startup_s
+        first = server.headers(PLOTLY_URL, "br")
+        deadline = time.monotonic() + 180
+        while (now := server.headers(PLOTLY_URL, "br"))["etag"] == first["etag"]:
+            if time.monotonic() > deadline:
+                sys.exit("Plotly.js's quality-11 body never replaced the stand-in")
+            time.sleep(0.25)
+        upgraded_s = time.perf_counter() - t0
+        return (
+            server.startup_s,
+            upgraded_s,
+            int(first["content-length"]),
+            int(now["content-length"]),
+        )
+
+
+def median_cell(values: list[float], digits: int = 0) -> str:
+    if not values:
+        return "–"
+    middle = statistics.median(values)
+    return f"{middle:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def bytes_cell(loads: list[Load]) -> str:
+    assets = statistics.median(load.asset_bytes for load in loads)
+    api = statistics.median(load.api_bytes for load in loads)
+    return f"{assets:,.0f} + {api:,.0f}"
+
+
+def requests_cell(loads: list[Load]) -> str:
+    load = loads[len(loads) // 2]
+    return f"{load.requests} ({load.not_modified} × 304)"
+
+
+def ms_cell(loads: list[Load]) -> str:
+    return median_cell([load.ms for load in loads])
+
+
+def mark_cell(loads: list[Load]) -> str:
+    marks = [load.mark for load in loads if load.mark is not None]
+    return median_cell(marks) if len(marks) == len(loads) else "–"
+
+
+def coding_cell(loads: list[Load]) -> str:
+    return ", ".join(sorted({load.plotly for load in loads}))
+
+
+def row(cells: list[str], widths: list[int]) -> str:
+    """The first cell left-aligned, the figures right-aligned."""
+    pairs = zip(cells, widths, strict=True)
+    return " ".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(pairs))
+
+
+def main() -> None:
+    if not CHROMIUM.exists():
+        sys.exit(f"{CHROMIUM} is missing: the page-load benchmark needs headless Chromium")
+    from playwright.sync_api import sync_playwright
+
+    lan = lan_address()
+    results: dict[str, dict[str, object]] = {"before": {}, "after": {}}
+    with tempfile.TemporaryDirectory(prefix="bench-pageload-") as tmp:
+        folder = Path(tmp)
+        sources = {"before": export_before(folder), "after": ROOT}
+        cache = folder / "cache"
+        cold_s, upgraded_s, standin, final = startup_cold(cache)
+        t0 = time.perf_counter()  # a fresh in-memory cache: the disk cache, as a new process
+        store = build_store(Precompressed(cache / "backprop-lab" / "assets"))
+        built_s = time.perf_counter() - t0
+        store.settled(timeout=180)
+        for name, source in sources.items():
+            starts = []
+            for _ in range(STARTS):
+                with Server(source, folder / f"{name}.log", cache=cache) as server:
+                    starts.append(server.startup_s)
+            results[name]["startup"] = starts
+        figures = {
+            "built_s": built_s,
+            "cold_s": cold_s,
+            "upgraded_s": upgraded_s,
+            "standin": standin,
+            "final": final,
+            "memory": store.memory_bytes(),
+            "plotly": sum(len(b.data) for b in store.asset(PLOTLY_URL).bodies.values()),
+        }
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            version = browser.version
+            for name, source in sources.items():
+                r = results[name]
+                with Server(source, folder / f"{name}.log", cache=cache) as server:
+                    if name == "before":  # the right code answers: no Vary before
+                        vary = server.headers("/", "gzip", "GET").get("vary")
+                        assert vary is None, f"{source} is not {BEFORE_COMMIT}"
+                    r["loop"] = series(browser, server.url, throttled=False)
+                    r["slow"] = series(browser, server.url, throttled=True)
+                    r["rss"] = server.rss_mb()
+                if lan:
+                    with Server(source, folder / f"{name}.log", lan, cache) as server:
+                        r["lan"] = series(browser, server.url, throttled=True)
+            browser.close()
+
+    report(results, version, lan, figures)
+
+
+def report(
+    results: dict[str, dict[str, object]],
+    version: str,
+    lan: str | None,
+    figures: dict[str, float],
+) -> None:
+    before, after = results["before"], results["after"]
+    print(
+        f"Page-load benchmark: Chromium {version}, 1280×720, a fresh context per load "
+        f"(empty cache), then a reload {RELOAD_AFTER_S:.0f} s after the network went idle"
+    )
+    print(f"Times: median of {RUNS} loads (min–max), ms from navigation start")
+    print(
+        "bytes: CDP Network.loadingFinished encodedDataLength (headers included) summed over "
+        "HTTP requests, as page+modules+styles+Plotly.js + JSON API; WebSocket not counted"
+    )
+    print(
+        "requests: asset requests that went over the network (304s among them); "
+        "the others came from the browser cache"
+    )
+    print(
+        "first boundary: the first putImageData on a canvas in the boundary's box; "
+        f"mark: the page's own {MARK!r} (– when it sets none)"
+    )
+    print(
+        "20 Mbit/s: CDP Network.emulateNetworkConditions, 20 Mbit/s down and up, 20 ms "
+        "latency; LAN: this machine's own non-loopback address, where Chromium offers no br"
+    )
+    print(f"Target: {PLAYGROUND}; loopback, cold cache: ≤ {TARGET_MS:.0f} ms")
+    widths = [40, 24, 24, 9]
+    line = row(["", f"before ({BEFORE_COMMIT})", "after (working tree)", "target"], widths)
+    print(line)
+    print("-" * len(line))
+
+    def out(label: str, old: str, new: str, target: str = "") -> None:
+        print(row([label, old, new, target], widths))
+
+    conditions = [("loop", "loopback"), ("slow", "loopback, 20 Mbit/s")]
+    if lan:
+        conditions.append(("lan", f"LAN {lan}, 20 Mbit/s"))
+    for key, title in conditions:
+        first = [r[key][0] for r in (before, after)]
+        again = [r[key][1] for r in (before, after)]
+        target = f"≤ {TARGET_MS:.0f}" if key == "loop" else ""
+        print(f"{title}:")
+        out("  first load: bytes", *map(bytes_cell, first))
+        out("  first load: requests", *map(requests_cell, first))
+        out("  first load: Plotly.js came as", *map(coding_cell, first))
+        out("  first load: first boundary, ms", *map(ms_cell, first), target)
+        out("  first load: page's mark, ms", *map(mark_cell, first))
+        out("  reload: bytes", *map(bytes_cell, again), "304s only")
+        out("  reload: requests", *map(requests_cell, again))
+        out("  reload: first boundary, ms", *map(ms_cell, again))
+    if not lan:
+        print("(no non-loopback address on this machine: the LAN rows are left out)")
+    print("server:")
+    out(
+        f"  start-up to /api/health, s (of {STARTS})",
+        median_cell(before["startup"], 2),
+        median_cell(after["startup"], 2),
+    )
+    out("  of which the asset store, s", "", f"{figures['built_s']:.3f}")
+    out("  start-up, empty asset cache, s", "", f"{figures['cold_s']:.2f}")
+    out("  then brotli q9 → q11 in place, s", "", f"{figures['upgraded_s']:.1f}")
+    out(
+        "  Plotly.js brotli q9 / q11, bytes",
+        "",
+        f"{figures['standin']:,.0f} / {figures['final']:,.0f}",
+    )
+    out(
+        "  asset bodies in memory, MB",
+        "",
+        f"{figures['memory'] / 1e6:.1f} (Plotly.js {figures['plotly'] / 1e6:.1f})",
+    )
+    out("  resident set after the loads, MB", f"{before['rss']:.0f}", f"{after['rss']:.0f}")
+
+
+if __name__ == "__main__":
+    main()
