@@ -6,7 +6,7 @@ Compares two versions in one run, each served by its own `python -m server.cli` 
 - before: commit 62f520f, exported with `git archive` into a temporary folder and run
   from there (PYTHONPATH and working directory): files served as they are on disk;
 - after: this working tree: precompressed bodies, ETags and cache headers
-  (server/assets.py), its asset cache in a temporary folder (the user's is not touched).
+  (server/assets.py), and the page that draws its first frame before loading Plotly.js.
 
 Each load opens the page in a fresh headless-Chromium context, so the HTTP cache starts
 empty; then, 2 s after the network went idle, the same context reloads it (a student
@@ -31,15 +31,14 @@ Network conditions, by CDP `Network.emulateNetworkConditions`: none (loopback), 
 20 Mbit/s down and up with 20 ms latency, a share of a classroom's Wi-Fi. Over loopback
 Chromium offers brotli (`Accept-Encoding: gzip, deflate, br, zstd`); over plain HTTP to
 any other address it offers only `gzip, deflate`, so a student's laptop in the room gets
-gzip: the "LAN" rows load from this machine's own non-loopback address to show that.
+gzip: the "gzip only" rows send that Accept-Encoding (CDP `Network.setExtraHTTPHeaders`)
+over loopback, throttled, to show what such a laptop gets.
 Times are medians of 5 loads (min–max alongside); this machine's other load shows in them.
 
 Server: start-up is from starting the process to the first answer of /api/health (median
-of 3), and for the working tree the part of it that builds the asset store (timed in this
-process from the disk cache, as a new process does); also the start with an empty asset
-cache, and how long until Plotly.js's quality-11 brotli body (made in the background)
-replaces the quality-9 stand-in. Memory: the bytes of the bodies the asset store keeps,
-and each server's resident set after its loads.
+of 3), and for the working tree the part of it that builds the asset store (reading and
+compressing every file, timed in this process as a new process does it). Memory: the bytes
+of the bodies the asset store keeps, and each server's resident set after its loads.
 
 Target: TF Playground draws its first boundary in 216–372 ms (measured on this machine
 earlier); over loopback with a cold cache the target is ≤ 300 ms.
@@ -49,7 +48,6 @@ Run: .venv/bin/python -m benchmarks.bench_pageload   (figures, not pass/fail)
 
 import os
 import shlex
-import socket
 import statistics
 import subprocess
 import sys
@@ -59,7 +57,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server.assets import Precompressed
+from server.assets import forget_encoded
 from server.background import free_port
 from server.static import PLOTLY_URL, build_store
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -79,6 +77,7 @@ THROTTLED = {
 IDLE_S = 0.5
 RELOAD_AFTER_S = 2.0
 TIMEOUT_S = 60.0
+GZIP_ONLY = "gzip, deflate"  # what Chromium offers over plain HTTP to another host
 MARK = "backprop-lab:first-boundary"
 # Installed before the page's scripts: the first putImageData on a canvas that sits in the
 # boundary's chart box (the parent of #boundary) is the first drawn boundary.
@@ -192,17 +191,13 @@ class Load:
 class Server:
     """One version's `python -m server.cli` on `host`, from `start` to the end of the block."""
 
-    def __init__(
-        self, source: Path, log: Path, host: str = "127.0.0.1", cache: Path | None = None
-    ) -> None:
+    def __init__(self, source: Path, log: Path, host: str = "127.0.0.1") -> None:
         self.source = source
         self.log = log
         self.host = host
         self.port = free_port()
         self.url = f"http://{host}:{self.port}"
         self.env = {**os.environ, "PYTHONPATH": str(source)}
-        if cache is not None:
-            self.env["XDG_CACHE_HOME"] = str(cache)
         self.startup_s = 0.0
 
     def __enter__(self) -> "Server":
@@ -264,7 +259,7 @@ def settle(page: object, traffic: Traffic) -> None:
         page.wait_for_timeout(50)
 
 
-def measure(browser: object, url: str, throttled: bool) -> tuple[Load, Load]:
+def measure(browser: object, url: str, throttled: bool, accept: str | None) -> tuple[Load, Load]:
     """A load with an empty cache, then a reload: (first, reload)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     context.add_init_script(FIRST_BOUNDARY)
@@ -276,6 +271,8 @@ def measure(browser: object, url: str, throttled: bool) -> tuple[Load, Load]:
     cdp.send("Network.enable")
     if throttled:
         cdp.send("Network.emulateNetworkConditions", THROTTLED)
+    if accept is not None:
+        cdp.send("Network.setExtraHTTPHeaders", {"headers": {"Accept-Encoding": accept}})
     loads = []
     for navigate in (
         lambda: page.goto(url + "/", wait_until="commit"),
@@ -295,20 +292,11 @@ def measure(browser: object, url: str, throttled: bool) -> tuple[Load, Load]:
     return loads[0], loads[1]
 
 
-def series(browser: object, url: str, throttled: bool) -> tuple[list[Load], list[Load]]:
-    pairs = [measure(browser, url, throttled) for _ in range(RUNS)]
+def series(
+    browser: object, url: str, throttled: bool, accept: str | None = None
+) -> tuple[list[Load], list[Load]]:
+    pairs = [measure(browser, url, throttled, accept) for _ in range(RUNS)]
     return [p[0] for p in pairs], [p[1] for p in pairs]
-
-
-def lan_address() -> str | None:
-    """This machine's address on its network (no packet is sent), or None."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.connect(("192.0.2.1", 9))  # TEST-NET-1: only the route is looked up
-            address = sock.getsockname()[0]
-        except OSError:
-            return None
-    return None if address.startswith("127.") else address
 
 
 def export_before(folder: Path) -> Path:
@@ -321,26 +309,6 @@ def export_before(folder: Path) -> Path:
         cwd=ROOT,
     )
     return target
-
-
-def startup_cold(cache: Path) -> tuple[float, float, int, int]:
-    """The working tree with an empty asset cache: (start-up s, quality 11 in place after s,
-    Plotly.js's stand-in and final brotli sizes). Leaves `cache` filled."""
-    with Server(ROOT, cache.parent / "cold.log", cache=cache) as server:
-        t0 = time.perf_counter() - server.startup_s
-        first = server.headers(PLOTLY_URL, "br")
-        deadline = time.monotonic() + 180
-        while (now := server.headers(PLOTLY_URL, "br"))["etag"] == first["etag"]:
-            if time.monotonic() > deadline:
-                sys.exit("Plotly.js's quality-11 body never replaced the stand-in")
-            time.sleep(0.25)
-        upgraded_s = time.perf_counter() - t0
-        return (
-            server.startup_s,
-            upgraded_s,
-            int(first["content-length"]),
-            int(now["content-length"]),
-        )
 
 
 def median_cell(values: list[float], digits: int = 0) -> str:
@@ -385,29 +353,22 @@ def main() -> None:
         sys.exit(f"{CHROMIUM} is missing: the page-load benchmark needs headless Chromium")
     from playwright.sync_api import sync_playwright
 
-    lan = lan_address()
     results: dict[str, dict[str, object]] = {"before": {}, "after": {}}
     with tempfile.TemporaryDirectory(prefix="bench-pageload-") as tmp:
         folder = Path(tmp)
         sources = {"before": export_before(folder), "after": ROOT}
-        cache = folder / "cache"
-        cold_s, upgraded_s, standin, final = startup_cold(cache)
-        t0 = time.perf_counter()  # a fresh in-memory cache: the disk cache, as a new process
-        store = build_store(Precompressed(cache / "backprop-lab" / "assets"))
+        forget_encoded()  # compress everything, as a new process does
+        t0 = time.perf_counter()
+        store = build_store()
         built_s = time.perf_counter() - t0
-        store.settled(timeout=180)
         for name, source in sources.items():
             starts = []
             for _ in range(STARTS):
-                with Server(source, folder / f"{name}.log", cache=cache) as server:
+                with Server(source, folder / f"{name}.log") as server:
                     starts.append(server.startup_s)
             results[name]["startup"] = starts
         figures = {
             "built_s": built_s,
-            "cold_s": cold_s,
-            "upgraded_s": upgraded_s,
-            "standin": standin,
-            "final": final,
             "memory": store.memory_bytes(),
             "plotly": sum(len(b.data) for b in store.asset(PLOTLY_URL).bodies.values()),
         }
@@ -418,27 +379,20 @@ def main() -> None:
             version = browser.version
             for name, source in sources.items():
                 r = results[name]
-                with Server(source, folder / f"{name}.log", cache=cache) as server:
+                with Server(source, folder / f"{name}.log") as server:
                     if name == "before":  # the right code answers: no Vary before
                         vary = server.headers("/", "gzip", "GET").get("vary")
                         assert vary is None, f"{source} is not {BEFORE_COMMIT}"
                     r["loop"] = series(browser, server.url, throttled=False)
                     r["slow"] = series(browser, server.url, throttled=True)
+                    r["gzip"] = series(browser, server.url, True, accept=GZIP_ONLY)
                     r["rss"] = server.rss_mb()
-                if lan:
-                    with Server(source, folder / f"{name}.log", lan, cache) as server:
-                        r["lan"] = series(browser, server.url, throttled=True)
             browser.close()
 
-    report(results, version, lan, figures)
+    report(results, version, figures)
 
 
-def report(
-    results: dict[str, dict[str, object]],
-    version: str,
-    lan: str | None,
-    figures: dict[str, float],
-) -> None:
+def report(results: dict[str, dict[str, object]], version: str, figures: dict[str, float]) -> None:
     before, after = results["before"], results["after"]
     print(
         f"Page-load benchmark: Chromium {version}, 1280×720, a fresh context per load "
@@ -459,7 +413,7 @@ def report(
     )
     print(
         "20 Mbit/s: CDP Network.emulateNetworkConditions, 20 Mbit/s down and up, 20 ms "
-        "latency; LAN: this machine's own non-loopback address, where Chromium offers no br"
+        "latency; gzip only: Accept-Encoding as Chromium sends it over plain HTTP to another host"
     )
     print(f"Target: {PLAYGROUND}; loopback, cold cache: ≤ {TARGET_MS:.0f} ms")
     widths = [40, 24, 24, 9]
@@ -470,9 +424,11 @@ def report(
     def out(label: str, old: str, new: str, target: str = "") -> None:
         print(row([label, old, new, target], widths))
 
-    conditions = [("loop", "loopback"), ("slow", "loopback, 20 Mbit/s")]
-    if lan:
-        conditions.append(("lan", f"LAN {lan}, 20 Mbit/s"))
+    conditions = [
+        ("loop", "loopback"),
+        ("slow", "loopback, 20 Mbit/s"),
+        ("gzip", f"loopback, 20 Mbit/s, Accept-Encoding: {GZIP_ONLY}"),
+    ]
     for key, title in conditions:
         first = [r[key][0] for r in (before, after)]
         again = [r[key][1] for r in (before, after)]
@@ -486,8 +442,6 @@ def report(
         out("  reload: bytes", *map(bytes_cell, again), "304s only")
         out("  reload: requests", *map(requests_cell, again))
         out("  reload: first boundary, ms", *map(ms_cell, again))
-    if not lan:
-        print("(no non-loopback address on this machine: the LAN rows are left out)")
     print("server:")
     out(
         f"  start-up to /api/health, s (of {STARTS})",
@@ -495,13 +449,6 @@ def report(
         median_cell(after["startup"], 2),
     )
     out("  of which the asset store, s", "", f"{figures['built_s']:.3f}")
-    out("  start-up, empty asset cache, s", "", f"{figures['cold_s']:.2f}")
-    out("  then brotli q9 → q11 in place, s", "", f"{figures['upgraded_s']:.1f}")
-    out(
-        "  Plotly.js brotli q9 / q11, bytes",
-        "",
-        f"{figures['standin']:,.0f} / {figures['final']:,.0f}",
-    )
     out(
         "  asset bodies in memory, MB",
         "",

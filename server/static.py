@@ -19,7 +19,7 @@ from pathlib import Path
 from fastapi import FastAPI, HTTPException, Request
 from starlette.responses import Response
 
-from server.assets import AssetStore, Precompressed
+from server.assets import AssetStore
 
 PLOTLY_URL = "/vendor/plotly.min.js"
 REVALIDATE = "no-cache"
@@ -60,10 +60,10 @@ def frontend_files(root: Path) -> list[str]:
     return found
 
 
-def build_store(precompressed: Precompressed | None = None) -> AssetStore:
+def build_store() -> AssetStore:
     """Every served file read and compressed, once: `/`, `/static/*` and Plotly.js."""
     root = frontend_dir()
-    store = AssetStore(precompressed)
+    store = AssetStore()
     store.add("/", root / "index.html", REVALIDATE)
     for relative in frontend_files(root):
         store.add(f"/static/{relative}", root / relative, REVALIDATE)

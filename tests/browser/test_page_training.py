@@ -14,7 +14,7 @@ def open_lab(page, live_server, hash_: str = "") -> str:
     expect(page.locator("#connection")).to_have_attribute("data-status", "open")
     expect(page.locator("#network .node").first).to_be_visible()
     # The boundary image is painted (its canvas has the grid's size, not the initial 1×1).
-    expect(page.locator(".boundary-backdrop canvas.boundary-image")).not_to_have_attribute("width", "1")
+    expect(page.locator(".boundary-image")).not_to_have_attribute("width", "1")
     return session_id
 
 

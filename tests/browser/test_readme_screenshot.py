@@ -21,7 +21,8 @@ SETUP = (
 def test_readme_screenshot_shows_what_its_caption_says(page, live_server) -> None:
     page.set_viewport_size({"width": 1600, "height": 900})
     open_lab(page, live_server, SETUP)
-    diagram = page.get_by_role("img", name="Network diagram: 4 inputs, 8 hidden units, 8 hidden units, 2 outputs")
+    units = "4 inputs, 8 hidden units, 8 hidden units, 2 outputs"
+    diagram = page.get_by_role("img", name=f"Network diagram: {units}")
     expect(diagram).to_be_visible()
     legend = page.locator("#boundary-legend")
     for k in (1, 2):

@@ -18,11 +18,9 @@ from fastapi.testclient import TestClient
 
 import server.static
 from server.assets import (
-    BROTLI,
     BROTLI_QUALITY,
-    STANDIN_BROTLI_QUALITY,
+    GZIP_LEVEL,
     AssetStore,
-    Precompressed,
     choose_coding,
     etag_matches,
 )
@@ -42,9 +40,8 @@ DECODE: dict[str | None, Callable[[bytes], bytes]] = {
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    """One app for the module, with every background brotli body in place (ETags stable)."""
+    """One app for the module."""
     with TestClient(create_app(SETTINGS)) as test_client:
-        assert test_client.app.state.assets.settled(timeout=180), "brotli bodies never came"
         yield test_client
 
 
@@ -213,14 +210,13 @@ def test_everything_refused_is_406(client: TestClient, accept: str) -> None:
     assert "content-encoding" not in response.headers
 
 
-def test_brotli_is_full_quality_and_smaller_than_gzip(client: TestClient) -> None:
-    _, br, decoded = fetch(client, MODULE, **{"accept-encoding": "br"})
-    assert br == brotli.compress(decoded, quality=BROTLI_QUALITY)
-    # Plotly.js: quality 11 takes seconds to check exactly; smaller than the stand-in will do.
-    _, br, decoded = fetch(client, PLOTLY, **{"accept-encoding": "br"})
-    _, gz, _ = fetch(client, PLOTLY, **{"accept-encoding": "gzip"})
-    assert len(br) < len(brotli.compress(decoded, quality=STANDIN_BROTLI_QUALITY))
-    assert len(br) < len(gz) < len(decoded) / 3
+def test_bodies_are_made_at_the_stated_levels_and_brotli_is_smallest(client: TestClient) -> None:
+    for path in (MODULE, PLOTLY):
+        _, br, decoded = fetch(client, path, **{"accept-encoding": "br"})
+        _, gz, _ = fetch(client, path, **{"accept-encoding": "gzip"})
+        assert br == brotli.compress(decoded, quality=BROTLI_QUALITY)
+        assert gz == gzip.compress(decoded, GZIP_LEVEL, mtime=0)
+        assert len(br) < len(gz) < len(decoded) / 2.5
 
 
 # --- validators and caching ------------------------------------------------------------------
@@ -267,7 +263,6 @@ def test_each_encoding_has_its_own_strong_etag(client: TestClient, path: str) ->
 def test_etags_survive_a_restart(client: TestClient) -> None:
     """Same files, same ETags: restarting the server must not make every browser re-download."""
     with TestClient(create_app(SETTINGS)) as other:
-        assert other.app.state.assets.settled(timeout=180)
         for path in (PLOTLY, MODULE, "/"):
             for accept in ("br", "gzip", "identity"):
                 headers = {"accept-encoding": accept}
@@ -344,107 +339,13 @@ def raw_request(port: int, request_line: str, *header_lines: str) -> tuple[int, 
     return int(status_line.split()[1]), headers, body
 
 
-# --- the store and its caches, without the app -----------------------------------------------
-
-
-def large_script(tmp_path: Path) -> Path:
-    """A script over the size whose quality-11 body is made in the background."""
-    rng = random.Random(7)
-    text = "".join(f"var v{i} = {rng.random():.6f};\n" for i in range(20_000))
-    path = tmp_path / "large.js"
-    path.write_text(text)
-    return path
-
-
-def test_a_large_file_starts_with_a_standin_and_gets_quality_11(tmp_path: Path) -> None:
-    cache = Precompressed(tmp_path / "cache")
-    started: list[Callable[[bytes | None], None]] = []
-    cache.make_later = lambda codec, digest, data, ready: started.append(ready)  # type: ignore[method-assign]
-    store = AssetStore(cache)
-    file = large_script(tmp_path)
-    data = file.read_bytes()
-    store.add("/large.js", file, "no-cache")
-
-    first = store.respond("/large.js", "GET", "br", None)
-    assert first.body == brotli.compress(data, quality=STANDIN_BROTLI_QUALITY)
-    assert len(started) == 1 and not store.settled(timeout=0)
-
-    final = brotli.compress(data, quality=BROTLI_QUALITY)
-    started[0](final)
-    assert store.settled(timeout=0)
-    second = store.respond("/large.js", "GET", "br", None)
-    assert second.body == final
-    assert second.headers["etag"] != first.headers["etag"]
-    # The browser holding the stand-in revalidates and gets the new body.
-    assert store.respond("/large.js", "GET", "br", first.headers["etag"]).status_code == 200
-
-
-def test_background_body_reaches_memory_and_disk(tmp_path: Path) -> None:
-    directory = tmp_path / "cache"
-    file = large_script(tmp_path)
-    data = file.read_bytes()
-    store = AssetStore(Precompressed(directory))
-    store.add("/large.js", file, "no-cache")
-    assert store.settled(timeout=120)
-    expected = brotli.compress(data, quality=BROTLI_QUALITY)
-    assert store.respond("/large.js", "GET", "br", None).body == expected
-    assert [p.suffix for p in directory.glob("*.br*")] == [f".br{BROTLI_QUALITY}"]
-
-    # A later process (a new in-memory cache) takes the body from disk: no background work.
-    again = AssetStore(Precompressed(directory))
-    again.add("/large.js", file, "no-cache")
-    assert again.settled(timeout=0)
-    assert again.respond("/large.js", "GET", "br", None).body == expected
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda entry, other: entry[:-10],  # cut short
-        lambda entry, other: entry[:-1] + bytes([entry[-1] ^ 1]),  # one bit of the body
-        lambda entry, other: bytes([entry[0] ^ 1]) + entry[1:],  # one bit of the check
-        lambda entry, other: b"",
-        lambda entry, other: other,  # another file's entry, intact, under this file's name
-    ],
-    ids=["cut", "body-bit", "check-bit", "empty", "misplaced"],
-)
-def test_a_damaged_disk_entry_is_not_served(tmp_path: Path, damage) -> None:
-    directory = tmp_path / "cache"
-    file, other = tmp_path / "small.js", tmp_path / "other.js"
-    file.write_text("export const unit = 'x';\n" * 200)
-    other.write_text("export const other = 'y';\n" * 300)
-    AssetStore(Precompressed(directory)).add("/small.js", file, "no-cache")
-    (entry,) = directory.glob(f"*.{BROTLI.tag}")
-    AssetStore(Precompressed(directory)).add("/other.js", other, "no-cache")
-    (other_entry,) = set(directory.glob(f"*.{BROTLI.tag}")) - {entry}
-    entry.write_bytes(damage(entry.read_bytes(), other_entry.read_bytes()))
-
-    store = AssetStore(Precompressed(directory))
-    store.add("/small.js", file, "no-cache")
-    body = store.respond("/small.js", "GET", "br", None).body
-    assert brotli.decompress(body) == file.read_bytes()
-    # and the entry was made again: a later start reads the right body
-    again = AssetStore(Precompressed(directory))
-    again.add("/small.js", file, "no-cache")
-    assert again.respond("/small.js", "GET", "br", None).body == body
-
-
-def test_an_unwritable_cache_still_serves(tmp_path: Path) -> None:
-    blocker = tmp_path / "not-a-directory"
-    blocker.write_text("")
-    file = tmp_path / "small.css"
-    file.write_text("body { margin: 0 }\n" * 100)
-    store = AssetStore(Precompressed(blocker / "cache"))
-    store.add("/small.css", file, "no-cache")
-    assert gzip.decompress(store.respond("/small.css", "GET", "gzip", None).body) == (
-        file.read_bytes()
-    )
+# --- the store, without the app ------------------------------------------------------------
 
 
 def test_incompressible_files_have_identity_only(tmp_path: Path) -> None:
     file = tmp_path / "noise.png"
     file.write_bytes(random.Random(1).randbytes(4096))
-    store = AssetStore(Precompressed(None))
+    store = AssetStore()
     store.add("/noise.png", file, "no-cache")
     response = store.respond("/noise.png", "GET", "br, gzip", None)
     assert response.status_code == 200
