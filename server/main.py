@@ -16,7 +16,7 @@ from server.routes import chain_rule, health, history, inspect, options, points,
 from server.sessions import SessionStore
 from server.settings import Settings
 from server.static import mount_frontend
-from server.warmup import warm_up
+from server.warmup import warm_up_quietly
 
 
 def sweep_interval(settings: Settings) -> float:
@@ -29,7 +29,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Warm the engine up, then free expired sessions in the background, so memory returns
     even with no traffic."""
     async with anyio.create_task_group() as tg:
-        tg.start_soon(to_thread.run_sync, warm_up, app.state.settings)
+        tg.start_soon(to_thread.run_sync, warm_up_quietly, app.state.settings)
 
         async def sweep() -> None:
             while True:

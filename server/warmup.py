@@ -7,12 +7,16 @@ throw-away session while the server waits for its first visitor moves the cost o
 the first student's time to first boundary.
 """
 
+import logging
+
 from engine import Config, Trainer
 from server.encoding import ArrayPacker
 from server.frames import Selection, encode_frame, frame_dict
 from server.payloads import dataset_dict, layers_list
 from server.sessions import Session
 from server.settings import Settings
+
+log = logging.getLogger("backprop_lab.server")
 
 
 def warm_up(settings: Settings) -> int:
@@ -35,3 +39,12 @@ def warm_up(settings: Settings) -> int:
         )
         made += len(encode_frame(frame, pack))
     return made
+
+
+def warm_up_quietly(settings: Settings) -> None:
+    """`warm_up`, whose failure costs only the warm-up: it is logged, and the server (with
+    the task group it runs in, which also frees expired sessions) carries on."""
+    try:
+        warm_up(settings)
+    except Exception:
+        log.exception("the start-up warm-up failed; the first session will be slower")

@@ -1,12 +1,16 @@
 // The banner under the top bar: divergence (with how to recover) and a stream that cannot
 // connect (with what to do).
 //
+// One message at a time, of one kind: "divergence", "connection" or "problem". A kind's
+// message leaves only by its own clear (or Dismiss), never by another kind's; a divergence
+// message replaced by another is shown again by the next diverged frame.
+//
 // Its height is published as --banner-h on the page, so the sticky sidebar starts below it
 // and still ends at the bottom of the window (its last control stays reachable).
 
 export function mountBanner(root, ctx) {
   let divergenceShown = false;
-  let connectionShown = false;
+  let kind = null; // the kind of message on show, or null
   // The learning rate in effect and the one before it: raising η until the loss diverges
   // is the classroom experiment, and the rate before the raise is the one known to train.
   let rate = null;
@@ -16,7 +20,9 @@ export function mountBanner(root, ctx) {
     document.documentElement.style.setProperty("--banner-h", `${root.hidden ? 0 : root.offsetHeight}px`);
   }).observe(root);
 
-  function show(html, actions = []) {
+  function show(newKind, html, actions = []) {
+    if (kind === "divergence" && newKind !== "divergence") divergenceShown = false;
+    kind = newKind;
     root.replaceChildren();
     root.innerHTML = html;
     for (const [label, onClick] of actions) {
@@ -29,21 +35,25 @@ export function mountBanner(root, ctx) {
     root.hidden = false;
   }
 
-  function hide() {
+  /** Take the message away: any, or only one of `only` kind. */
+  function hide(only = null) {
+    if (only !== null && kind !== only) return;
+    if (kind === "divergence") divergenceShown = false;
+    kind = null;
     root.hidden = true;
     root.replaceChildren();
-    connectionShown = false;
   }
 
   /** A problem that is nobody's control: say what happened and what to do. */
   function problem(message) {
-    show(`<span><strong>Problem:</strong> ${escapeHtml(message)}</span>`, [["Dismiss", hide]]);
+    show("problem", `<span><strong>Problem:</strong> ${escapeHtml(message)}</span>`, [["Dismiss", () => hide()]]);
   }
 
   /** Divergence in two short sentences: what happened (at which step), and the way out. */
   function showDivergence(frame, smaller) {
     const { step, loss } = whatDiverged(frame);
     show(
+      "divergence",
       `<span><strong>Training diverged${step === null ? "" : ` at step ${step}`}:</strong> `
         + `${escapeHtml(loss)}. Lower the learning rate to η = ${smaller}, then reset.</span>`,
       [
@@ -62,12 +72,11 @@ export function mountBanner(root, ctx) {
   return {
     /** The stream cannot connect: what is wrong and what to do (see connection.js). */
     connectionProblem(message, retryNow) {
-      show(`<span><strong>No connection:</strong> ${escapeHtml(message)}</span>`, [["Retry now", retryNow]]);
-      connectionShown = true;
+      show("connection", `<span><strong>No connection:</strong> ${escapeHtml(message)}</span>`, [["Retry now", retryNow]]);
     },
     /** Frames flow again: the connection message, and only it, goes. */
     connectionRestored() {
-      if (connectionShown) hide();
+      hide("connection");
     },
     /** Called with every frame: show or clear the divergence message. */
     update(frame) {
@@ -83,8 +92,7 @@ export function mountBanner(root, ctx) {
           : Number(Math.max(lr / 10, 1e-5).toPrecision(2));
         showDivergence(frame, smaller);
       } else if (!frame.diverged && divergenceShown) {
-        divergenceShown = false;
-        hide();
+        hide("divergence");
       }
     },
     problem,

@@ -2,7 +2,8 @@
 // stream cannot connect, a banner that says what is wrong and what to do.
 //
 // A WebSocket that fails tells the page nothing about why (the browser only logs it), so
-// after the second failure in a row, or CONNECT_GRACE_MS without a stream, the page asks
+// after the second failure in a row, or CONNECT_GRACE_MS after the stream began trying
+// (its first attempt, or the moment it dropped) without opening, the page asks
 // the server's health route over plain HTTP. If that answers, the server runs but refuses
 // the stream (no WebSocket support in its install, or a proxy that blocks the upgrade);
 // if not, the server is gone. Either way the stream keeps retrying with back-off, and the
@@ -39,7 +40,8 @@ export function explain(health, delayMs = null) {
  * @param {() => void} retryNow  try the stream again at once
  */
 export function mountConnection(badge, banner, retryNow) {
-  let since = performance.now(); // when the stream was last open (or the page started)
+  let since = null; // when the stream began trying; null while it is open (or not started)
+  let timer = null;
   let asking = false;
 
   function show(status) {
@@ -58,18 +60,31 @@ export function mountConnection(badge, banner, retryNow) {
     banner.connectionProblem(explain(health, delayMs), retryNow);
   }
 
-  const timer = setTimeout(() => badge.dataset.status !== "open" && diagnose(null), CONNECT_GRACE_MS);
+  function settled() {
+    clearTimeout(timer);
+    since = null;
+  }
 
   return {
     /** Called with every status of the stream (see stream.js). */
     changed(status, retry) {
       if (status === "open") {
-        clearTimeout(timer);
+        settled();
         show("open");
         banner.connectionRestored();
         return;
       }
-      if (badge.dataset.status === "open") since = performance.now();
+      if (status === "gone" || status === "closed") {
+        // The session expired (a new one is being made) or the page closed the stream:
+        // nothing is wrong with the connection itself.
+        settled();
+        show(status);
+        return;
+      }
+      if (since === null) {
+        since = performance.now();
+        timer = setTimeout(() => badge.dataset.status !== "open" && diagnose(null), CONNECT_GRACE_MS);
+      }
       if (badge.dataset.status !== "failing") show(status);
       if (status === "reconnecting" && (retry.failures >= 2 || performance.now() - since >= CONNECT_GRACE_MS)) {
         diagnose(retry.delayMs);

@@ -60,16 +60,21 @@ const PLOTLY_VIEWS = [
   ["chain-rule", () => import("./views/chainrule.js")],
 ];
 
+const CHARTS_RETRY_MS = 5000;
 let chartsRequested = false;
-/** Load Plotly.js and the chart views, then show them the newest frame. */
+/** Load Plotly.js and the chart views, then show them the newest frame; retried on failure. */
 function loadCharts() {
   if (chartsRequested) return;
   chartsRequested = true;
   Promise.all([startPlotly(), ...PLOTLY_VIEWS.map(([, load]) => load())]).then(([, ...modules]) => {
     const mounted = PLOTLY_VIEWS.map(([id], i) => ({ id, view: safeMount(id, modules[i].mount) }));
     views.unshift(...mounted); // Plotly charts draw first (see above)
-    if (ctx.lastFrame) drawFrame(ctx.lastFrame);
-  }, (err) => banner.problem(`${err.message}.`));
+    if (ctx.lastFrame) drawViews(mounted, ctx.lastFrame);
+  }, (err) => {
+    banner.problem(`${err.message}. The charts are tried again in ${CHARTS_RETRY_MS / 1000} s.`);
+    chartsRequested = false;
+    setTimeout(loadCharts, CHARTS_RETRY_MS);
+  });
 }
 // Without a first frame (no stream yet), the charts still come, a moment later.
 setTimeout(loadCharts, 3000);
@@ -101,10 +106,33 @@ window.backpropLab = {
   },
 };
 
+/** The views a student must see first: on the first frame, the others draw a task later,
+ * so the browser paints these two without waiting for the equations. */
+const FIRST_SEEN = ["boundary", "network"];
+let firstFrameDrawn = false;
+
 function drawFrame(frame) {
   const t0 = performance.now();
   ctx.lastFrame = frame;
-  for (const { id, view } of views) {
+  if (firstFrameDrawn) {
+    drawViews(views, frame);
+  } else {
+    firstFrameDrawn = true;
+    drawViews(views.filter((v) => FIRST_SEEN.includes(v.id)), frame);
+    // A newer frame before then is drawn in full by its own call.
+    setTimeout(() => ctx.lastFrame === frame && drawViews(views.filter((v) => !FIRST_SEEN.includes(v.id)), frame));
+  }
+  running.update(frame);
+  banner.update(frame);
+  stats.frames += 1;
+  if (FULL_UPDATE.every((id) => views.find((v) => v.id === id)?.view.drawnSeq === frame.seq)) stats.full += 1;
+  stats.drawMs += performance.now() - t0;
+  // Plotly.js loads after the first frame's paint (a task after this one's rendering).
+  if (!chartsRequested) requestAnimationFrame(() => setTimeout(loadCharts));
+}
+
+function drawViews(list, frame) {
+  for (const { id, view } of list) {
     const t = performance.now();
     try {
       view.update(frame);
@@ -113,13 +141,6 @@ function drawFrame(frame) {
     }
     stats.views[id] = (stats.views[id] ?? 0) + performance.now() - t;
   }
-  running.update(frame);
-  banner.update(frame);
-  stats.frames += 1;
-  if (FULL_UPDATE.every((id) => views.find((v) => v.id === id)?.view.drawnSeq === frame.seq)) stats.full += 1;
-  stats.drawMs += performance.now() - t0;
-  // The first frame is painted at the end of this task: Plotly.js loads after that paint.
-  if (!chartsRequested) requestAnimationFrame(() => setTimeout(loadCharts));
 }
 
 const banner = mountBanner(document.getElementById("banner"), ctx);
@@ -151,18 +172,26 @@ function connectionChanged(status, retry) {
   }
 }
 
+const START_RETRY_MS = 3000;
+
+/** Create the session (boot.js asked already), then open its stream. */
 async function start() {
-  const err = await created;
-  if (err) {
+  let err = await created;
+  // Refused settings (a 4xx naming the field): the link's setup cannot be opened, so the
+  // defaults are. Anything else (server unreachable or busy) leaves the link as it is and
+  // asks again until the server answers.
+  if (err && err.status >= 400 && err.status < 500) {
     banner.problem(`${err.message} — the link's settings were not accepted; opening the defaults instead.`);
     store.set(defaultsOfConfig());
-    try {
-      await session.start();
-    } catch (again) {
-      banner.problem(again.message);
-      return;
-    }
+    err = await session.start().then(() => null, (again) => again);
   }
+  const retried = Boolean(err);
+  while (err) {
+    banner.problem(`${err.message} Trying again in ${START_RETRY_MS / 1000} s.`);
+    await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
+    err = await session.start().then(() => null, (again) => again);
+  }
+  if (retried) banner.hide("problem"); // the server answered: "trying again" is over
   stream = openStream(() => session.streamUrl(), {
     onFrame: (frame) => drawFrame(session.frame(frame)),
     onMessage: (msg) => session.handleMessage(msg),

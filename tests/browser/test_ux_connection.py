@@ -9,6 +9,7 @@ those, are expected here: any other console error still fails the test.
 """
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -77,6 +78,7 @@ def test_server_gone_then_back_says_so_and_carries_on(open_page) -> None:
         page.goto(first.url + "/")
         expect(page.locator("#connection")).to_have_attribute("data-status", "open")
         expect(page.locator("#step-counter")).to_have_text("0")
+        page.wait_for_function("window.Plotly !== undefined")  # the page is wholly loaded
     # The server stopped: the page says the server is unreachable, not just "reconnecting".
     banner = page.locator("#banner")
     expect(banner).to_contain_text("The server is not reachable", timeout=8_000)
@@ -89,3 +91,44 @@ def test_server_gone_then_back_says_so_and_carries_on(open_page) -> None:
         expect(banner).to_be_hidden()
         page.keyboard.press("ArrowRight")
         expect(page.locator("#step-counter")).to_have_text("1")
+
+
+def test_a_slow_session_start_is_not_blamed_on_the_stream(open_page, live_server) -> None:
+    """A busy server answers the first request late: that is no WebSocket problem."""
+    page, _, _ = open_page
+
+    def late(route) -> None:
+        time.sleep(4)  # longer than the stream's 3 s grace
+        route.continue_()
+
+    page.route("**/api/sessions", late)
+    page.goto(live_server.url + "/")
+    expect(page.locator("#connection")).to_have_attribute("data-status", "open", timeout=15_000)
+    page.wait_for_timeout(3_500)  # past the grace, counted from the stream's first attempt
+    expect(page.locator("#banner")).to_be_hidden()
+
+
+def test_a_refused_session_start_keeps_the_link_and_tries_again(open_page, live_server) -> None:
+    """A server that cannot make a session now (503: full) is asked again with the same link."""
+    page, _, expected = open_page
+    expected.append(re.compile(r"^(console\.error: Failed to load resource: .* 503 |HTTP 503: )"))
+    refusals = []
+
+    def full(route) -> None:
+        refusals.append(route.request.url)
+        body = '{"detail": "The server holds its maximum of sessions; try again soon."}'
+        route.fulfill(status=503, content_type="application/json", body=body)
+
+    page.route("**/api/sessions", full)
+    link = live_server.url + "/#dataset=moons&classes=2"
+    page.goto(link)
+    banner = page.locator("#banner")
+    expect(banner).to_contain_text("maximum of sessions")
+    expect(banner).to_contain_text("Trying again")
+    expect(banner).not_to_contain_text("refuses the WebSocket")
+    assert "dataset=moons" in page.evaluate("location.hash"), "the link's setup was dropped"
+    page.unroute("**/api/sessions")
+    expect(page.locator("#connection")).to_have_attribute("data-status", "open", timeout=15_000)
+    expect(banner).to_be_hidden()
+    expect(page.get_by_label("Dataset")).to_have_value("moons")
+    assert len(refusals) >= 1

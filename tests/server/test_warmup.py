@@ -23,3 +23,20 @@ def test_warm_up_at_start_leaves_the_store_empty() -> None:
         assert len(app.state.store) == 0
         assert client.post("/api/sessions", json={}).status_code == 201
         assert len(app.state.store) == 1
+
+
+def test_a_failing_warm_up_leaves_the_sweeper_running(monkeypatch) -> None:
+    """Expired sessions are still freed when the warm-up raised."""
+    import server.warmup
+
+    def broken(config: object) -> None:
+        raise RuntimeError("no warm-up today")
+
+    monkeypatch.setattr(server.warmup, "Trainer", broken)
+    app = create_app(Settings(stream_resolution=20, session_ttl_seconds=1.0))
+    with TestClient(app) as client:
+        assert client.post("/api/sessions", json={}).status_code == 201
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(app.state.store):
+            time.sleep(0.2)
+        assert len(app.state.store) == 0, "the idle session was never freed"
