@@ -1,9 +1,10 @@
 // Wires the page together: the UI state, the session, the stream, the controls and the views.
 // Nothing is drawn here; each module does one job and this file only connects them.
 //
-// The first frame comes first: the boundary, the network and the equations draw without
-// Plotly.js, so the page shows them as soon as the stream delivers, and only then loads
-// Plotly.js and the views that need it (the curves, matrices and chain-rule tabs).
+// The first frame comes first: the boundary and the network are the only views loaded with
+// the page, and they draw without Plotly.js, so the page shows them as soon as the stream
+// delivers. Only then come the equations, Plotly.js and the views that need it (the curves,
+// matrices and chain-rule tabs).
 
 import * as api from "./api.js";
 import { creating, store } from "./boot.js";
@@ -20,7 +21,6 @@ import { openStream } from "./stream.js";
 import { parseBinaryFrame } from "./typed.js";
 import { mount as mountBoundary } from "./views/boundary.js";
 import { mount as mountNetwork } from "./views/network.js";
-import { mount as mountEquations } from "./views/equations.js";
 import { startPlotly } from "./plotly.js";
 
 const session = new Session(api, store);
@@ -50,8 +50,22 @@ const ctx = {
 const views = [
   ["boundary", mountBoundary],
   ["network", mountNetwork],
-  ["equations", mountEquations],
 ].map(([id, mount]) => ({ id, view: safeMount(id, mount) }));
+
+let laterRequested = false;
+/** The equations, loaded once the first frame is on screen (they draw after the network),
+ * then the charts. */
+function loadLaterViews() {
+  if (laterRequested) return;
+  laterRequested = true;
+  import("./views/equations.js").then((module) => {
+    const mounted = { id: "equations", view: safeMount("equations", module.mount) };
+    views.push(mounted);
+    if (ctx.lastFrame) drawViews([mounted], ctx.lastFrame);
+  }, (err) => {
+    banner.problem(`The equations could not be loaded (${err.message}); reload the page.`);
+  }).finally(loadCharts); // Plotly.js's compile holds the page for a moment: equations first
+}
 
 /** The views that need Plotly.js: loaded with it, after the first frame is on screen. */
 const PLOTLY_VIEWS = [
@@ -76,8 +90,8 @@ function loadCharts() {
     setTimeout(loadCharts, CHARTS_RETRY_MS);
   });
 }
-// Without a first frame (no stream yet), the charts still come, a moment later.
-setTimeout(loadCharts, 3000);
+// Without a first frame (no stream yet), the other views still come, a moment later.
+setTimeout(loadLaterViews, 3000);
 
 function safeMount(id, mount) {
   const root = document.getElementById(id);
@@ -106,9 +120,6 @@ window.backpropLab = {
   },
 };
 
-/** The views a student must see first: on the first frame, the others draw a task later,
- * so the browser paints these two without waiting for the equations. */
-const FIRST_SEEN = ["boundary", "network"];
 let firstFrameDrawn = false;
 
 function drawFrame(frame) {
@@ -117,18 +128,22 @@ function drawFrame(frame) {
   if (firstFrameDrawn) {
     drawViews(views, frame);
   } else {
+    // The first frame: the boundary is painted on its own, the network a task later (a
+    // newer frame before then draws it anyway), so neither waits for the other's work.
     firstFrameDrawn = true;
-    drawViews(views.filter((v) => FIRST_SEEN.includes(v.id)), frame);
-    // A newer frame before then is drawn in full by its own call.
-    setTimeout(() => ctx.lastFrame === frame && drawViews(views.filter((v) => !FIRST_SEEN.includes(v.id)), frame));
+    drawViews(views.filter((v) => v.id === "boundary"), frame);
+    setTimeout(() => {
+      if (ctx.lastFrame === frame) drawViews(views.filter((v) => v.id !== "boundary"), frame);
+      requestAnimationFrame(() => setTimeout(() => performance.mark("backprop-lab:first-network")));
+    });
   }
   running.update(frame);
   banner.update(frame);
   stats.frames += 1;
   if (FULL_UPDATE.every((id) => views.find((v) => v.id === id)?.view.drawnSeq === frame.seq)) stats.full += 1;
   stats.drawMs += performance.now() - t0;
-  // Plotly.js loads after the first frame's paint (a task after this one's rendering).
-  if (!chartsRequested) requestAnimationFrame(() => setTimeout(loadCharts));
+  // The other views load after the first frame is on screen.
+  if (!laterRequested) requestAnimationFrame(() => setTimeout(loadLaterViews));
 }
 
 function drawViews(list, frame) {

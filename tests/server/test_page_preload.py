@@ -37,6 +37,7 @@ def test_static_graph_follows_imports(client: TestClient) -> None:
     assert "/static/js/views/boundary.js" in graph  # imported by main.js
     assert "/static/js/views/colors.js" in graph  # imported by boundary.js, one level down
     assert "/static/js/views/curves.js" not in graph  # loaded with Plotly.js, dynamically
+    assert "/static/js/views/equations.js" not in graph  # loaded after the first frame
 
 
 def test_index_preloads_exactly_the_first_frames_modules(client: TestClient) -> None:
