@@ -187,13 +187,21 @@ def test_the_camera_exports_the_curve_with_its_lines(page, live_server) -> None:
 # A slow machine: for the first 1.5 s no animation frame runs, so the stream's first
 # frames (the first with the whole history, then refreshes) pile up and only the newest
 # is drawn.
+# Animation frames are held until the test releases them (window.__release = true), and the
+# stream's messages are counted, so the test decides which frames arrive before any is drawn.
 SLOW_START = """(() => {
   const raf = window.requestAnimationFrame.bind(window);
-  const start = performance.now();
-  window.requestAnimationFrame = (cb) => {
-    const wait = 1500 - (performance.now() - start);
-    return wait > 0 ? setTimeout(() => raf(cb), wait) : raf(cb);
+  window.__messages = 0;
+  const Socket = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const socket = new Socket(...args);
+    socket.addEventListener("message", () => (window.__messages += 1));
+    return socket;
   };
+  window.WebSocket.prototype = Socket.prototype;
+  Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.requestAnimationFrame = (cb) =>
+    window.__release ? raf(cb) : setTimeout(() => window.requestAnimationFrame(cb), 20);
 })();"""
 
 
@@ -202,12 +210,20 @@ def test_the_first_rows_are_drawn_when_the_first_frame_was_skipped(page, live_se
     fetches the history instead of drawing an empty chart."""
     page.add_init_script(SLOW_START)
     page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(live_server.url + "/")
+    # The first frame (step 0, the whole history) arrives and is not drawn; a step's frame
+    # (its own row only) replaces it.
+    page.wait_for_function("window.__messages >= 1", polling=50)  # rAF is held: poll by time
+    arrived = page.evaluate("window.__messages")
+    page.get_by_role("button", name="Step", exact=True).click()
+    page.wait_for_function(f"window.__messages > {arrived}", polling=50)
     with page.expect_request("**/history") as fetched:  # the scenario did happen
-        open_lab(page, live_server)
+        page.evaluate("window.__release = true")
+        expect(page.locator("#step-counter")).to_have_text("1")
     assert fetched.value.method == "GET"
     chart = page.locator("#curves").get_by_role("img", name="Loss over the steps")
-    page.wait_for_function(GROWN, arg=[chart.element_handle(), 0])
-    assert points(page, "Loss over the steps") == 1  # step 0, the one row there is
+    page.wait_for_function(GROWN, arg=[chart.element_handle(), 1])
+    assert points(page, "Loss over the steps") == 2  # steps 0 and 1: no row lost
     chart.scroll_into_view_if_needed()
-    # Its marker is seen: train and test lie on each other at step 0, test drawn last.
+    # Its markers are seen: the test line is drawn last, over the training line.
     assert page.evaluate(PAINTED, [chart.element_handle(), VERMILLION]) > 0.0001
