@@ -24,10 +24,10 @@ being set up). Measured per load, from CDP Network events:
 - first boundary: `performance.now()` (ms since the navigation started) when the first
   image put on a canvas in the boundary's chart box (the parent of #boundary) is on screen:
   a wrapper of `putImageData`, installed by an init script before the page's own code,
-  queues a task that notes the time, and a task queued during a frame's work runs after
-  that frame is rendered. The same measure for both versions. The page's own mark
-  `backprop-lab:first-boundary`, set the same way, is shown too when the page sets one
-  (the old page does not: "–").
+  asks for the next animation frame, which renders the image, and queues there a task that
+  notes the time: it runs after that rendering. The same measure for both versions. The
+  page's own mark `backprop-lab:first-boundary`, set the same way, is shown too when the
+  page sets one (the old page does not: "–").
 
 Network conditions, by CDP `Network.emulateNetworkConditions`: none (loopback), and
 20 Mbit/s down and up with 20 ms latency, a share of a classroom's Wi-Fi. Over loopback
@@ -92,8 +92,9 @@ FIRST_BOUNDARY = """(() => {
       const box = document.getElementById("boundary")?.parentElement;
       if (box && box.contains(this.canvas)) {
         window.__firstBoundarySeen = true;
-        // A task queued now runs once this frame is rendered: the image is on screen.
-        setTimeout(() => (window.__firstBoundaryMs = performance.now()));
+        // The next animation frame renders the image; a task queued then runs after it.
+        const note = () => (window.__firstBoundaryMs = performance.now());
+        requestAnimationFrame(() => setTimeout(note));
       }
     }
     return result;

@@ -32,6 +32,7 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
   let pending = null; // the newest frame not yet drawn: an ArrayBuffer, or JSON text
   let pendingReset = false; // a replaced frame asked to clear the curves
   let scheduled = false;
+  let anyDelivered = false;
   let retryTimer = null;
   const outbox = []; // commands sent while the socket was down, replayed on reconnect
 
@@ -57,7 +58,12 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
       pendingReset = resetsHistory(typeof pending === "string" ? pending : binaryHeaderText(pending));
     }
     pending = frame;
-    if (!scheduled) {
+    if (!anyDelivered) {
+      // The first frame is drawn at once: the page has nothing on screen to keep smooth,
+      // and its drawing is done by the time the browser renders its next frame.
+      anyDelivered = true;
+      deliver();
+    } else if (!scheduled) {
       scheduled = true;
       requestAnimationFrame(deliver);
     }
