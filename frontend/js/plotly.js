@@ -3,35 +3,32 @@
 // Plotly.js is 4.8 MB of script: fetching, parsing and compiling it took well over a second
 // before the page could draw anything. The boundary paints on its own canvas and the network
 // is plain DOM, so neither needs Plotly to show a first frame; the axes, the points' hover
-// and the charts of the other tabs come a moment later, when this promise settles.
+// and the charts of the other tabs come a moment later, when plotlyReady settles.
 
 const SRC = "/vendor/plotly.min.js";
 let loading = null;
+let ready = null; // resolves plotlyReady
 
-/** Start loading Plotly.js (once); resolves with window.Plotly. */
-export function loadPlotly() {
+/** Resolves with window.Plotly once it is loaded, without being the one to start it. */
+export const plotlyReady = new Promise((resolve) => (ready = resolve));
+
+/** Load Plotly.js now (once; again after a failure) and settle plotlyReady. */
+export function startPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   loading ??= new Promise((resolve, reject) => {
     const script = document.createElement("script");
     script.src = SRC;
     script.async = true;
-    script.addEventListener("load", () => resolve(window.Plotly));
+    script.addEventListener("load", () => {
+      ready(window.Plotly);
+      resolve(window.Plotly);
+    });
     script.addEventListener("error", () => {
-      loading = null; // a later call may try again
-      reject(new Error(`the charts' library (${SRC}) could not be loaded; reload the page`));
+      script.remove();
+      loading = null; // the next call tries again
+      reject(new Error(`the charts' library (${SRC}) could not be loaded`));
     });
     document.head.append(script);
   });
   return loading;
-}
-
-let wanted = null;
-/** Resolves when Plotly.js is loaded, without being the one to start it. */
-export const plotlyReady = new Promise((resolve) => (wanted = resolve));
-/** Load Plotly.js now and tell everyone waiting on plotlyReady. */
-export function startPlotly() {
-  return loadPlotly().then((plotly) => {
-    wanted(plotly);
-    return plotly;
-  });
 }

@@ -8,6 +8,8 @@ the place the early drawing used: the image does not move.
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PageProblems
+
 FIRST_BOUNDARY = "performance.getEntriesByName('backprop-lab:first-boundary').length > 0"
 INK = """(canvas) => {
   const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
@@ -50,3 +52,35 @@ def test_boundary_points_and_network_are_drawn_before_plotly_loads(page, live_se
         assert abs(after[key] - before[key]) <= 1.0, (key, before, after)
     # The chart views came with Plotly.js: the learning curves have their axes.
     expect(page.locator("#curves .main-svg").first).to_be_attached()
+
+
+def test_plotly_that_fails_to_load_is_said_and_tried_again(browser, live_server) -> None:
+    """The charts' library refused once (a dropped connection): the page says so, keeps the
+    boundary and network, and loads the charts on its next try."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    problems = PageProblems()
+    problems.attach(page)
+    refused = []
+
+    def once(route) -> None:
+        if refused:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.route("**/vendor/plotly.min.js", once)
+    page.goto(live_server.url + "/")
+    banner = page.locator("#banner")
+    expect(banner).to_contain_text("could not be loaded", timeout=10_000)
+    expect(banner).to_contain_text("tried again")
+    expect(page.locator("#network .node").first).to_be_visible()
+    page.wait_for_function("window.Plotly && document.querySelector('#curves .main-svg')")
+    expect(page.locator("#boundary .main-svg").first).to_be_attached()
+    context.close()
+    assert len(refused) == 1
+    # The refused request is reported by the browser; nothing else may be.
+    expected = ("plotly.min.js", "net::ERR_FAILED")
+    unexpected = [m for m in problems.messages if not any(e in m for e in expected)]
+    assert not unexpected, unexpected
