@@ -175,6 +175,10 @@ def test_a_downloaded_model_uploads_and_continues_where_it_was(page, live_server
 
 def test_a_lost_session_is_rebuilt_from_the_link(page, live_server) -> None:
     first = open_lab(page, live_server, "#dataset=moons&learningRate=0.02")
+    # No request of the old session may still be coming: the curves re-read the history at
+    # most once a second, so one may wait up to 1 s before it is sent.
+    page.wait_for_timeout(1_100)
+    page.wait_for_load_state("networkidle")
     # The server forgets the session (expiry, eviction): the next command finds it gone,
     # and the page starts a new one from the settings in its address.
     assert page.request.delete(f"{live_server.url}/api/sessions/{first}").ok

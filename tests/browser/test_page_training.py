@@ -15,6 +15,10 @@ def open_lab(page, live_server, hash_: str = "") -> str:
     expect(page.locator("#network .node").first).to_be_visible()
     # The boundary image is painted (its canvas has the grid's size, not the initial 1×1).
     expect(page.locator(".boundary-image")).not_to_have_attribute("width", "1")
+    # and the views that come after the first frame are there: the equations, Plotly.js and
+    # the charts (each asks the server for more when it mounts: nothing must still be in flight).
+    expect(page.locator("#equations.panel-equations")).to_be_attached()
+    page.wait_for_function("window.Plotly && document.querySelector('#boundary .main-svg')")
     return session_id
 
 
