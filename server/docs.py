@@ -2,26 +2,23 @@
 
 FastAPI's built-in `/docs` page loads Swagger UI's JavaScript, CSS and favicon from the
 internet, so in a lecture hall without Wi-Fi it stays blank. The `fastapi-offline` package
-ships those files (Swagger UI 5, which reads the OpenAPI 3.1 that FastAPI emits); they are
-served from here, as `server.static` serves Plotly.js. Only the three files the page needs
-are exposed. ReDoc is left off rather than served too: one documentation page is enough,
-and the API has no authentication, so no OAuth2 redirect route either.
+ships those files (Swagger UI 5, which reads the OpenAPI 3.1 that FastAPI emits); the
+three the page needs are served by `server.static` with the page's own files (compressed,
+with ETags), at SWAGGER_UI_URL. This module serves the HTML page that loads them. ReDoc
+is left off rather than served too: one documentation page is enough, and the API has no
+authentication, so no OAuth2 redirect route either.
 """
 
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse
 
 DOCS_URL = "/docs"
-ASSETS_URL = "/vendor/swagger-ui"
-ASSETS = {
-    "swagger-ui-bundle.js": "text/javascript",
-    "swagger-ui.css": "text/css",
-    "favicon.png": "image/png",
-}
+SWAGGER_UI_URL = "/vendor/swagger-ui"
+SWAGGER_UI_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png")
 
 
 def swagger_ui_dir() -> Path:
@@ -30,12 +27,11 @@ def swagger_ui_dir() -> Path:
 
 
 def mount_docs(app: FastAPI) -> None:
-    """Serve Swagger UI at `/docs` and its files under `/vendor/swagger-ui/`.
+    """Serve Swagger UI's page at `/docs` (its files: see `server.static`).
 
     The app must be built with `docs_url=None, redoc_url=None`, so that FastAPI does not
     add its CDN-backed pages as well.
     """
-    folder = swagger_ui_dir()
 
     @app.get(DOCS_URL, include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:
@@ -44,19 +40,8 @@ def mount_docs(app: FastAPI) -> None:
         return get_swagger_ui_html(
             openapi_url=f"{root}{app.openapi_url}",
             title=f"{app.title} - Swagger UI",
-            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            swagger_js_url=f"{root}{SWAGGER_UI_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{SWAGGER_UI_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{SWAGGER_UI_URL}/favicon.png",
             swagger_ui_parameters=app.swagger_ui_parameters,
-        )
-
-    @app.get(ASSETS_URL + "/{name}", include_in_schema=False)
-    def swagger_ui_asset(name: str) -> FileResponse:
-        media_type = ASSETS.get(name)
-        if media_type is None:
-            raise HTTPException(status_code=404, detail=f"no Swagger UI file named {name!r}")
-        return FileResponse(
-            folder / name,
-            media_type=media_type,
-            headers={"Cache-Control": "public, max-age=86400"},
         )

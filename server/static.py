@@ -20,10 +20,12 @@ from fastapi import FastAPI, HTTPException, Request
 from starlette.responses import Response
 
 from server.assets import AssetStore
+from server.docs import SWAGGER_UI_FILES, SWAGGER_UI_URL, swagger_ui_dir
 
 PLOTLY_URL = "/vendor/plotly.min.js"
 REVALIDATE = "no-cache"
 PLOTLY_CACHE = "public, max-age=604800"  # a week
+VENDOR_CACHE = PLOTLY_CACHE  # files of installed packages change only with the package
 NOT_SHIPPED_DIRS = {"__pycache__"}
 NOT_SHIPPED_SUFFIXES = {".py", ".pyc", ".pyo"}
 
@@ -61,18 +63,21 @@ def frontend_files(root: Path) -> list[str]:
 
 
 def build_store() -> AssetStore:
-    """Every served file read and compressed, once: `/`, `/static/*` and Plotly.js."""
+    """Every served file read and compressed, once: `/`, `/static/*`, Plotly.js and the
+    files of Swagger UI (for /docs)."""
     root = frontend_dir()
     store = AssetStore()
     store.add("/", root / "index.html", REVALIDATE)
     for relative in frontend_files(root):
         store.add(f"/static/{relative}", root / relative, REVALIDATE)
     store.add(PLOTLY_URL, plotly_js_path(), PLOTLY_CACHE)
+    for name in SWAGGER_UI_FILES:
+        store.add(f"{SWAGGER_UI_URL}/{name}", swagger_ui_dir() / name, VENDOR_CACHE)
     return store
 
 
 def mount_frontend(app: FastAPI) -> AssetStore:
-    """Serve `/` (index.html), `/static/*` (every file of the page) and Plotly.js.
+    """Serve `/` (index.html), `/static/*` (every file of the page), Plotly.js and Swagger UI.
 
     The files are read and compressed here, when the app is built; `app.state.assets`
     keeps them.
@@ -93,7 +98,7 @@ def mount_frontend(app: FastAPI) -> AssetStore:
             raise HTTPException(status_code=404)
         return response
 
-    for path in ("/", PLOTLY_URL, "/static/{path:path}"):
+    for path in ("/", PLOTLY_URL, "/static/{path:path}", SWAGGER_UI_URL + "/{name}"):
         app.add_route(path, serve, methods=["GET", "HEAD"], include_in_schema=False)
     return store
 
