@@ -191,14 +191,16 @@ const START_RETRY_MS = 3000;
 
 /** Create the session (boot.js asked already), then open its stream. */
 async function start() {
+  const refused = (err) => err && err.status >= 400 && err.status < 500;
   let err = await created;
   // Refused settings (a 4xx naming the field): the link's setup cannot be opened, so the
   // defaults are. Anything else (server unreachable or busy) leaves the link as it is and
   // asks again until the server answers.
-  if (err && err.status >= 400 && err.status < 500) {
+  if (refused(err)) {
     banner.problem(`${err.message} — the link's settings were not accepted; opening the defaults instead.`);
     store.set(defaultsOfConfig());
     err = await session.start().then(() => null, (again) => again);
+    if (refused(err)) return banner.problem(err.message); // asking again would not help
   }
   const retried = Boolean(err);
   while (err) {
