@@ -1,4 +1,4 @@
-// The HTTP contract, and nothing else: every call goes through `request`, so an error
+// The HTTP contract, and nothing else (the stream's URL included): every call goes through `request`, so an error
 // from the server reaches the user as the server worded it (it names the field and the range).
 
 export class ApiError extends Error {
@@ -49,6 +49,12 @@ function describeError(payload) {
     return { message: detail.message, field: detail.field ?? field };
   }
   return { message: "The server rejected the request.", field };
+}
+
+/** The WebSocket URL of a session's stream (docs/api.md), on the page's own server. */
+export function streamUrl(sessionId) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}/api/sessions/${sessionId}/stream?encoding=binary`;
 }
 
 export const getJSON = (path) => request("GET", path);

@@ -7,7 +7,7 @@
 // matrices and chain-rule tabs).
 
 import * as api from "./api.js";
-import { creating, store } from "./boot.js";
+import { creating, firstSocket, store } from "./boot.js";
 import { CONFIG_PROPERTIES, parseHash } from "./state.js";
 import { mountControls } from "./controls.js";
 import { mountRunning } from "./running.js";
@@ -128,14 +128,15 @@ function drawFrame(frame) {
   if (firstFrameDrawn) {
     drawViews(views, frame);
   } else {
-    // The first frame: the boundary is painted on its own, the network a task later (a
-    // newer frame before then draws it anyway), so neither waits for the other's work.
+    // The first frame: the boundary is painted on its own and the network once the
+    // boundary is on screen (a newer frame before then draws it anyway): drawn in the same
+    // task, or in one before the browser's next rendering, it would hold the boundary back.
     firstFrameDrawn = true;
     drawViews(views.filter((v) => v.id === "boundary"), frame);
-    setTimeout(() => {
+    requestAnimationFrame(() => setTimeout(() => {
       if (ctx.lastFrame === frame) drawViews(views.filter((v) => v.id !== "boundary"), frame);
       requestAnimationFrame(() => setTimeout(() => performance.mark("backprop-lab:first-network")));
-    });
+    }));
   }
   running.update(frame);
   banner.update(frame);
@@ -192,7 +193,8 @@ const START_RETRY_MS = 3000;
 /** Create the session (boot.js asked already), then open its stream. */
 async function start() {
   const refused = (err) => err && err.status >= 400 && err.status < 500;
-  let err = await created;
+  const firstAnswer = await created;
+  let err = firstAnswer;
   // Refused settings (a 4xx naming the field): the link's setup cannot be opened, so the
   // defaults are. Anything else (server unreachable or busy) leaves the link as it is and
   // asks again until the server answers.
@@ -213,6 +215,8 @@ async function start() {
     onFrame: (frame) => drawFrame(session.frame(frame)),
     onMessage: (msg) => session.handleMessage(msg),
     onStatus: connectionChanged,
+    // boot.js's socket, opened on this session when the first request created it
+    early: firstAnswer === null ? await firstSocket : null,
   });
 }
 

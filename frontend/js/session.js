@@ -38,8 +38,7 @@ export class Session {
   }
 
   streamUrl() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    return `${scheme}://${location.host}${this.base}/stream?encoding=binary`;
+    return this.api.streamUrl(this.id);
   }
 
   /** Create the session from the URL hash's config, or take the answer of a request

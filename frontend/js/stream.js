@@ -24,8 +24,9 @@ const CONNECT_TIMEOUT_MS = 5000;
  * @param {{onFrame: (frame) => void, onMessage?: (msg) => void,
  *          onStatus?: (status: string, retry?: {failures: number, delayMs: number}) => void}} handlers
  *   `retry` comes with "reconnecting": the failed attempts in a row and the wait before the next.
+ *   `early` (see early_socket.js) is a socket to this URL already opened, taken as the first.
  */
-export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = () => {} }) {
+export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = () => {}, early = null }) {
   let socket = null;
   let attempt = 0;
   let closedByUs = false;
@@ -60,9 +61,13 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
     pending = frame;
     if (!anyDelivered) {
       // The first frame is drawn at once: the page has nothing on screen to keep smooth,
-      // and its drawing is done by the time the browser renders its next frame.
+      // and its drawing is done by the time the browser renders its next frame. The next
+      // frame waits until that rendering is over: drawn in the animation frame's callbacks,
+      // it would hold the first one off the screen for as long as its own drawing takes.
       anyDelivered = true;
       deliver();
+      scheduled = true;
+      requestAnimationFrame(() => setTimeout(deliver));
     } else if (!scheduled) {
       scheduled = true;
       requestAnimationFrame(deliver);
@@ -91,7 +96,10 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
   function connect() {
     clearTimeout(retryTimer);
     if (!attempt) onStatus("connecting");
-    const ws = new WebSocket(urlOf());
+    // The first connection may take over a socket opened before this module ran.
+    const taken = early?.take();
+    early = null;
+    const ws = taken?.socket ?? new WebSocket(urlOf());
     ws.binaryType = "arraybuffer";
     socket = ws;
     const giveUp = setTimeout(() => ws.readyState === WebSocket.CONNECTING && ws.close(), CONNECT_TIMEOUT_MS);
@@ -119,6 +127,7 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
       retryTimer = setTimeout(connect, delay);
     });
     // An "error" event is always followed by "close"; the browser already logs the cause.
+    taken?.replay();
   }
 
   connect();
