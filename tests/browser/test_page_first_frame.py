@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PageProblems
 
-FIRST_BOUNDARY = "performance.getEntriesByName('backprop-lab:first-boundary').length > 0"
+MARK = "backprop-lab:first-boundary"
+FIRST_BOUNDARY = f"performance.getEntriesByName('{MARK}').length > 0"
 INK = """(canvas) => {
   const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   let inked = 0;
@@ -84,3 +85,34 @@ def test_plotly_that_fails_to_load_is_said_and_tried_again(browser, live_server)
     expected = ("plotly.min.js", "net::ERR_FAILED")
     unexpected = [m for m in problems.messages if not any(e in m for e in expected)]
     assert not unexpected, unexpected
+
+
+def test_stream_opened_during_load_is_kept_and_its_first_frame_not_lost(page, live_server) -> None:
+    """boot.js opens the session's stream before main.js has run; main.js takes that socket
+    over with every message it already received. Held back here until the first frame has
+    arrived, main.js must still draw that frame, and no second socket may be opened."""
+    sockets: list[str] = []
+    frames: list[object] = []
+
+    def opened(ws: object) -> None:
+        sockets.append(ws.url)
+        ws.on("framereceived", lambda payload: frames.append(payload))
+
+    page.on("websocket", opened)
+    parked = []
+    page.route("**/static/js/main.js", lambda route: parked.append(route))
+    with page.expect_response(lambda r: r.url.endswith("/api/sessions")) as created:
+        page.goto(live_server.url + "/", wait_until="commit")
+    session_id = created.value.json()["id"]
+    deadline = 150  # × 100 ms
+    while not (frames and parked) and deadline:
+        page.wait_for_timeout(100)
+        deadline -= 1
+    assert frames, "no frame arrived on the stream opened by boot.js"
+    assert page.evaluate(f"!performance.getEntriesByName('{MARK}').length")
+    parked[0].continue_()
+    page.wait_for_function(FIRST_BOUNDARY)
+    page.keyboard.press("Space")
+    expect(page.locator("#step-counter")).not_to_have_text("0")
+    assert len(sockets) == 1, f"the page opened {len(sockets)} streams: {sockets}"
+    assert f"/api/sessions/{session_id}/stream" in sockets[0]
