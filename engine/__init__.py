@@ -54,8 +54,9 @@ Additions to the contract (every listed name works as specified):
   ``grad_norm`` is a dict of arrays.
 * ``add_points`` and ``remove_points`` return the updated ``Dataset``; ``remove_near``
   returns how many points it removed. Editing points starts a new epoch.
-* Read ``trainer.layers`` afresh after a step: updates write into a second buffer and
-  swap (that is what makes the divergence rollback free), so arrays are reused.
+* ``trainer.layers`` and ``trainer.parameters()`` are read-only copies: updates write
+  into a second buffer and swap (that is what makes the divergence rollback free), so
+  the live arrays are reused; ``trainer.set_parameter(name, value)`` changes one.
 * ``ConfigError`` fields beyond the config: "steps", "trace.x1", "trace.x2",
   "trace.target", "trace.index", "grid.resolution", "grid.target", "gradcheck.eps",
   "points", "points.xy", "points.labels", "points.split", "points.indices",

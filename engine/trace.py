@@ -144,6 +144,8 @@ def build_trace(
 
     With ``batch=False`` m must be 1 and the leading axis is dropped from every value.
     """
+    # the trace keeps the parameters as quantities: copies, never the trainer's buffers
+    layers = [layer.copy() for layer in layers]
     x_raw = np.asarray(x_raw, dtype=np.float64).reshape(-1, 2)  # (m, 2)
     labels = np.asarray(labels, dtype=np.int64).reshape(-1)  # (m,)
     x = feature_matrix(x_raw, features)  # (m, d)

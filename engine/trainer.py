@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from engine import points
 from engine.activations import get_activation
@@ -43,6 +44,7 @@ from engine.network import (
     Forward,
     Layer,
     backward,
+    bias_names,
     evaluate,
     forward,
     init_layers,
@@ -175,8 +177,35 @@ class Trainer:
     # ---------------------------------------------------------------- public state
     @property
     def layers(self) -> list[Layer]:
-        """The current parameters, one Layer (W (out, in), b (out,)) per layer, U last."""
-        return self._sgd.params
+        """A read-only copy of the current parameters, one Layer (W (out, in), b (out,)) per
+        layer, U last.
+
+        A copy, because the optimiser writes each update into a second buffer and swaps
+        (that is what makes the divergence rollback free): a reference to the live arrays
+        would show the old weights after one step and be overwritten after the next.
+        Read-only, so that writing into it fails loudly instead of changing nothing; use
+        :meth:`set_parameter` to change a parameter.
+        """
+        return [Layer(_read_only(la.W), _read_only(la.b)) for la in self._sgd.params]
+
+    @property
+    def parameter_names(self) -> list[str]:
+        """The lecture's names of the parameters, layer by layer: W, b, U, c for one hidden
+        layer; W1, b1, W2, b2, …, U, c for more; W, b for logistic regression."""
+        biases = bias_names(len(self.layer_names) - 1)
+        return [name for pair in zip(self.layer_names, biases, strict=True) for name in pair]
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The current parameters by their lecture names (see :attr:`parameter_names`), as
+        read-only copies: a snapshot that later training never changes."""
+        return {
+            name: _read_only(array)
+            for name, array in zip(self.parameter_names, self._param_arrays(), strict=True)
+        }
+
+    def _param_arrays(self) -> list[np.ndarray]:
+        """The live arrays W, b, U, c, … in the order of :attr:`parameter_names`."""
+        return [array for la in self._sgd.params for array in (la.W, la.b)]
 
     @property
     def epoch(self) -> float:
@@ -336,6 +365,48 @@ class Trainer:
         self.history.record(result)
         return result
 
+    def set_parameter(self, name: str, value: ArrayLike) -> None:
+        """Set one parameter, by its lecture name (see :attr:`parameter_names`), between steps.
+
+        For experiments such as zeroing hidden unit j's outgoing weights (column j of U)
+        and watching δ^(h)_j = Σ_k δ^(o)_k u_kj vanish. The value is copied; it must have
+        the parameter's shape and finite entries (a NaN would only resurface as a
+        divergence later, far from its cause). The parameters from before the last update
+        are no longer its predecessors, so that update can no longer be rolled back.
+        """
+        if self.phase != "ready":
+            raise PhaseError(
+                f"set_parameter() needs a finished step, but the last phase was {self.phase!r}; "
+                + ("call backward_phase() and " if self.phase == "forward" else "call ")
+                + "update_phase() first"
+            )
+        names = self.parameter_names
+        if name not in names:
+            raise ConfigError(
+                "parameters",
+                f"unknown parameter {name!r}; this network's parameters are {', '.join(names)}",
+            )
+        target = self._param_arrays()[names.index(name)]
+        field = f"parameters.{name}"
+        if target.ndim == 2:
+            shape = f"{target.shape[0]}×{target.shape[1]} (outputs × inputs)"
+        else:
+            shape = f"{target.shape[0]} (one per unit)"
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                field, f"{field} must be an array of numbers of shape {shape} (got {value!r})"
+            ) from None
+        if array.shape != target.shape:
+            got = "×".join(map(str, array.shape)) or "a scalar"
+            raise ConfigError(field, f"{field} must have shape {shape} (got {got})")
+        bad = int(np.count_nonzero(~np.isfinite(array)))
+        if bad:
+            raise ConfigError(field, f"{field} must be finite (got {bad} NaN or ±inf entries)")
+        target[...] = array
+        self._sgd.can_rollback = False
+
     # ---------------------------------------------------------------- hyperparameters
     def set_hyperparameters(
         self,
@@ -462,6 +533,18 @@ class Trainer:
             fwd = forward(self._sgd.params, self._phi_train[idx], self._act, self._output)
             bwd = self._backward(idx, fwd)
         return list(zip(bwd.weight_grads, bwd.bias_grads, strict=True))
+
+    def grads(self) -> dict[str, np.ndarray]:
+        """∂J/∂θ by the lecture's names, {"W": ∂J/∂W, "b": ∂J/∂b, "U": ∂J/∂U, "c": ∂J/∂c}
+        (W1, b1, … for deeper networks, as in :attr:`parameter_names` and the traces'
+        "dJ/dW", "dJ/dc", …), on the same minibatch and with the same meaning as
+        :meth:`gradients`: J is the mean NLL over the m examples, so these are batch means
+        of the per example gradients (a batch trace's "dJ/dW[n]" holds those). Fresh
+        arrays, yours to keep.
+        """
+        pairs = self.gradients()
+        arrays = [array for pair in pairs for array in pair]
+        return dict(zip(self.parameter_names, arrays, strict=True))
 
     # ---------------------------------------------------------------- grid, check, metrics
     @_quiet
@@ -591,6 +674,13 @@ class Trainer:
         from engine.state import trainer_from_state
 
         return trainer_from_state(cls, d)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A copy that cannot be written: a snapshot handed out must not pretend to be live."""
+    copy = array.copy()
+    copy.flags.writeable = False
+    return copy
 
 
 def _grad_norms(names: list[str], bwd: Backward) -> dict[str, float]:

@@ -60,12 +60,16 @@ def test_dead_units_counted_on_the_training_set():
     t = Trainer(Config.from_dict({"model": {"hidden": [8]}}))
     assert t.metrics().dead_units == 0
     # kill units 2 and 5: z = Wx + b < 0 for every point
-    t.layers[0].W[[2, 5]] = 0.0
-    t.layers[0].b[[2, 5]] = -1.0
+    W, b = t.parameters()["W"].copy(), t.parameters()["b"].copy()
+    W[[2, 5]], b[[2, 5]] = 0.0, -1.0
+    t.set_parameter("W", W)
+    t.set_parameter("b", b)
     assert t.metrics().dead_units == 2
     tanh = Trainer(Config.from_dict({"model": {"activation": "tanh"}}))
-    tanh.layers[0].W[0] = 0.0
-    tanh.layers[0].b[0] = -1.0
+    W, b = tanh.parameters()["W"].copy(), tanh.parameters()["b"].copy()
+    W[0], b[0] = 0.0, -1.0
+    tanh.set_parameter("W", W)
+    tanh.set_parameter("b", b)
     assert tanh.metrics().dead_units == 0  # only ReLU units die
 
 

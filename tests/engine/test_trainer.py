@@ -277,8 +277,8 @@ def test_a_lowered_learning_rate_always_recovers(dataset, classes, lr, seed):
 
 def test_a_confidently_wrong_network_has_a_finite_exact_loss():
     t = Trainer()
-    t.layers[-1].W[...] = [[3e3] * 8, [-3e3] * 8]  # every point "certainly" class 0
-    t.layers[-1].b[...] = 0.0
+    t.set_parameter("U", [[3e3] * 8, [-3e3] * 8])  # every point "certainly" class 0
+    t.set_parameter("c", [0.0, 0.0])
     x, y = t.dataset.x_train, t.dataset.y_train
     h = np.maximum(x @ t.layers[0].W.T + t.layers[0].b, 0.0)
     v = h @ t.layers[-1].W.T  # (n, 2)
