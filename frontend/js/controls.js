@@ -3,18 +3,23 @@
 // A change to a property the engine owns goes through `commit`, which asks the server
 // first: if the server refuses, its message (naming the field and the range) appears next
 // to the control, the input keeps what the user typed so it can be corrected, and the
-// model keeps running with the previous value, which the message names.
+// model keeps running with the previous value, which the message names. A change that only
+// conflicts with another setting is completed instead (resolve.js), with a note saying what
+// else changed; an error leaves as soon as a change of what caused it is accepted.
 
 import { CONFIG_PROPERTIES, FEATURES, propertyOf } from "./state.js";
+import { RELATED, resolve } from "./resolve.js";
 
 const GROUP_NAMES = { data: "Data", model: "Model", training: "Training", display: "Display", export: "Export" };
 
 /**
  * @param {HTMLElement} root   the page (document.body)
  * @param {object} ctx         the view context (getState, setState, onState)
- * @param {(patch: object) => Promise<void>} commit   applies a patch, server first; throws ApiError
+ * @param {(patch: object) => Promise<{reinitialised?: boolean}>} commit
+ *   applies a patch, server first (resolves to the server's ack); throws ApiError
+ * @param {(text: string) => void} notify   a short message where everyone looks (notice.js)
  */
-export function mountControls(root, ctx, commit) {
+export function mountControls(root, ctx, commit, notify = () => {}) {
   const inputs = [...root.querySelectorAll("[data-prop]")];
   const layers = root.querySelector("#hidden-layers");
   const features = root.querySelector("#features");
@@ -27,9 +32,20 @@ export function mountControls(root, ctx, commit) {
     return root.querySelector(`[data-error-for="${name}"]`);
   }
 
-  function showError(name, message) {
+  // An error shown by a control, and the properties whose accepted change removes it.
+  const errorCauses = new Map();
+  // What resolutions took away (hidden layers, a class count), to give back on undo.
+  const memory = {};
+
+  /** `causes`: the properties whose accepted change makes the message stale (default: its own). */
+  function showError(name, message, causes = [name]) {
     const slot = errorSlot(name);
-    if (slot) slot.textContent = message;
+    if (slot) {
+      slot.textContent = message;
+      slot.classList.remove("field-note");
+    }
+    if (message) errorCauses.set(name, new Set(causes));
+    else errorCauses.delete(name);
     for (const input of inputs) if (input.dataset.prop === name) input.setAttribute("aria-invalid", message ? "true" : "false");
   }
 
@@ -37,26 +53,62 @@ export function mountControls(root, ctx, commit) {
     showError(name, "");
   }
 
+  /** Not an error: what a resolution changed besides what the user asked. */
+  function showNote(name, text) {
+    const slot = errorSlot(name);
+    if (!slot) return;
+    slot.textContent = text;
+    slot.classList.add("field-note");
+  }
+
+  function clearNotes() {
+    for (const slot of root.querySelectorAll(".field-note")) {
+      slot.textContent = "";
+      slot.classList.remove("field-note");
+    }
+  }
+
+  /** Send `asked` (completed by resolve.js) for the control `name`. */
+  async function apply(name, asked) {
+    const state = ctx.getState();
+    const stepBefore = ctx.lastFrame?.step ?? 0;
+    const { patch, notes, remember } = resolve(state, asked, memory);
+    clearNotes();
+    let ack;
+    try {
+      ack = await commit(patch);
+    } catch (err) {
+      const causes = [name, ...(RELATED[name] ?? [])];
+      // The server may blame another field (points against classes).
+      const blamed = CONFIG_PROPERTIES.find((p) => p.config === err.field);
+      if (blamed && blamed.name !== name) {
+        causes.push(blamed.name);
+        showError(blamed.name, err.message, causes);
+      }
+      showError(name, `${err.message} — still using ${describe(name, state[name])}.`, causes);
+      // Re-render from the state, except the input the user typed in: keep their text.
+      render(ctx.getState(), [], name);
+      return;
+    }
+    Object.assign(memory, remember);
+    const changed = Object.keys(patch);
+    for (const [field, causes] of [...errorCauses]) {
+      if (changed.some((c) => causes.has(c))) clearError(field);
+    }
+    render(ctx.getState(), []);
+    for (const [field, text] of Object.entries(notes)) showNote(field, text);
+    if (ack?.reinitialised && stepBefore > 0) {
+      notify(`Training restarted from step 0: new ${LABELS[name] ?? name}, new weights.`);
+    }
+  }
+
   /** Apply one property: view choices directly, engine properties through the server. */
   async function change(name, value) {
-    const prop = propertyOf(name);
-    if (!prop.config) {
+    if (!propertyOf(name).config) {
       ctx.setState({ [name]: value });
       return;
     }
-    const previous = ctx.getState()[name];
-    try {
-      await commit({ [name]: value });
-      clearError(name);
-    } catch (err) {
-      const kept = Array.isArray(previous) ? previous.join(", ") : previous;
-      showError(name, `${err.message} — still using ${kept}.`);
-      // The server may blame another field (dataset "circle" with 3 classes: data.classes).
-      const blamed = CONFIG_PROPERTIES.find((p) => p.config === err.field);
-      if (blamed && blamed.name !== name) showError(blamed.name, err.message);
-      // Re-render from the state, except the input the user typed in: keep their text.
-      render(ctx.getState(), [], name);
-    }
+    await apply(name, { [name]: value });
   }
 
   function readInput(input) {
@@ -98,9 +150,7 @@ export function mountControls(root, ctx, commit) {
       case "remove-layer": hidden.pop(); break;
       default: return;
     }
-    const patch = { hidden };
-    if (hidden.length && ctx.getState().model === "logistic") patch.model = "mlp";
-    commit(patch).then(() => clearError("hidden"), (err) => showError("hidden", `${err.message} — still using ${ctx.getState().hidden.join(", ") || "no hidden layer"}.`));
+    apply("hidden", { hidden });
   });
 
   /** Draw the state into the inputs; `keep` is an input whose typed text must survive. */
@@ -130,6 +180,19 @@ export function mountControls(root, ctx, commit) {
   render(ctx.getState(), []);
 
   return { showError, clearError };
+}
+
+/** How a property reads in "still using …" and "new …". */
+const LABELS = {
+  dataset: "data set", classes: "class count", noise: "noise", points: "point count",
+  trainRatio: "train ratio", dataSeed: "data seed", model: "model", hidden: "hidden layers",
+  activation: "activation", features: "input features", initSeed: "init seed",
+};
+
+function describe(name, value) {
+  if (name === "hidden") return value.length ? `${value.join(", ")} units` : "no hidden layer";
+  if (Array.isArray(value)) return value.join(", ") || "none";
+  return String(value);
 }
 
 function buildFeatures(container) {

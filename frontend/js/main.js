@@ -12,6 +12,7 @@ import { CONFIG_PROPERTIES, parseHash } from "./state.js";
 import { mountControls } from "./controls.js";
 import { mountRunning } from "./running.js";
 import { mountBanner } from "./banner.js";
+import { mountNotice } from "./notice.js";
 import { mountConnection } from "./connection.js";
 import { mountExport } from "./export.js";
 import { mountTabs } from "./tabs.js";
@@ -160,7 +161,8 @@ function drawViews(list, frame) {
 }
 
 const banner = mountBanner(document.getElementById("banner"), ctx);
-const controls = mountControls(document.body, ctx, (patch) => session.configure(patch));
+const notify = mountNotice(document.getElementById("notice"));
+const controls = mountControls(document.body, ctx, (patch) => session.configure(patch), notify);
 const running = mountRunning(document.body, ctx);
 mountExport(document.body, ctx, controls);
 mountTabs(document.querySelector(".tabs"), ctx);
