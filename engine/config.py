@@ -58,19 +58,26 @@ class DataConfig:
         _set(self, "train_ratio", float(self.train_ratio))
 
 
+DEFAULT_HIDDEN: dict[str, tuple[int, ...]] = {"mlp": (8,), "logistic": ()}
+"""The hidden layers each model gets when none are given."""
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """The network: x = φ(x₁, x₂) → (z = Wx + b → h = f(z)) × L → v = Uh + c → o."""
 
     model: str = "mlp"  # the lecture's MLP with a softmax output
-    hidden: tuple[int, ...] = (8,)  # one hidden layer, as in the lecture; 8 units fit circle/xor
+    # None: the model's own default, (8,) for "mlp" (one hidden layer as in the lecture; 8
+    # units fit circle/xor) and () for "logistic", so model="logistic" alone is complete;
+    # after construction always a tuple
+    hidden: tuple[int, ...] | None = None
     activation: str = "relu"  # the lecture's h = max(z, 0)
     features: tuple[str, ...] = ("x1", "x2")  # the raw coordinates, nothing engineered
     init_seed: int = 0  # seed of the initial weights
 
     def __post_init__(self) -> None:
         check_choice("model.model", self.model)
-        hidden = self.hidden
+        hidden = self.hidden if self.hidden is not None else DEFAULT_HIDDEN[self.model]
         layers = BOUNDS["model.hidden"]
         units = BOUNDS["model.hidden.units"]
         message = (
@@ -175,6 +182,14 @@ class Config:
                         f"{name}.{key}",
                         f"unknown field {name}.{key}; expected one of {', '.join(sorted(known))}",
                     )
+            if (
+                name == "model"
+                and value.get("model", current.model) != current.model
+                and "hidden" not in value
+            ):
+                # a new kind of model without its own layers gets that model's default
+                # (logistic regression has none), not the old model's layers
+                value = {**value, "hidden": None}
             sections[name] = dataclasses.replace(current, **value)
         return dataclasses.replace(self, **sections)
 

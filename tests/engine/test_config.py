@@ -80,7 +80,7 @@ VIOLATIONS = [
     ({"data": {"train_ratio": 0.95}}, "data.train_ratio"),
     ({"data": {"seed": -1}}, "data.seed"),
     ({"model": {"model": "svm"}}, "model.model"),
-    ({"model": {"model": "logistic"}}, "model.hidden"),
+    ({"model": {"model": "logistic", "hidden": [8]}}, "model.hidden"),
     ({"model": {"hidden": [8] * 7}}, "model.hidden"),
     ({"model": {"hidden": [0]}}, "model.hidden"),
     ({"model": {"hidden": [65]}}, "model.hidden"),

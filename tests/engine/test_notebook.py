@@ -50,6 +50,32 @@ def test_parameters_are_named_as_in_the_lecture_and_read_only():
         t.layers[1].b[0] = 1.0
 
 
+# ---------------------------------------------------------------- 3. logistic from one argument
+def test_logistic_regression_from_one_argument():
+    assert ModelConfig(model="logistic").hidden == ()
+    assert ModelConfig().hidden == (8,)
+    t = Trainer(Config(model=ModelConfig(model="logistic")))
+    assert t.layer_names == ["W"] and t.parameters()["W"].shape == (1, 2)  # σ(wᵀx + b)
+    # what POST /api/sessions and PATCH …/config do with {"model": {"model": "logistic"}}
+    t = Trainer(Config.from_dict({"model": {"model": "logistic"}}))
+    assert t.config.model.hidden == ()
+    deep = Trainer(Config.from_dict({"model": {"hidden": [16, 16]}}))
+    _, reinitialised = deep.reconfigure({"model": {"model": "logistic"}})
+    assert reinitialised and deep.layer_names == ["W"]
+    deep.reconfigure({"model": {"model": "mlp"}})  # back to the MLP's default hidden layer
+    assert deep.config.model.hidden == (8,)
+
+
+def test_logistic_regression_with_an_explicit_hidden_layer_is_a_clear_error():
+    with pytest.raises(ConfigError, match="logistic") as err:
+        ModelConfig(model="logistic", hidden=(8,))
+    assert err.value.field == "model.hidden"
+    assert '"mlp"' in str(err.value) and "empty" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        Config.from_dict({"model": {"model": "logistic", "hidden": [4]}})
+    assert err.value.field == "model.hidden"
+
+
 # ---------------------------------------------------------------- 4. named gradients
 def test_named_gradients_match_finite_differences_and_the_trace():
     t = Trainer(Config.from_dict({"train": {"batch_size": 1000}}))  # m ≥ n: the whole set
