@@ -7,6 +7,9 @@ Run with ``python -m benchmarks.bench_engine`` (``make bench``). Columns:
   on random MNIST-shaped data;
 * reference: a tight, hand-written NumPy step of the same network (same data, same
   epoch-permutation sampling, same loss), float64;
+* the notebook loop: ``for _ in range(n): trainer.train(1)`` against ``trainer.train(n)``
+  on the default network, and their ratio (full-set metrics are computed only when read
+  or at a history row, so a call should cost about a step);
 * torch: PyTorch eager (``nn.Sequential``, ``CrossEntropyLoss``, ``optim.SGD``), float64
   like the engine, when torch is importable; otherwise "absent".
 
@@ -211,6 +214,38 @@ def small_trainer(dataset: str, classes: int, hidden: int, points: int, batch: i
     )
 
 
+def loop_runner(trainer: Trainer) -> Callable[[int], None]:
+    """The notebook's loop: one ``train(1)`` call per step, its result unread."""
+
+    def run(steps: int) -> None:
+        for _ in range(steps):
+            trainer.train(1)
+
+    return run
+
+
+def print_loop_table() -> None:
+    """``for _ in range(n): train(1)`` against ``train(n)``, interleaved in one run."""
+    print("\nOne step per call: for _ in range(n): train(1) against train(n), 2-8-2 on circle")
+    rates = best_rates(
+        {
+            "train(n)": engine_trainer_runner(small_trainer("circle", 2, 8, 400, 10)),
+            "train(1) loop": loop_runner(small_trainer("circle", 2, 8, 400, 10)),
+        }
+    )
+    lheader = f"{'call':<14} {'steps/s':>9} {'µs/step':>8} {'÷ train(n)':>11} {'target':>7}"
+    print(lheader)
+    print("-" * len(lheader))
+    base = rates["train(n)"]
+    assert base is not None
+    for name, rate in rates.items():
+        assert rate is not None
+        target = "≤ 1.5×" if name != "train(n)" else "—"
+        print(
+            f"{name:<14} {fmt_rate(rate):>9} {1e6 / rate:>8.1f} {base / rate:>10.2f}× {target:>7}"
+        )
+
+
 def fmt_rate(rate: float | None) -> str:
     return "absent" if rate is None else f"{rate:,.0f}"
 
@@ -290,6 +325,8 @@ def main() -> None:
         "torch÷engine: PyTorch eager time per step ÷ engine time per step (how many times "
         "faster the engine is)."
     )
+
+    print_loop_table()
 
     print("\nGrid evaluation: one batched pass, probabilities + all activation and delta maps")
     gheader = f"{'network':<9} {'grid':>9} {'ms':>8} {'target':>8} {'ms/target':>10}"

@@ -1,16 +1,23 @@
 """Loss, accuracy, gradient norms, dead ReLU units, the confusion matrix, and the history.
 
-A history row costs a forward pass over every point, so the trainer records one every
-:func:`history_interval` SGD steps (100 for up to 500 points, proportionally less often
-for more), plus one at step 0 and one at the end of every ``train()`` call and update
-phase: a server that trains a frame at a time gets a row per frame, and a long
-``train()`` call spends well under a tenth of its time on the history. A row holds what
+Full-set metrics cost a forward pass over every point (about five SGD steps of the
+default network), so they are computed only when needed. The trainer records a history
+row every :func:`history_interval` SGD steps (100 for up to 500 points, proportionally
+less often for more), one at step 0 and one at every update phase. ``train()`` returns
+:class:`DeferredMetrics`: the full-set values are computed when first read, from a copy
+of the parameters the call ended with. The end of the latest ``train()`` call is a
+(pending) history row; when the next row is written, that pending row stays if its
+metrics were read and is dropped otherwise. So a server that reads the metrics of every
+frame gets a row per frame, as before, while ``for _ in range(n): trainer.train(1)`` costs
+about a step per call plus a row every ``history_interval`` steps, and a long ``train()``
+call spends well under a tenth of its time on the history. A row holds what
 :meth:`Trainer.metrics` reports at that step.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +66,47 @@ class Metrics:
         }
 
 
+_DEFERRED = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norms",
+             "dead_units", "confusion")  # fmt: skip
+"""The fields of :class:`Metrics` that need a pass over the whole data set."""
+
+
+class DeferredMetrics(Metrics):
+    """Metrics whose full-set fields are computed on first read (see the module docstring).
+
+    ``step``, ``epoch`` and ``diverged`` are known at once; reading any other field runs
+    ``compute`` (once), which must not depend on state that changes later: the trainer
+    hands it a copy of the parameters.
+    """
+
+    def __init__(self, step: int, epoch: float, diverged: bool, compute: Callable[[], Metrics]):
+        self.step = step
+        self.epoch = epoch
+        self.diverged = diverged
+        self._compute: Callable[[], Metrics] | None = compute
+
+    @property
+    def evaluated(self) -> bool:
+        """Have the full-set values been computed (read by someone) yet?"""
+        return self.__dict__.get("_compute") is None
+
+    def evaluate(self) -> DeferredMetrics:
+        """Compute the full-set values now (a no-op once done); returns self."""
+        compute = self.__dict__.get("_compute")
+        if compute is not None:
+            metrics = compute()
+            for name in _DEFERRED:
+                self.__dict__[name] = getattr(metrics, name)
+            self._compute = None
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        # called only for attributes not set yet: the deferred fields before evaluation
+        if name in _DEFERRED:
+            return self.evaluate().__dict__[name]
+        raise AttributeError(name)
+
+
 @dataclass
 class History:
     """Per-row arrays of the metrics recorded during training (see HISTORY_EVERY)."""
@@ -67,9 +115,30 @@ class History:
     _rows: list[tuple[int, float, float, float, float, float, tuple[float, ...]]] = field(
         default_factory=list
     )
+    # the end of the latest train() call, a row once read (see the module docstring)
+    _pending: DeferredMetrics | None = field(default=None, compare=False)
 
     def record(self, metrics: Metrics) -> None:
         """Append a row, replacing the last one if it is for the same step."""
+        self._settle()
+        self._append(metrics)
+
+    def record_pending(self, metrics: DeferredMetrics) -> None:
+        """Make ``metrics`` the pending last row: it becomes a row if it has been read by
+        the time the next row is written (or whenever the history is read)."""
+        self._settle()
+        self._pending = metrics
+
+    def _settle(self, force: bool = False) -> None:
+        """Turn the pending row into a row if it was read (or ``force``), else drop it."""
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        if force or pending.evaluated:
+            self._append(pending.evaluate())
+
+    def _append(self, metrics: Metrics) -> None:
         row = (
             metrics.step,
             metrics.epoch,
@@ -86,15 +155,23 @@ class History:
 
     def truncate(self, step: int) -> None:
         """Forget rows after ``step`` (after a divergence rollback)."""
+        self._settle()
         self._rows = [r for r in self._rows if r[0] <= step]
 
     def clear(self) -> None:
         self._rows = []
+        self._pending = None
 
     def __len__(self) -> int:
-        return len(self._rows)
+        """Rows, the pending one included (counting needs no evaluation)."""
+        return len(self._rows) + self._pending_is_extra()
+
+    def _pending_is_extra(self) -> bool:
+        p = self._pending
+        return p is not None and not (self._rows and self._rows[-1][0] == p.step)
 
     def _column(self, i: int, dtype: type = np.float64) -> np.ndarray:
+        self._settle(force=True)
         return np.array([r[i] for r in self._rows], dtype=dtype)
 
     @property
@@ -124,13 +201,18 @@ class History:
     @property
     def grad_norm(self) -> dict[str, np.ndarray]:
         """‖∂J/∂θ‖ per layer name, one value per row."""
+        self._settle(force=True)
         return {
             name: np.array([r[6][j] for r in self._rows], dtype=np.float64)
             for j, name in enumerate(self.layer_names)
         }
 
     def step_of(self, i: int) -> int:
-        """The step of row ``i`` (negative counts from the end), without building a column."""
+        """The step of row ``i`` (negative counts from the end), without building a column
+        (or evaluating a pending row)."""
+        n = len(self)
+        if self._pending is not None and i in (n - 1, -1):
+            return self._pending.step
         return self._rows[i][0]
 
     def since(self, step: int) -> dict[str, Any]:
@@ -140,6 +222,8 @@ class History:
         far as it has to: the cost is proportional to the rows returned, not to the
         history's length (a server sending the new rows of a long session each frame).
         """
+        if self._pending is not None and self._pending.step > step:
+            self._settle(force=True)
         rows = self._rows
         start = len(rows)
         while start > 0 and rows[start - 1][0] > step:
@@ -159,6 +243,7 @@ class History:
 
     def to_state(self) -> dict[str, Any]:
         """Plain JSON data; NaN and ±inf (an empty test set, a diverged loss) as strings."""
+        self._settle(force=True)
         return {
             "layer_names": self.layer_names,
             "rows": [

@@ -22,13 +22,14 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from engine import points
-from engine.activations import get_activation
+from engine.activations import Activation, get_activation
 from engine.bounds import ConfigError, check_finite, check_index, check_range
 from engine.config import Config, validate
 from engine.conventions import Convention
@@ -37,7 +38,13 @@ from engine.features import feature_matrix
 from engine.gradcheck import GradCheck
 from engine.gradcheck import gradient_check as _gradient_check
 from engine.grid import GridMaps, evaluate_grid, grid_inputs
-from engine.metrics import History, Metrics, confusion_matrix, history_interval
+from engine.metrics import (
+    DeferredMetrics,
+    History,
+    Metrics,
+    confusion_matrix,
+    history_interval,
+)
 from engine.network import (
     OUTPUT_GAIN,
     Backward,
@@ -59,7 +66,7 @@ from engine.optimizer import (
     minibatch_loss,
     sgd_steps,
 )
-from engine.outputs import OUTPUTS, argmax_columns
+from engine.outputs import OUTPUTS, Output, argmax_columns
 from engine.trace import Trace, build_trace
 
 PHASES = ("ready", "forward", "backward", "update")
@@ -69,6 +76,25 @@ GRADCHECK_EXAMPLES = 32
 _FORWARD_KINDS = ("forward", "param", "label", "loss", "loss_each")
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class _EvalData:
+    """What full-set metrics read besides the parameters. Rebuilt (never modified) when
+    the data or the model changes, so a DeferredMetrics can hold on to it."""
+
+    act: Activation
+    output: Output
+    layer_names: list[str]
+    classes: int  # K
+    phi_train: np.ndarray  # (n, d) features of the training points
+    phiT_train: np.ndarray  # noqa: N815 - φᵀ, (d, n) the same, as columns
+    Y_train: np.ndarray  # (n, K) one-hot targets, or (n, 1)
+    y_train: np.ndarray  # (n,) labels
+    rows_train: np.ndarray  # (n,) 0 … n − 1
+    phiT_test: np.ndarray  # noqa: N815 - (d, n_test)
+    y_test: np.ndarray  # (n_test,)
+    rows_test: np.ndarray  # (n_test,)
 
 
 class PhaseError(ValueError):
@@ -127,6 +153,20 @@ class Trainer:
         self._rows_train = np.arange(len(ds.y_train))  # row indices for picking o_k
         self._rows_test = np.arange(len(ds.y_test))
         self._extent = ds.extent  # the grid's; computing it scans every point
+        self._eval_data = _EvalData(
+            self._act,
+            self._output,
+            list(self.layer_names),
+            K,
+            self._phi_train,
+            self._phiT_train,
+            self._Y_train,
+            ds.y_train,
+            self._rows_train,
+            self._phiT_test,
+            ds.y_test,
+            self._rows_test,
+        )
         self._buffers: dict[tuple[int, int], np.ndarray] = {}  # evaluation scratch space
         self._grid_cache: tuple[Any, np.ndarray, np.ndarray, np.ndarray] | None = None
         if hasattr(self, "_sampler"):
@@ -273,6 +313,11 @@ class Trainer:
     def train(self, steps: int) -> Metrics:
         """Run ``steps`` SGD steps and return the metrics; stop early on divergence.
 
+        The full-set values of the returned metrics are computed when first read (see
+        :mod:`engine.metrics`), so ``for _ in range(n): trainer.train(1)`` stays cheap; a
+        history row is written every :func:`~engine.metrics.history_interval` steps, and
+        the end of the call becomes one if its metrics are read.
+
         Called in the middle of a step (after forward_phase or backward_phase), it first
         finishes that step, which counts as the first of the ``steps``.
         """
@@ -284,6 +329,7 @@ class Trainer:
             self._finish_update()
             steps -= 1
         every = history_interval(self.dataset.size)
+        row: Metrics | None = None
         while steps > 0:
             chunk = min(steps, every - self.step % every)
             done, J, bwd, idx = sgd_steps(
@@ -303,10 +349,31 @@ class Trainer:
                 break
             steps -= done
             if self.step % every == 0:
-                self.history.record(self.metrics())
-        result = self.metrics()
-        self.history.record(result)
-        return result
+                row = self.metrics()
+                self.history.record(row)
+        if row is not None and row.step == self.step:
+            return row  # the call ended on a history row: its metrics are computed already
+        if len(self.history) and self.history.step_of(-1) == self.step:
+            result = self.metrics()  # nothing trained (train(0), or rolled back to a row)
+            self.history.record(result)
+            return result
+        deferred = self._deferred_metrics()
+        self.history.record_pending(deferred)
+        return deferred
+
+    def _deferred_metrics(self) -> DeferredMetrics:
+        """The metrics of now, computed when first read: a copy of the parameters (a few
+        small arrays) is all that a train(1) in a loop pays, not a pass over the data."""
+        compute = functools.partial(
+            self._metrics_of,
+            [layer.copy() for layer in self._sgd.params],
+            self.step,
+            self.epoch,
+            self.diverged,
+            self._last_bwd,  # a fresh Backward per step, never written again
+            self._eval_data,
+        )
+        return DeferredMetrics(self.step, self.epoch, self.diverged, compute)
 
     # ---------------------------------------------------------------- phases
     @_quiet
@@ -579,15 +646,20 @@ class Trainer:
         )
 
     def _evaluate(
-        self, xT: np.ndarray, y: np.ndarray, rows: np.ndarray
+        self,
+        params: list[Layer],
+        data: _EvalData,
+        xT: np.ndarray,
+        y: np.ndarray,
+        rows: np.ndarray,
     ) -> tuple[list[np.ndarray], float, float, np.ndarray]:
         """Evaluate a whole split given its features as columns xT (d, n):
         (hidden h's (units, n), mean NLL, accuracy, predicted classes)."""
         n = len(y)
         if n == 0:
             return [], math.nan, math.nan, np.zeros(0, dtype=np.int64)
-        o, hs = evaluate(self._sgd.params, xT, self._act, self._output, self._buffers)
-        if self._output.name == "sigmoid":
+        o, hs = evaluate(params, xT, data.act, data.output, self._buffers)
+        if data.output.name == "sigmoid":
             p = np.where(y == 1, o[0], 1.0 - o[0])  # (n,) o_k
             predicted = (o[0] > 0.5).astype(np.int64)  # (n,)
         else:
@@ -595,8 +667,8 @@ class Trainer:
             predicted = argmax_columns(o)  # (n,) uint8
         loss = -float(np.log(p).sum()) / n
         if not math.isfinite(loss):  # an o_k underflowed to 0: the exact J, from v (rare)
-            v = forward(self._sgd.params, xT.T, self._act, self._output).v  # (n, K)
-            loss = float(self._output.nll(v, y, rows).mean())
+            v = forward(params, xT.T, data.act, data.output).v  # (n, K)
+            loss = float(data.output.nll(v, y, rows).mean())
         return hs, loss, int(np.count_nonzero(predicted == y)) / n, predicted
 
     @_quiet
@@ -609,37 +681,49 @@ class Trainer:
         rollback, of the full training set.
         A ReLU unit is dead when z ≤ 0 for every training point (it passes no gradient).
         """
-        ds = self.dataset
-        K = self.config.classes
-        hs, train_loss, train_acc, _ = self._evaluate(
-            self._phiT_train, ds.y_train, self._rows_train
+        return self._metrics_of(
+            self._sgd.params, self.step, self.epoch, self.diverged, self._last_bwd, self._eval_data
         )
-        dead = 0
-        if self._act.name == "relu":  # h = 0 ⇔ z ≤ 0
-            dead = int(sum((h <= 0).all(axis=1).sum() for h in hs))
-        _, test_loss, test_acc, test_pred = self._evaluate(
-            self._phiT_test, ds.y_test, self._rows_test
-        )
-        bwd = self._last_bwd
-        if bwd is None and len(ds.y_train):
-            fwd = forward(self._sgd.params, self._phi_train, self._act, self._output)
-            bwd = backward(self._sgd.params, fwd, self._Y_train, self._act, 1.0 / len(ds.y_train))
+
+    def _metrics_of(
+        self,
+        params: list[Layer],
+        step: int,
+        epoch: float,
+        diverged: bool,
+        bwd: Backward | None,
+        data: _EvalData,
+    ) -> Metrics:
+        """:meth:`metrics` for the given state (now, or a snapshot for DeferredMetrics)."""
+        with np.errstate(all="ignore"):
+            hs, train_loss, train_acc, _ = self._evaluate(
+                params, data, data.phiT_train, data.y_train, data.rows_train
+            )
+            dead = 0
+            if data.act.name == "relu":  # h = 0 ⇔ z ≤ 0
+                dead = int(sum((h <= 0).all(axis=1).sum() for h in hs))
+            _, test_loss, test_acc, test_pred = self._evaluate(
+                params, data, data.phiT_test, data.y_test, data.rows_test
+            )
+            if bwd is None and len(data.y_train):
+                fwd = forward(params, data.phi_train, data.act, data.output)
+                bwd = backward(params, fwd, data.Y_train, data.act, 1.0 / len(data.y_train))
         grad_norms = (
-            _grad_norms(self.layer_names, bwd)
+            _grad_norms(data.layer_names, bwd)
             if bwd is not None
-            else dict.fromkeys(self.layer_names, 0.0)
+            else dict.fromkeys(data.layer_names, 0.0)
         )
         return Metrics(
-            step=self.step,
-            epoch=self.epoch,
+            step=step,
+            epoch=epoch,
             train_loss=train_loss,
             train_accuracy=train_acc,
             test_loss=test_loss,
             test_accuracy=test_acc,
             grad_norms=grad_norms,
             dead_units=dead,
-            confusion=confusion_matrix(ds.y_test, test_pred, K),
-            diverged=self.diverged,
+            confusion=confusion_matrix(data.y_test, test_pred, data.classes),
+            diverged=diverged,
         )
 
     # ---------------------------------------------------------------- custom points
