@@ -16,12 +16,15 @@ call spends well under a tenth of its time on the history. A row holds what
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from engine.display import fmt, table_html
 
 HISTORY_EVERY = 100
 """A history row every this many SGD steps for data sets of up to HISTORY_POINTS points."""
@@ -107,7 +110,7 @@ class DeferredMetrics(Metrics):
         raise AttributeError(name)
 
 
-@dataclass
+@dataclass(repr=False)
 class History:
     """Per-row arrays of the metrics recorded during training (see HISTORY_EVERY)."""
 
@@ -206,6 +209,32 @@ class History:
             name: np.array([r[6][j] for r in self._rows], dtype=np.float64)
             for j, name in enumerate(self.layer_names)
         }
+
+    def __repr__(self) -> str:
+        """One line: rows, steps and how the training loss went."""
+        n = len(self)
+        if n == 0:
+            return "History(0 rows)"
+        loss = self.train_loss
+        return (
+            f"History({n} row{'s' if n != 1 else ''}, steps {self.step_of(0)}–{self.step_of(-1)}, "
+            f"train J {fmt(loss[0])} → {fmt(loss[-1])})"
+        )
+
+    HTML_ROWS = 40
+    """Rows shown by :meth:`_repr_html_`: the first 10 and the last 30 of a longer history."""
+
+    def _repr_html_(self) -> str:
+        """A table of the rows (Jupyter's display); a long history is cut in the middle."""
+        self._settle(force=True)
+        rows = [
+            (str(r[0]), fmt(r[1]), fmt(r[2]), fmt(r[3]), fmt(r[4]), fmt(r[5]))
+            for r in self._rows
+        ]
+        if len(rows) > self.HTML_ROWS:
+            rows = [*rows[:10], ("…",) * 6, *rows[-(self.HTML_ROWS - 10) :]]
+        header = ("step", "epoch", "train J", "test J", "train accuracy", "test accuracy")
+        return table_html(header, rows, html.escape(repr(self)))
 
     def step_of(self, i: int) -> int:
         """The step of row ``i`` (negative counts from the end), without building a column

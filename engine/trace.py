@@ -13,6 +13,7 @@ gradients ∂J/∂θ are the batch means, and "J[n]", "dJ/dW[n]" hold the per-ex
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ import numpy as np
 
 from engine.activations import Activation
 from engine.conventions import Convention
+from engine.display import array_html, fmt, notation_html, table_html
 from engine.features import FEATURE_DISPLAY, feature_matrix
 from engine.network import Backward, Forward, Layer, backward, bias_names, forward, layer_names
 from engine.outputs import Output, softmax_jacobian
@@ -67,9 +69,15 @@ class Quantity:
         }
 
 
-@dataclass
+@dataclass(repr=False)
 class Trace:
-    """The quantities of one forward + backward pass, in one display convention."""
+    """The quantities of one forward + backward pass, in one display convention.
+
+    In a minibatch trace (``batch``) the forward values and the δ's are per example, each
+    with a leading axis m (δ^(o) row n is o_n − y_n, not divided by m), while J and the
+    gradients ∂J/∂θ are batch means, J = (1/m) Σ_n J_n and ∂J/∂W = (1/m) Σ_n ∂J_n/∂W:
+    the mean is what the SGD step uses; "J[n]", "dJ/dW[n]", … hold the per example terms.
+    """
 
     quantities: list[Quantity]  # in lecture order: forward, loss, backward, gradients
     convention: Convention  # how signs, layouts and biases are shown
@@ -94,6 +102,32 @@ class Trace:
     @property
     def symbols(self) -> list[str]:
         return [q.symbol for q in self.quantities]
+
+    def __repr__(self) -> str:
+        """One line: which example(s), J, how many quantities, the convention."""
+        c = self.convention
+        if self.batch:
+            what = f"minibatch of m={len(np.asarray(self.target))}"
+        else:
+            x = np.asarray(self.x_raw)
+            what = f"example k={int(self.target) + 1}, x=({fmt(x[0])}, {fmt(x[1])})"
+        J = f", J={fmt(self['J'])}" + (" (mean)" if self.batch else "") if "J" in self else ""
+        return (
+            f"Trace({what}{J}, {len(self.quantities)} quantities, "
+            f"{c.sign}/{c.layout}/{c.bias})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The lecture's equations in order, each with its numbers (Jupyter's display).
+
+        In a minibatch trace J and ∂J/∂θ are batch means and the other values per example
+        (leading axis m); arrays of more than 64 entries are shown by shape and first
+        entries."""
+        rows = [
+            (notation_html(q.display), notation_html(q.formula), array_html(q.value))
+            for q in self.quantities
+        ]
+        return table_html(("symbol", "equation", "value"), rows, html.escape(repr(self)))
 
     def to_dict(self) -> dict[str, Any]:
         target = self.target if isinstance(self.target, np.ndarray) else int(self.target)

@@ -20,6 +20,7 @@ bad update (divergence is a state, not a crash).
 from __future__ import annotations
 
 import functools
+import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from engine.bounds import ConfigError, check_finite, check_index, check_range
 from engine.config import Config, validate
 from engine.conventions import Convention
 from engine.datasets import Dataset, make_dataset
+from engine.display import fmt, table_html
 from engine.features import feature_matrix
 from engine.gradcheck import GradCheck
 from engine.gradcheck import gradient_check as _gradient_check
@@ -252,6 +254,50 @@ class Trainer:
         """Examples seen / training-set size."""
         n = len(self.dataset.y_train)
         return self._examples_seen / n if n else 0.0
+
+    # ---------------------------------------------------------------- display
+    def _architecture(self) -> str:
+        """ "2-8-2": inputs, hidden widths, outputs."""
+        sizes = [self._sgd.params[0].W.shape[1], *(la.W.shape[0] for la in self._sgd.params)]
+        return "-".join(map(str, sizes))
+
+    def __repr__(self) -> str:
+        """One line: the network, the data and where training stands (computes nothing)."""
+        m, d = self.config.model, self.config.data
+        state = " (diverged)" if self.diverged else ""
+        return (
+            f"Trainer({m.model} {self._architecture()} {m.activation} → {self._output.name}, "
+            f"{d.dataset} K={d.classes} {d.points} points; step {self.step}, "
+            f"epoch {self.epoch:.2f}{state})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The network layer by layer with its parameters' shapes, the hyperparameters and
+        the current full-set metrics (Jupyter's display)."""
+        m, d, t = self.config.model, self.config.data, self.config.train
+        act = m.activation
+        rows = []
+        names = self.parameter_names
+        for i, layer in enumerate(self._sgd.params):
+            W, b = names[2 * i], names[2 * i + 1]
+            out, inp = layer.W.shape
+            last = i == len(self._sgd.params) - 1
+            f = self._output.name if last else act
+            rows.append((W, f"{out}×{inp}", b, str(out), f))
+        layers = table_html(("weights", "shape", "bias", "units", "then"), rows)
+        metrics = self.metrics()
+        facts = [
+            ("data", f"{d.dataset}, K = {d.classes}, {d.points} points, noise {fmt(d.noise)}"),
+            ("features", ", ".join(m.features)),
+            ("η, m, λ, μ", ", ".join(map(fmt, (t.learning_rate, t.batch_size, t.l2, t.momentum)))),
+            ("step, epoch", f"{self.step}, {fmt(self.epoch)}"),
+            ("train J, accuracy", f"{fmt(metrics.train_loss)}, {fmt(metrics.train_accuracy)}"),
+            ("test J, accuracy", f"{fmt(metrics.test_loss)}, {fmt(metrics.test_accuracy)}"),
+        ]
+        if self.divergence:
+            facts.append(("diverged", html.escape(self.divergence)))
+        summary = table_html(("", ""), facts)
+        return f"<div><b>{html.escape(repr(self))}</b>{layers}{summary}</div>"
 
     # ---------------------------------------------------------------- one step
     def _forward(self, idx: np.ndarray) -> tuple[Forward, float]:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from engine import Config, ConfigError, ModelConfig, PhaseError, Trainer
+from engine.metrics import history_interval
 
 
 def _relu_softmax_J(params: dict[str, np.ndarray], x: np.ndarray, k: np.ndarray) -> float:
@@ -48,6 +49,47 @@ def test_parameters_are_named_as_in_the_lecture_and_read_only():
         t.parameters()["W"][0, 0] = 1.0  # writing would change nothing: say so
     with pytest.raises(ValueError, match="read-only"):
         t.layers[1].b[0] = 1.0
+
+
+# ---------------------------------------------------------------- 2. train(1) in a loop
+def test_train_one_step_at_a_time_evaluates_the_full_set_only_at_the_cadence(monkeypatch):
+    t = Trainer()
+    every = history_interval(t.dataset.size)
+    evaluated: list[int] = []
+    original = Trainer._evaluate
+
+    def counting(self, *args):
+        evaluated.append(self.step)
+        return original(self, *args)
+
+    monkeypatch.setattr(Trainer, "_evaluate", counting)
+    for _ in range(2 * every + 50):
+        t.train(1)
+    # today every call evaluates train and test sets: 2 per step; now 2 per history row
+    assert len(evaluated) == 2 * 2
+    np.testing.assert_array_equal(t.history.step, [0, every, 2 * every, 2 * every + 50])
+
+
+def test_metrics_of_a_train_call_are_those_of_its_parameters_even_when_read_later():
+    t = Trainer()
+    m = t.train(1)
+    params = t.parameters()
+    t.train(7)  # the buffers m's step used are overwritten by now
+    x = t.dataset.x_train  # the default features are x1, x2 themselves
+    J = _relu_softmax_J(params, x, t.dataset.y_train)
+    assert m.step == 1
+    assert m.train_loss == pytest.approx(J, rel=1e-12)
+
+
+def test_a_read_train_result_keeps_its_history_row_as_a_server_frame_needs():
+    t = Trainer()
+    for _ in range(3):
+        m = t.train(7)
+        assert m.train_loss > 0  # a server frame reads the metrics of every train() call
+    t.train(7)  # not read: only the latest call's row stays
+    t.train(7)
+    np.testing.assert_array_equal(t.history.step, [0, 7, 14, 21, 35])
+    assert t.history.train_loss[-1] == t.metrics().train_loss
 
 
 # ---------------------------------------------------------------- 3. logistic from one argument
@@ -147,3 +189,50 @@ def test_zeroing_a_hidden_units_outgoing_weights_silences_its_delta_h():
         np.testing.assert_array_equal(tr["dJ/dW"][j], 0.0)  # ∂J/∂W = δ^(z)ᵀ xᵀ
         assert tr["dJ/db"][j] == 0.0
         assert np.any(tr["delta_h"][0] != 0.0)  # the other units still get an error signal
+
+
+# ---------------------------------------------------------------- 6. repr and HTML
+def test_reprs_are_short():
+    t = Trainer()
+    t.train(10)
+    tr = t.trace_example(0)
+    J = float(tr["J"])
+    r = repr(tr)
+    assert len(r) < 300, r
+    assert f"J={J:.4g}" in r and "k=" in r
+    assert len(repr(t.trace_batch())) < 300
+    r = repr(t)
+    assert len(r) < 300 and "2-8-2" in r and "step 10" in r, r
+    r = repr(t.history)
+    assert len(r) < 300 and "2 rows" in r, r
+
+
+def test_trace_html_shows_the_equations_with_their_numbers():
+    t = Trainer()
+    t.train(10)
+    tr = t.trace_example(4)
+    html = tr._repr_html_()
+    o, y = tr["o"], tr["y"]
+    k = int(np.argmax(y))
+    J = -math.log(o[k])  # the lecture's NLL of one example
+    assert f"{J:.4g}" in html
+    assert "δ<sup>(o)</sup> = ∂J/∂v = o − y" in html
+    assert "δ<sup>(h)</sup> = ∂J/∂h = δ<sup>(o)</sup> U" in html
+    for value in o - y:  # δ^(o), entry by entry
+        assert f"{value:.4g}" in html
+    U = t.parameters()["U"]
+    for value in ((o - y) @ U)[:3]:  # δ^(h) = δ^(o) U
+        assert f"{value:.4g}" in html
+    assert "∂J/∂W" in html and "diag(I(z &gt; 0))" in html
+
+
+def test_trainer_and_history_html_show_the_network_and_the_rows():
+    t = Trainer()
+    m = t.train(150)
+    html = t._repr_html_()
+    for text in ("W", "U", "8×2", "2×8", "relu", "circle", f"{m.train_loss:.4g}", "150"):
+        assert text in html, text
+    hist = t.history._repr_html_()
+    assert "<table" in hist
+    for step, loss in zip(t.history.step, t.history.train_loss, strict=True):
+        assert f"<td>{step}</td>" in hist and f"{loss:.4g}" in hist
