@@ -616,7 +616,12 @@ class Trainer:
     @_quiet
     def trace_batch(self, convention: Convention = Convention()) -> Trace:  # noqa: B008
         """The current minibatch: the pending one mid-step, otherwise the one the next step
-        will use. Gradients are batch means; "J[n]", "dJ/dW[n]", … are per example."""
+        will use.
+
+        J and the gradients "dJ/dW", "dJ/db", … are batch means (J = (1/m) Σ_n J_n, the
+        quantity the SGD step descends), while every δ and forward value is per example,
+        with a leading axis m: row n of δ^(o) is o_n − y_n, not divided by m. "J[n]",
+        "dJ/dW[n]", … hold the per example terms whose mean J and ∂J/∂W are."""
         idx = (
             self._pending_idx if self._pending_idx is not None else self._sampler.peek(self._batch)
         )
