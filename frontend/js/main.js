@@ -59,10 +59,13 @@ let laterRequested = false;
 function loadLaterViews() {
   if (laterRequested) return;
   laterRequested = true;
-  import("./views/equations.js").then((module) => {
-    const mounted = { id: "equations", view: safeMount("equations", module.mount) };
-    views.push(mounted);
-    if (ctx.lastFrame) drawViews([mounted], ctx.lastFrame);
+  Promise.all([import("./views/equations.js"), import("./views/step_card.js")]).then((modules) => {
+    const mounted = [
+      { id: "equations", view: safeMount("equations", modules[0].mount) },
+      { id: "step-card", view: safeMount("step-card", modules[1].mount) },
+    ];
+    views.push(...mounted);
+    if (ctx.lastFrame) drawViews(mounted, ctx.lastFrame);
   }, (err) => {
     banner.problem(`The equations could not be loaded (${err.message}); reload the page.`);
   }).finally(loadCharts); // Plotly.js's compile holds the page for a moment: equations first

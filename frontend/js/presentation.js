@@ -1,9 +1,17 @@
-// Presentation mode: everything larger for a projector, and the control groups the teacher
-// chose hidden (the sidebar disappears when all are). Part of the UI state, so a shared
-// link can open straight into it.
+// Presentation mode: everything larger for a projector, the stage across the whole width,
+// and the controls in a drawer the Controls button (or C) opens, with only the groups the
+// teacher chose. Part of the UI state, so a shared link can open straight into it.
 
 export function mountPresentation(button, ctx) {
+  const toggle = document.getElementById("controls-toggle");
+  function setOpen(open) {
+    document.body.classList.toggle("sidebar-open", open);
+    toggle.setAttribute("aria-expanded", String(open));
+  }
+  toggle.addEventListener("click", () => setOpen(!document.body.classList.contains("sidebar-open")));
+
   function apply(state) {
+    setOpen(false);
     document.body.classList.toggle("presentation", state.presentation);
     button.setAttribute("aria-pressed", String(state.presentation));
     button.textContent = state.presentation ? "Exit presenting" : "Present";
@@ -12,7 +20,14 @@ export function mountPresentation(button, ctx) {
   }
   button.addEventListener("click", () => ctx.setState({ presentation: !ctx.getState().presentation }));
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && ctx.getState().presentation) ctx.setState({ presentation: false });
+    if (!ctx.getState().presentation || event.target.closest?.("input, select, textarea")) return;
+    if (event.key === "Escape") {
+      // The drawer first, then presenting.
+      if (document.body.classList.contains("sidebar-open")) setOpen(false);
+      else ctx.setState({ presentation: false });
+    } else if ((event.key === "c" || event.key === "C") && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      setOpen(!document.body.classList.contains("sidebar-open"));
+    }
   });
   ctx.onState((state, changed) => changed.includes("presentation") && apply(state));
   apply(ctx.getState());

@@ -1,5 +1,7 @@
 """Screenshots of the trained page at projector sizes, for people to look at."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -48,17 +50,28 @@ def test_screenshot_in_presentation_mode(page, live_server, width, height) -> No
     expect(page.get_by_role("button", name="Exit presenting")).to_have_attribute(
         "aria-pressed", "true"
     )
-    # The chosen control groups are hidden; the training controls stay.
-    expect(page.get_by_label("Dataset")).to_be_hidden()
-    expect(page.get_by_label("Learning rate η")).to_be_visible()
+    # The stage has the whole width: the controls wait in a closed drawer.
+    expect(page.get_by_label("Learning rate η")).to_be_hidden()
     page.wait_for_timeout(300)  # the charts resize to the larger layout
     assert_nothing_cut_off(page)
+    left = page.locator("#boundary").bounding_box()["x"]
+    assert left < 60, f"the boundary starts at x = {left}: room is kept for a sidebar"
     # The four phases read left to right on one row, the loss value with them.
     tops = page.locator("#phase-strip li").evaluate_all(
         "items => items.map((li) => li.getBoundingClientRect().top)"
     )
     assert len(tops) == 4 and max(tops) - min(tops) < 1, tops
     screenshot(page, f"presentation-{width}x{height}")
+    # The Controls button opens the drawer with the chosen groups: training, not data.
+    toggle = page.get_by_role("button", name="Controls")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_label("Learning rate η")).to_be_visible()
+    expect(page.get_by_label("Dataset")).to_be_hidden()
+    screenshot(page, f"presentation-controls-{width}x{height}")
+    page.keyboard.press("Escape")  # closes the drawer, still presenting
+    expect(page.get_by_label("Learning rate η")).to_be_hidden()
+    expect(page.locator("body")).to_have_class(re.compile(r"\bpresentation\b"))
 
 
 def test_screenshot_of_the_backward_phase(page, live_server) -> None:

@@ -40,6 +40,8 @@ def test_the_sidebar_scrolls_to_its_last_control_at_1280x720(
 ) -> None:
     # Presenting with every group shown is the longest sidebar there is.
     open_lab(page, live_server, "#presentation=true&hide=" if presenting else "")
+    if presenting:  # the controls are a drawer: open it
+        page.get_by_role("button", name="Controls").click()
     sidebar = page.locator(".sidebar")
     last = page.get_by_role("button", name="Loss history CSV")
     expect(last).not_to_be_in_viewport(ratio=1)
