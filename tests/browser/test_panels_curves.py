@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, session_created_by
+from tests.browser.test_ux_numbers import read_number
 
 
 def open_lab(page, live_server) -> None:
@@ -80,7 +81,7 @@ def test_gradient_check_passes(page, live_server) -> None:
     expect(table.locator("tbody th")).to_have_text(["∂J/∂W", "∂J/∂b", "∂J/∂U", "∂J/∂c"])
     for row in rows.all():
         cells = row.locator("td").all_inner_texts()
-        assert float(cells[0].replace("−", "-")) < 1e-6
+        assert read_number(cells[0]) < 1e-6
         assert cells[2] == "✓ pass"
     chart = panel.get_by_role("img", name="Relative error of each gradient")
     expect(chart.locator(".annotation-text", has_text=re.compile("tolerance"))).to_be_visible()
@@ -89,7 +90,8 @@ def test_gradient_check_passes(page, live_server) -> None:
 
 
 def test_the_gradient_norm_axis_reads_upwards(page, live_server) -> None:
-    """Read bottom to top, the labels of the log axis increase (they read "0.01, 2, 5, 0.1")."""
+    """Read bottom to top, the labels of the log axis increase (they once read "0.01, 2, 5,
+    0.1"); they are powers of ten, 10⁻² as Plotly writes it (its text "10\u200b−2\u200b")."""
     open_lab(page, live_server)
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("Number(document.querySelector('#step-counter').textContent) >= 300")
@@ -102,10 +104,7 @@ def test_the_gradient_norm_axis_reads_upwards(page, live_server) -> None:
     )
     assert len(labels) >= 2, labels
 
-    def value(text: str) -> float:
-        return float(text.replace("−", "-").replace("\u200b", ""))
-
-    upwards = [value(t) for t, _ in sorted(labels, key=lambda label: -label[1])]
+    upwards = [read_number(t) for t, _ in sorted(labels, key=lambda label: -label[1])]
     assert upwards == sorted(upwards) and len(set(upwards)) == len(upwards), labels
     screenshot(page, "panels-curves-norms-1280x720")
 

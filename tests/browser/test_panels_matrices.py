@@ -15,7 +15,8 @@ def open_tab(page, live_server, hash_: str = "") -> None:
     page.get_by_role("tab", name="Matrices & delta maps").click()
 
 
-NUMBER = re.compile(r"^[-−]?\d+\.\d\d$")
+# A cell's number as printed: "−0.27", "0.0466", "1.23×10⁻⁷" (see test_ux_numbers).
+NUMBER = re.compile(r"^[-−]?\d+(\.\d+)?(×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?$")
 
 
 def title_of(panel, title: str):

@@ -3,7 +3,8 @@
 // layout, and the chain-rule product ∂y/∂g · ∂g/∂x beside the direct Jacobian ∂y/∂x.
 // It needs no session and no frame: everything comes from GET /api/chain-rule.
 
-import { OKABE_ITO, baseLayout, el, fmt, header, nested, react } from "./panel_common.js";
+import { OKABE_ITO, baseLayout, el, header, nested, react } from "./panel_common.js";
+import { sci } from "../format.js";
 import { liveMatrix, op, symbolNode } from "./eq_render.js";
 
 const AGREE = 1e-5; // numerical differentiation is good to ~1e-8 here; 1e-5 leaves room
@@ -69,7 +70,7 @@ function planeTrace() {
   return {
     type: "heatmap", x: xs, y: xs, z, zmid: 0, zmin: -81, zmax: 81,
     colorscale: [[0, OKABE_ITO.vermillion], [0.5, "#f7f7f7"], [1, OKABE_ITO.blue]],
-    showscale: false, hovertemplate: "pick (x, y) = (%{x:.2f}, %{y:.2f})<br>f = 3x²y = %{z:.3g}<extra></extra>",
+    showscale: false, hovertemplate: "pick (x, y) = (%{x:.2f}, %{y:.2f})<br>f = 3x²y = %{z:.3~g}<extra></extra>",
   };
 }
 
@@ -152,7 +153,7 @@ export function mount(root, ctx) {
     const diff = maxDifference(j.analytic, j.numeric);
     jacobianCard.replaceChildren(
       el("h3", {}, symbolNode(`${j.functions.f},  ${j.functions.g}`)),
-      line(el("span", { text: `At (x, y) = (${fmt(data.point.x)}, ${fmt(data.point.y)}):  f = ${fmt(j.values.f)},  g = ${fmt(j.values.g)}` })),
+      line(el("span", { text: `At (x, y) = (${sci(data.point.x)}, ${sci(data.point.y)}):  f = ${sci(j.values.f)},  g = ${sci(j.values.g)}` })),
       line(
         el("span", { class: "cr-sym" }, symbolNode(name)), op("="),
         symbolic ? symbolicMatrix(`${name} symbolic`, symbolic.rows) : symbolNode(j.formula),
@@ -163,7 +164,7 @@ export function mount(root, ctx) {
         el("span", { class: "panel-note", text: "central differences" }),
       ),
       el("p", { class: "panel-note", text: symbolic?.note ?? "" }),
-      verdict(diff < AGREE, `analytic and numerical agree (largest difference ${fmt(diff, 2)})`, `analytic and numerical differ by ${fmt(diff, 2)}`),
+      verdict(diff < AGREE, `analytic and numerical agree (largest difference ${sci(diff, 2)})`, `analytic and numerical differ by ${sci(diff, 2)}`),
     );
   }
 
@@ -191,8 +192,8 @@ export function mount(root, ctx) {
         el("span", { class: "cr-sym", text: "numerical" }), op("="), numbers("numerical ∂y/∂x", c.numeric),
       ),
       el("p", { class: "panel-note" }, symbolNode(c.formula)),
-      verdict(productDiff < 1e-9, `the chain-rule product equals the direct Jacobian (difference ${fmt(productDiff, 2)})`, `the product and the direct Jacobian differ by ${fmt(productDiff, 2)}`),
-      verdict(numericDiff < AGREE, `analytic and numerical agree (largest difference ${fmt(numericDiff, 2)})`, `analytic and numerical differ by ${fmt(numericDiff, 2)}`),
+      verdict(productDiff < 1e-9, `the chain-rule product equals the direct Jacobian (difference ${sci(productDiff, 2)})`, `the product and the direct Jacobian differ by ${sci(productDiff, 2)}`),
+      verdict(numericDiff < AGREE, `analytic and numerical agree (largest difference ${sci(numericDiff, 2)})`, `analytic and numerical differ by ${sci(numericDiff, 2)}`),
     );
   }
 

@@ -3,8 +3,9 @@
 // differences, per parameter, pass below a relative error of 1e-6).
 
 import {
-  OKABE_ITO, baseLayout, el, fmt, header, layerOrder, react, series, waiting,
+  OKABE_ITO, baseLayout, el, header, layerOrder, react, series, waiting,
 } from "./panel_common.js";
+import { power10, sci } from "../format.js";
 import { LiveChart } from "./live_chart.js";
 import { whenVisible } from "./panel_visibility.js";
 
@@ -76,7 +77,7 @@ export function mount(root, ctx) {
       el("h3", { text: "Numerical gradient check" }),
       el("p", {
         class: "panel-note",
-        text: "Every ∂J/∂θ from backpropagation against central differences (J(θ + ε) − J(θ − ε)) / 2ε on the current minibatch. Relative error |analytic − numeric| / max(|analytic|, |numeric|); below 1e−6 it passes.",
+        text: `Every ∂J/∂θ from backpropagation against central differences (J(θ + ε) − J(θ − ε)) / 2ε on the current minibatch. Relative error |analytic − numeric| / max(|analytic|, |numeric|); below ${power10(-6)} it passes.`,
       }),
       el("div", { class: "panel-toolbar" }, checkButton, checkStatus),
       el("div", { class: "gc-grid" }, checkResult, checkChart),
@@ -85,13 +86,13 @@ export function mount(root, ctx) {
 
   const curves = new Curves();
   const lossChart = new LiveChart(lossDiv, {
-    title: "Loss J (mean NLL)", yTitle: "loss", format: (v) => fmt(v, 4), filename: "loss",
+    title: "Loss J (mean NLL)", yTitle: "loss", format: (v) => sci(v, 4), filename: "loss",
   });
   const accuracyChart = new LiveChart(accuracyDiv, {
-    title: "Accuracy", yTitle: "share correct", y: { range: [0, 1.02] }, format: (v) => fmt(v, 3), filename: "accuracy",
+    title: "Accuracy", yTitle: "share correct", y: { range: [0, 1.02] }, format: (v) => sci(v, 3), filename: "accuracy",
   });
   const normChart = new LiveChart(normDiv, {
-    title: "Gradient norm per layer", yTitle: "‖∂J/∂W‖ (log)", y: { type: "log" }, format: (v) => fmt(v, 3), filename: "gradient-norms",
+    title: "Gradient norm per layer", yTitle: "‖∂J/∂W‖ (log)", y: { type: "log" }, format: (v) => sci(v, 3), filename: "gradient-norms",
   });
   const trainTest = (train, test) => [
     { key: train, name: "train", color: OKABE_ITO.blue },
@@ -189,16 +190,16 @@ export function mount(root, ctx) {
     const passed = check.passed ?? worst < TOLERANCE;
     checkStatus.className = `gc-status ${passed ? "gc-pass" : "gc-fail"}`;
     checkStatus.textContent = passed
-      ? `✓ All ${layers.length} gradients agree with the numerical ones (worst relative error ${fmt(worst, 2)} < 1e−6).`
-      : `✗ Some gradients disagree with the numerical ones (worst relative error ${fmt(worst, 2)} ≥ 1e−6).`;
+      ? `✓ All ${layers.length} gradients agree with the numerical ones (worst relative error ${sci(worst, 2)} < ${power10(-6)}).`
+      : `✗ Some gradients disagree with the numerical ones (worst relative error ${sci(worst, 2)} ≥ ${power10(-6)}).`;
     const rows = layers.map((l) => {
       const ok = (l.relative_error ?? Infinity) < TOLERANCE;
       return el(
         "tr",
         {},
         el("th", { scope: "row", text: `∂J/∂${l.name}` }),
-        el("td", { text: fmt(l.relative_error, 2) }),
-        el("td", { text: fmt(l.max_abs_error, 2) }),
+        el("td", { text: sci(l.relative_error, 2) }),
+        el("td", { text: sci(l.max_abs_error, 2) }),
         el("td", { class: ok ? "gc-pass" : "gc-fail", text: ok ? "✓ pass" : "✗ fail" }),
       );
     });
@@ -206,28 +207,34 @@ export function mount(root, ctx) {
       el(
         "table",
         { class: "gc-table", "aria-label": "Gradient check per parameter" },
-        el("caption", { text: `ε = ${check.eps ?? "1e-5"}` }),
-        el("thead", {}, el("tr", {}, ...["parameter", "relative error", "max |abs| error", "< 1e−6"].map((t) => el("th", { scope: "col", text: t })))),
+        el("caption", { text: `ε = ${sci(check.eps ?? 1e-5)}` }),
+        el("thead", {}, el("tr", {}, ...["parameter", "relative error", "max |abs| error", `< ${power10(-6)}`].map((t) => el("th", { scope: "col", text: t })))),
         el("tbody", {}, rows),
       ),
     );
     checkChart.hidden = false;
     const errors = layers.map((l) => Math.max(l.relative_error ?? 1, 1e-18));
     const labels = layers.map((l) => `∂J/∂${l.name}`);
+    // Whole decades around the errors and the tolerance, labelled in powers of ten only
+    // (no 2 and 5 between them), at most about 7 along the axis.
+    const decades = [...errors, TOLERANCE].map(Math.log10);
+    const range = [Math.floor(Math.min(...decades)) - 1, Math.ceil(Math.max(...decades) + 0.5)];
+    const dtick = Math.max(1, Math.ceil((range[1] - range[0]) / 7));
     react(
       checkChart,
       [{
         type: "bar", orientation: "h", x: errors, y: labels,
         marker: { color: errors.map((e) => (e < TOLERANCE ? OKABE_ITO.green : OKABE_ITO.vermillion)) },
-        hovertemplate: "%{y}: %{x:.2e}<extra></extra>",
+        customdata: errors.map((e) => sci(e, 3)),
+        hovertemplate: "%{y}: %{customdata}<extra></extra>",
       }],
       baseLayout({
         height: Math.max(220, 44 * layers.length + 100),
         margin: { l: 80, r: 20, t: 30, b: 56 },
-        xaxis: { type: "log", title: { text: "relative error (log scale)", font: { size: 15 } }, tickfont: { size: 14 }, exponentformat: "power" },
+        xaxis: { type: "log", title: { text: "relative error (log scale)", font: { size: 15 } }, tickfont: { size: 14 }, exponentformat: "power", range, dtick },
         yaxis: { autorange: "reversed", tickfont: { size: 15 } },
         shapes: [{ type: "line", x0: TOLERANCE, x1: TOLERANCE, yref: "paper", y0: 0, y1: 1, line: { color: OKABE_ITO.black, dash: "dash", width: 2 } }],
-        annotations: [{ x: Math.log10(TOLERANCE), y: 1, yref: "paper", yanchor: "bottom", text: "1e−6 tolerance", showarrow: false, font: { size: 14 } }],
+        annotations: [{ x: Math.log10(TOLERANCE), y: 1, yref: "paper", yanchor: "bottom", text: `${power10(-6)} tolerance`, showarrow: false, font: { size: 14 } }],
       }),
     );
   }

@@ -85,6 +85,14 @@ export function rangeOf(spec, span) {
   return [low, high];
 }
 
+/**
+ * The decades between two labels of a log axis spanning `range` (in log10 units): every
+ * decade while at most 7 fit the chart's height, else every second, third, ….
+ */
+export function logDtick(range) {
+  return Math.max(1, Math.ceil((range[1] - range[0]) / 7));
+}
+
 /** The y range for whole columns at once (rangeOf over their Span). */
 export function yRangeOf(spec, columns) {
   return rangeOf(spec, new Span(spec.type === "log").extend(columns).range);
@@ -232,7 +240,9 @@ export class LiveChart {
     } else if (ranges !== this.rangeKey) {
       // Only the axes moved: a relayout of the ranges costs a third of a full redraw.
       this.rangeKey = ranges;
-      Promise.resolve(window.Plotly?.relayout(this.node, { "xaxis.range": xRange, "yaxis.range": yRange }))
+      const update = { "xaxis.range": xRange, "yaxis.range": yRange };
+      if (this.spec.y.type === "log") update["yaxis.dtick"] = logDtick(yRange);
+      Promise.resolve(window.Plotly?.relayout(this.node, update))
         .then(() => this.paint());
     } else {
       this.paint();
@@ -249,14 +259,17 @@ export class LiveChart {
       title: { text: spec.title, font: { size: 18 }, x: 0.02 },
       margin: { l: 70, r: 20, t: 46, b: 56 },
       plot_bgcolor: "rgba(0,0,0,0)",
+      // Numbers as the rest of the page writes them: steps in full ("12,000", not "12k"),
+      // tiny or huge values as 2×10⁻⁵ (not "20μ"), a log axis in powers of ten.
       xaxis: {
         title: { text: spec.xTitle, font: { size: 15 } }, tickfont: { size: 14 }, zeroline: false,
-        range: ranges.x, autorange: false, fixedrange: true,
+        range: ranges.x, autorange: false, fixedrange: true, exponentformat: "none",
       },
       yaxis: {
         title: { text: spec.yTitle, font: { size: 15 } }, tickfont: { size: 14 }, zeroline: false,
         type: log ? "log" : "linear", range: ranges.y, autorange: false, fixedrange: true,
-        ...(log ? { dtick: 1 } : {}),
+        exponentformat: "power",
+        ...(log ? { dtick: logDtick(ranges.y) } : {}),
       },
       legend: { orientation: "h", x: 1, xanchor: "right", y: 1.12, font: { size: 14 } },
       hovermode: false,

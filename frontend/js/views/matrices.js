@@ -3,10 +3,11 @@
 // Charts are drawn with Plotly.react; while the tab is hidden only the newest frame is kept.
 
 import {
-  DIVERGING, baseLayout, decode, el, header, maxAbs, nested, presenting, react, values, waiting,
+  DIVERGING, FONT, baseLayout, decode, el, header, maxAbs, nested, presenting, react, values, waiting,
 } from "./panel_common.js";
 import { whenVisible } from "./panel_visibility.js";
 import { symbolNode } from "./eq_render.js";
+import { sci } from "../format.js";
 
 const SUBSCRIPT = (n) => String(n).replace(/\d/g, (d) => "₀₁₂₃₄₅₆₇₈₉"[d]);
 const FEATURE_LABELS = {
@@ -31,12 +32,49 @@ function outputLabels(layer, height, isLast, deep) {
   return Array.from({ length: height }, (_, i) => unit(i));
 }
 
+let measure = null;
+/** The width in pixels of `text` in the charts' font at `size` px. */
+function textWidth(text, size) {
+  measure ??= document.createElement("canvas").getContext("2d");
+  measure.font = `${size}px ${FONT.family}`;
+  return measure.measureText(text).width;
+}
+
+/**
+ * Each cell's number as a student reads it (3 significant figures, or 2 if that is what
+ * fits; 1.2×10⁻⁵ for tiny ones: a coloured cell never reads "0.00"), or null when even
+ * those do not fit in the cells.
+ */
+function cellTexts(z, cell, fontSize) {
+  if (cell.height < fontSize * 1.15) return null;
+  for (const digits of [3, 2]) {
+    const texts = z.map((row) => row.map((v) => sci(v, digits)));
+    const widest = Math.max(0, ...texts.flat().map((t) => textWidth(t, fontSize)));
+    if (widest + 8 <= cell.width) return texts;
+  }
+  return null;
+}
+
+/**
+ * Colour-bar ticks at round values (multiples of 1, 2 or 5 × 10ᵏ) on both sides of 0, at
+ * least `perSide` of them each side within ±m (but fewer than 4 when more would crowd),
+ * labelled as the cells are: "−5×10⁻⁶", not "−4.87×10⁻⁶" nor "−5μ".
+ */
+function barTicks(m, perSide) {
+  const target = m / perSide;
+  const decade = 10 ** Math.floor(Math.log10(target));
+  const step = [5, 2, 1].map((f) => f * decade).find((s) => s <= target * (1 + 1e-9)) ?? decade;
+  const n = Math.floor(m / step + 1e-9);
+  if (n > 3 && perSide > 1) return barTicks(m, perSide - 1);
+  const values = Array.from({ length: 2 * n + 1 }, (_, i) => (i - n) * step);
+  return { tickmode: "array", tickvals: values, ticktext: values.map((v) => sci(v, 3)) };
+}
+
 /** One heatmap trace of a small matrix on axes (xa, ya), numbers written in the cells. */
-function matrixTrace(z, xLabels, yLabels, axes, colorbarX, title, cellWidth) {
+function matrixTrace(z, xLabels, yLabels, axes, colorbarX, title, cell) {
   const m = maxAbs(z);
-  // Numbers in the cells only where they fit: "−0.27" needs about 3.2 characters' widths.
   const fontSize = presenting() ? 18 : 15;
-  const fits = cellWidth >= fontSize * 3.4;
+  const texts = cellTexts(z, cell, fontSize);
   return {
     type: "heatmap",
     z,
@@ -50,11 +88,20 @@ function matrixTrace(z, xLabels, yLabels, axes, colorbarX, title, cellWidth) {
     zmid: 0,
     xgap: 1,
     ygap: 1,
-    texttemplate: fits ? "%{z:.2f}" : "",
+    text: texts ?? undefined,
+    texttemplate: texts ? "%{text}" : "",
     textfont: { size: fontSize },
-    hovertemplate: `${title}[%{y}, %{x}] = %{z:.4g}<extra></extra>`,
-    colorbar: { x: colorbarX, len: 0.9, thickness: 12, tickfont: { size: 13 } },
+    customdata: z.map((row) => row.map((v) => sci(v, 4))),
+    hovertemplate: `${title}[%{y}, %{x}] = %{customdata}<extra></extra>`,
+    colorbar: {
+      x: colorbarX, len: 0.9, thickness: 12, tickfont: { size: 14 }, ...barTicks(m, cell.height * z.length >= 150 ? 2 : 1),
+    },
   };
+}
+
+/** The height of a layer's figure with `rows` rows. */
+function pairHeight(rows) {
+  return Math.max(200, Math.min(520, rows * 30 + 110));
 }
 
 /** The layout of one layer's figure: W on the left, ∂J/∂W on the right. */
@@ -63,7 +110,7 @@ function pairLayout(name, shape, signNote) {
   const axis = (domain) => ({ domain, tickfont: { size: 14 }, automargin: true, fixedrange: false });
   const dims = `${rows}×${cols}`;
   return baseLayout({
-    height: Math.max(200, Math.min(520, rows * 30 + 110)),
+    height: pairHeight(rows),
     margin: { l: 60, r: 30, t: 44, b: 40 },
     xaxis: axis([0, 0.42]),
     yaxis: { ...axis([0, 1]), autorange: "reversed" },
@@ -113,6 +160,7 @@ function deltaFigure(layerMaps, boundary, layerLabel, loglik) {
     real = (z) => z;
   }
   const mid = (zmin + zmax) / 2;
+  const scale = Math.max(Math.abs(real(zmin)), Math.abs(real(zmax))); // below 10⁻⁹ of it reads 0
   const traces = [];
   const layout = baseLayout({
     height: rows * 170 + 50,
@@ -152,7 +200,7 @@ function deltaFigure(layerMaps, boundary, layerLabel, loglik) {
         title: { text: `∂J/∂z<br>${loglik ? "J = log P" : "J = NLL"}`, side: "top", font: { size: 13 } },
         tickfont: { size: 13 },
         tickvals: [zmin, mid, zmax],
-        ticktext: [zmin, mid, zmax].map((z) => fmtTick(real(z))),
+        ticktext: [zmin, mid, zmax].map((z) => (Math.abs(real(z)) <= 1e-9 * scale ? "0" : sci(real(z), 3))),
       },
       hovertemplate: `unit ${k + 1}: x₁=%{x:.2f}, x₂=%{y:.2f}<extra></extra>`,
     });
@@ -163,11 +211,6 @@ function deltaFigure(layerMaps, boundary, layerLabel, loglik) {
     });
   }
   return { traces, layout };
-}
-
-function fmtTick(v) {
-  if (Math.abs(v) < 1e-12) return "0";
-  return (Math.abs(v) >= 0.01 ? v.toPrecision(2) : v.toExponential(1)).replace("-", "−");
 }
 
 export function mount(root, ctx) {
@@ -222,13 +265,18 @@ export function mount(root, ctx) {
       keep.add(key);
       const xs = inputLabels(index, cols, state, layers);
       const ys = outputLabels(layer, rows, index === layers.length - 1, layers.length > 2);
-      const cellWidth = (weights.clientWidth * 0.42 - 60) / Math.max(cols, 1);
-      const traces = [matrixTrace(W, xs, ys, ["x", "y"], 0.43, layer.name, cellWidth)];
+      // A cell's size on screen: the figure's plot area (less its margins and colour bars)
+      // split between the two matrices, and its height (see pairLayout) between the rows.
+      const cell = {
+        width: (weights.clientWidth * 0.42 - 60) / Math.max(cols, 1),
+        height: (pairHeight(rows) - 84) / Math.max(rows, 1),
+      };
+      const traces = [matrixTrace(W, xs, ys, ["x", "y"], 0.43, layer.name, cell)];
       let note = loglik ? "(J = log P)" : "(J = NLL)";
       if (layer.dW) {
         let dW = nested(layer.dW);
         if (loglik) dW = dW.map((row) => row.map((v) => -v));
-        traces.push(matrixTrace(dW, xs, ys, ["x2", "y2"], 0.99, `∂J/∂${layer.name}`, cellWidth));
+        traces.push(matrixTrace(dW, xs, ys, ["x2", "y2"], 0.99, `∂J/∂${layer.name}`, cell));
       } else {
         note = "(none yet: run a backward pass)";
       }
