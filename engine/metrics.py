@@ -53,6 +53,8 @@ class Metrics:
     dead_units: int  # hidden ReLU units with z ≤ 0 for every training point
     confusion: np.ndarray  # (K, K) int, rows = true class, columns = predicted, test set
     diverged: bool  # training stopped because the loss became NaN or inf
+    # per hidden layer, units saturated (tanh, sigmoid) or dead (ReLU): engine.health
+    stuck_units: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,11 +68,12 @@ class Metrics:
             "dead_units": self.dead_units,
             "confusion": self.confusion,
             "diverged": self.diverged,
+            "stuck_units": list(self.stuck_units),
         }
 
 
 _DEFERRED = ("train_loss", "train_accuracy", "test_loss", "test_accuracy", "grad_norms",
-             "dead_units", "confusion")  # fmt: skip
+             "dead_units", "confusion", "stuck_units")  # fmt: skip
 """The fields of :class:`Metrics` that need a pass over the whole data set."""
 
 
@@ -102,6 +105,11 @@ class DeferredMetrics(Metrics):
                 self.__dict__[name] = getattr(metrics, name)
             self._compute = None
         return self
+
+    @property
+    def stuck_units(self) -> tuple[int, ...]:  # type: ignore[override]
+        # Metrics has a class-level default for it, which __getattr__ would never see
+        return self.evaluate().__dict__["stuck_units"]
 
     def __getattr__(self, name: str) -> Any:
         # called only for attributes not set yet: the deferred fields before evaluation

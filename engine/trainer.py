@@ -40,6 +40,7 @@ from engine.features import feature_matrix
 from engine.gradcheck import GradCheck
 from engine.gradcheck import gradient_check as _gradient_check
 from engine.grid import GridMaps, evaluate_grid, grid_inputs
+from engine.health import HealthWarning, HealthWatch, stuck_units
 from engine.metrics import (
     DeferredMetrics,
     History,
@@ -122,6 +123,7 @@ class Trainer:
         self.config: Config = validate(config if config is not None else Config())
         self._build_data()
         self._build_model()
+        self._health = HealthWatch()  # follows self.history, whichever it is
         self.reset()
 
     # ---------------------------------------------------------------- construction
@@ -750,9 +752,8 @@ class Trainer:
             hs, train_loss, train_acc, _ = self._evaluate(
                 params, data, data.phiT_train, data.y_train, data.rows_train
             )
-            dead = 0
-            if data.act.name == "relu":  # h = 0 ⇔ z ≤ 0
-                dead = int(sum((h <= 0).all(axis=1).sum() for h in hs))
+            stuck = stuck_units(hs, data.act.name)  # saturated, or dead for ReLU
+            dead = sum(stuck) if data.act.name == "relu" else 0  # h = 0 ⇔ z ≤ 0
             _, test_loss, test_acc, test_pred = self._evaluate(
                 params, data, data.phiT_test, data.y_test, data.rows_test
             )
@@ -775,6 +776,28 @@ class Trainer:
             dead_units=dead,
             confusion=confusion_matrix(data.y_test, test_pred, data.classes),
             diverged=diverged,
+            stuck_units=stuck,
+        )
+
+    def health(self, metrics: Metrics | None = None) -> list[HealthWarning]:
+        """Warnings about training that has gone wrong without overflowing: the loss
+        growing well past its start and best, hidden layers mostly saturated or dead
+        (see :mod:`engine.health` for the rules and thresholds).
+
+        Meant for the frame or metrics cadence: it reads only the history rows added
+        since the last call, and the stuck-unit counts of ``metrics`` (the metrics of the
+        current step; computed if not given). The overflow divergence stays in
+        :attr:`diverged` and :attr:`divergence`.
+        """
+        if metrics is None or metrics.step != self.step:
+            metrics = self.metrics()
+        return self._health.judge(
+            self.history,
+            metrics.stuck_units,
+            self.config.model.hidden,
+            self._act.name,
+            self._sgd.learning_rate,
+            self.step,
         )
 
     # ---------------------------------------------------------------- custom points
