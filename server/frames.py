@@ -10,6 +10,7 @@ from engine import Convention
 from server.encoding import ArrayPacker, binary_message, dumps
 from server.payloads import (
     boundary_dict,
+    health_list,
     history_dict,
     layers_list,
     metrics_dict,
@@ -89,6 +90,7 @@ def frame_dict(
         "trace": None,
         "diverged": bool(trainer.diverged),
         "divergence": trainer.divergence,
+        "health": health_list(trainer, metrics),
     }
     if resolution:
         grid = trainer.grid(resolution, target=grid_target, deltas=deltas)

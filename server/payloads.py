@@ -36,6 +36,13 @@ def metrics_dict(metrics: Any, pack: ArrayPacker) -> dict[str, Any]:
     }
 
 
+def health_list(trainer: Any, metrics: Any = None) -> list[dict[str, Any]]:
+    """The trainer's health warnings (engine/health.py): a loss growing well past its
+    start and best, saturated or dead hidden layers; [] when training is healthy. JSON
+    numbers only: a non-finite loss never gets here (that is `diverged`)."""
+    return [warning.to_dict() for warning in trainer.health(metrics)]
+
+
 def batch_gradients(trainer: Any) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """∂J/∂W and ∂J/∂b of every layer (batch mean, loss sign) on the current minibatch:
     the one being stepped mid-phase, otherwise the one the next update will use.

@@ -10,7 +10,7 @@ from server.deps import SessionDep, SettingsDep, StoreDep
 from server.encoding import ArrayPacker, OrjsonResponse, dumps
 from server.errors import check_resolution, require_between
 from server.frames import frame_dict
-from server.payloads import dataset_dict, layers_list, metrics_dict
+from server.payloads import dataset_dict, health_list, layers_list, metrics_dict
 from server.schemas.common import ERRORS
 from server.schemas.config import ConfigChange, ConfigIn
 from server.schemas.frame import Frame, StepRequest
@@ -25,6 +25,7 @@ def state_dict(session: Session, settings: Settings) -> dict[str, Any]:
     """Config, progress, metrics, parameters and data of a session (no maps)."""
     trainer = session.trainer
     pack = ArrayPacker(binary=False)
+    metrics = trainer.metrics()
     return {
         "id": session.id,
         "config": trainer.config.to_dict(),
@@ -33,11 +34,12 @@ def state_dict(session: Session, settings: Settings) -> dict[str, Any]:
         "epoch": float(trainer.epoch),
         "phase": trainer.phase,
         "layer_names": list(trainer.layer_names),
-        "metrics": metrics_dict(trainer.metrics(), pack),
+        "metrics": metrics_dict(metrics, pack),
         "layers": layers_list(trainer, pack),
         "dataset": dataset_dict(trainer.dataset, pack),
         "diverged": bool(trainer.diverged),
         "divergence": trainer.divergence,
+        "health": health_list(trainer, metrics),
         "limits": limits_of(settings),
     }
 

@@ -5,7 +5,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from server.schemas.common import TypedArray
-from server.schemas.session import ConventionModel, LayerParams, Metrics
+from server.schemas.session import ConventionModel, HealthWarning, LayerParams, Metrics
 
 Phase = Literal["forward", "backward", "update"]
 
@@ -121,3 +121,7 @@ class Frame(BaseModel):
     trace: TraceOut | None = Field(description="The selected example's trace, if one is.")
     diverged: bool
     divergence: str | None
+    health: list[HealthWarning] = Field(
+        default_factory=list,
+        description="Warnings about training that went wrong without overflowing; [] if none.",
+    )

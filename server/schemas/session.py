@@ -64,6 +64,26 @@ class Metrics(BaseModel):
     diverged: bool = Field(description="The loss became NaN or infinite; see `divergence`.")
 
 
+class HealthWarning(BaseModel):
+    """Training that went wrong without overflowing (docs/api.md, "Health warnings")."""
+
+    kind: Literal["diverging", "saturated", "dead"] = Field(
+        description="diverging: the training loss is well past its start and its best; "
+        "saturated: most tanh/sigmoid units of a layer are stuck at ±1 (or 0/1); dead: most "
+        "ReLU units of a layer are zero for every training point."
+    )
+    message: str = Field(description="What happened and what to do, in words.")
+    since_step: int = Field(description="The step at which it was first seen.")
+    layer: int | None = Field(default=None, description="Hidden layer, from 1.")
+    units: int | None = Field(default=None, description="Its units that are stuck.")
+    of: int | None = Field(default=None, description="Its units in all.")
+    activation: str | None = Field(default=None, description="Its activation.")
+    loss: float | None = Field(default=None, description="Training loss now (smoothed).")
+    best: float | None = Field(default=None, description="Best training loss so far.")
+    best_step: int | None = Field(default=None, description="The step of that best.")
+    start: float | None = Field(default=None, description="Training loss at step 0.")
+
+
 class LayerParams(BaseModel):
     """One affine layer a = Wx + b: its parameters and the gradient of the last step."""
 
@@ -107,6 +127,10 @@ class SessionState(BaseModel):
     diverged: bool
     divergence: str | None = Field(
         description="What went wrong and how to recover (reset or a smaller learning rate)."
+    )
+    health: list[HealthWarning] = Field(
+        default_factory=list,
+        description="Warnings about training that went wrong without overflowing; [] if none.",
     )
     limits: dict[str, Any] = Field(description="The server limits that apply to this session.")
 
