@@ -8,7 +8,8 @@
 
 import * as api from "./api.js";
 import { creating, firstSocket, store } from "./boot.js";
-import { CONFIG_PROPERTIES, parseHash } from "./state.js";
+import { CONFIG_PROPERTIES, fromConfig, parseHash } from "./state.js";
+import { mountDemos } from "./demos.js";
 import { mountControls } from "./controls.js";
 import { mountRunning } from "./running.js";
 import { mountBanner } from "./banner.js";
@@ -166,6 +167,31 @@ function drawViews(list, frame) {
 const banner = mountBanner(document.getElementById("banner"), ctx);
 const notify = mountNotice(document.getElementById("notice"));
 const controls = mountControls(document.body, ctx, (patch) => session.configure(patch), notify);
+
+/**
+ * A link followed in the open page (a demo, a pasted URL): the store has taken its settings
+ * (state.js); the server gets its config, and training starts afresh, as the link promises.
+ * A refused config is said, and the controls go back to the config in force.
+ */
+async function followLink() {
+  if (!session.id) return;
+  const state = store.get();
+  try {
+    const ack = await session.configure(Object.fromEntries(CONFIG_PROPERTIES.map((p) => [p.name, state[p.name]])));
+    if (!ack.reinitialised) session.reset();
+  } catch (err) {
+    banner.problem(`${err.message} — the link's settings were not accepted.`);
+    const current = await api.getJSON(session.base).catch(() => null);
+    if (current) store.set(fromConfig(current.config));
+  }
+}
+window.addEventListener("hashchange", followLink);
+const DEMO_TELL_MS = 12000;
+mountDemos(document.getElementById("demos"), (demo) => {
+  // The same demo again changes no hash: follow it by hand, from its start.
+  if (location.hash === demo.hash) followLink();
+  notify(`${demo.title}: ${demo.tell}`, DEMO_TELL_MS);
+});
 const running = mountRunning(document.body, ctx);
 mountExport(document.body, ctx, controls);
 mountTabs(document.querySelector(".tabs"), ctx);

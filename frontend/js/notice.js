@@ -4,16 +4,16 @@
 
 const SHOWN_MS = 5000;
 
-/** Mount on the notice element; returns `notify(text)`. */
+/** Mount on the notice element; returns `notify(text, shownMs)`. */
 export function mountNotice(root) {
   let timer = null;
-  return function notify(text) {
+  return function notify(text, shownMs = SHOWN_MS) {
     clearTimeout(timer);
     root.textContent = text;
     root.hidden = false;
     timer = setTimeout(() => {
       root.hidden = true;
       root.textContent = "";
-    }, SHOWN_MS);
+    }, shownMs);
   };
 }

@@ -99,9 +99,15 @@ function formatValue(prop, value, state) {
   return String(value);
 }
 
-/** Read a hash such as `#dataset=spiral&classes=3&hidden=8,8`; unknown or bad keys keep defaults. */
-export function parseHash(hash) {
+/**
+ * Read a hash such as `#dataset=spiral&classes=3&hidden=8,8`; unknown or bad keys keep
+ * defaults. With `page` (the state of a page already open), a view choice the hash leaves
+ * out keeps the page's value, while the engine's config is always the link's in full: a
+ * demo opened while presenting stays presented, and still gets exactly its model.
+ */
+export function parseHash(hash, page = null) {
   const state = defaults();
+  if (page) for (const p of PROPERTIES) if (!p.config) state[p.name] = structuredClone(page[p.name]);
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   for (const [key, text] of params) {
     const prop = BY_NAME.get(key);
@@ -176,8 +182,9 @@ export function createStore(initial = parseHash(location.hash)) {
     return changed;
   }
 
-  // Someone pasted a link into the address bar of an open page: apply it.
-  window.addEventListener("hashchange", () => set(parseHash(location.hash), { fromHash: true }));
+  // Someone pasted a link into the address bar of an open page, or chose a demo: apply it
+  // (main.js then sends its config to the server).
+  window.addEventListener("hashchange", () => set(parseHash(location.hash, state), { fromHash: true }));
   history.replaceState(null, "", toHash(state));
 
   return {
