@@ -4,16 +4,9 @@
 const MINUS = "\u2212";
 const SUPERSCRIPT = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
 
+/** Every number the page prints, in one way: `sci` (below). */
 export function fmt(value, digits = 3) {
-  if (value === null || value === undefined) return "–";
-  if (Number.isNaN(value)) return "NaN";
-  if (!Number.isFinite(value)) return value > 0 ? "∞" : `${MINUS}∞`;
-  if (value === 0) return "0";
-  const magnitude = Math.abs(value);
-  const text = magnitude < 1e-3 || magnitude >= 1e5
-    ? value.toExponential(digits - 1).replace(/\.?0+e/, "e").replace("e+", "e")
-    : String(Number(value.toPrecision(digits)));
-  return text.replaceAll("-", MINUS);
+  return sci(value, digits);
 }
 
 /** 10 to an integer power as it is written on a slide: power10(-5) → "10⁻⁵". */

@@ -6,12 +6,13 @@ import numpy as np
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.numbers import number
 
 
 def read_matrix(table) -> np.ndarray:
     rows = table.locator("tr").all()
-    cells = [[c.inner_text().replace("−", "-") for c in r.locator("td").all()] for r in rows]
-    return np.array([[float(c) for c in row] for row in cells])
+    cells = [[c.inner_text() for c in r.locator("td").all()] for r in rows]
+    return np.array([[number(c) for c in row] for row in cells])
 
 
 def open_lab(page, live_server):

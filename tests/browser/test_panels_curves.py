@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, session_created_by
+from tests.browser.numbers import number
 from tests.browser.test_ux_numbers import read_number
 
 
@@ -139,7 +140,7 @@ def test_hovering_a_curve_reads_the_values_of_the_history(page, live_server) -> 
     row = rows[steps.index(step)]
     shown = dict(line.split(": ") for line in lines[1:])
     for name, column in [("train", "train_loss"), ("test", "test_loss")]:
-        value = float(shown[name].replace("−", "-"))
+        value = number(shown[name])
         assert value == pytest.approx(float(row[column]), rel=1e-3), (name, shown, row)
     screenshot(page, "panels-curves-hover-1920x1080")
     page.mouse.move(5, 5)

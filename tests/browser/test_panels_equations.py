@@ -11,6 +11,7 @@ import numpy as np
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, session_created_by
+from tests.browser.numbers import number
 
 DTYPES = {"f8": "<f8", "f4": "<f4", "i4": "<i4", "u1": "u1"}
 # The panel writes 3 significant digits: the rounding error is at most 0.5% of the value.
@@ -40,8 +41,8 @@ def read_matrix(table) -> np.ndarray:
     section = table.locator("xpath=ancestor::section[contains(@class, 'eq-section')]")
     expect(section).not_to_have_attribute("data-stale", re.compile(".*"))
     rows = table.locator("tr").all()
-    cells = [[c.inner_text().replace("−", "-") for c in r.locator("td").all()] for r in rows]
-    return np.array([[float(c) for c in row] for row in cells])
+    cells = [[c.inner_text() for c in r.locator("td").all()] for r in rows]
+    return np.array([[number(c) for c in row] for row in cells])
 
 
 def array(value) -> np.ndarray:

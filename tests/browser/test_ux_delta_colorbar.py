@@ -7,6 +7,7 @@ import numpy as np
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, session_created_by
+from tests.browser.numbers import number
 from tests.browser.test_panels_matrices import open_tab
 
 # The colour bar as drawn: its tick labels from top to bottom and its title.
@@ -40,10 +41,6 @@ BLUENESS = """async div => {
   }
   return out;
 }"""
-
-
-def number(text: str) -> float:
-    return float(text.replace("−", "-"))
 
 
 def read_bar(maps) -> dict:

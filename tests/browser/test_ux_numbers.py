@@ -11,6 +11,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.test_page_training import open_lab
 from tests.browser.test_panels_matrices import open_tab
 
 EASY = "#dataset=gauss&noise=0&learningRate=2&speed=20"
@@ -256,3 +257,27 @@ def test_the_curves_panel_prints_no_si_prefix_and_its_log_axes_in_powers_of_ten(
     screenshot(page, "ux-numbers-curves-norms-1280x720")
     gradcheck.scroll_into_view_if_needed()
     screenshot(page, "ux-numbers-gradcheck-1280x720")
+
+
+def test_the_top_bar_network_and_equations_write_tiny_numbers_as_powers_of_ten(
+    page, live_server
+) -> None:
+    """Once the loss is tiny (below 10⁻³), the read-out, the network's numbers, the step card
+    and the equations write it 1.2×10⁻⁵ too: one way of writing numbers on the whole page."""
+    open_lab(page, live_server, EASY)
+    train(page, 1500)
+    loss = page.locator("#train-loss").inner_text()
+    assert read_number(loss) < 1e-3, f"the loss {loss} is not tiny yet: nothing to check"
+    assert "×10" in loss, loss
+    for phase in ("forward", "loss", "backward", "update"):  # the card: δ and gradients
+        page.keyboard.press("Shift+ArrowRight")
+        expect(page.locator("#step-card")).to_have_attribute("data-phase", phase)
+    texts = []
+    for selector in ("header.topbar", "#network", "#step-card", "#equations"):
+        texts += page.locator(selector).evaluate(
+            "root => [...root.querySelectorAll('*')].filter((n) => !n.children.length)"
+            ".map((n) => n.textContent).filter((t) => /\\d/.test(t))"
+        )
+    assert any("×10" in t for t in texts), texts[:20]
+    assert not [t for t in texts if E_NOTATION.search(t)], [t for t in texts if "e" in t][:10]
+    assert not [t for t in texts if SI_PREFIX.search(t)]

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PageProblems, screenshot
+from tests.browser.numbers import number
 from tests.browser.test_page_training import open_lab
 from tests.browser.test_panels_equations import api_trace, array
 
@@ -23,18 +24,6 @@ ROWS = {
     "backward": ["delta_o", "delta_h", "delta_z", "delta_x"],
     "update": ["dJ/dU", "dJ/dc", "dJ/dW", "dJ/db", "update"],
 }
-SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
-
-
-def number(text: str) -> float:
-    """A number as printed: − for minus, 1.2e−5 or 1.2×10⁻⁵ for small ones."""
-    text = text.replace("−", "-").strip()
-    if "×10" in text:
-        mantissa, exponent = text.split("×10")
-        return float(mantissa) * 10.0 ** int(exponent.translate(SUPERSCRIPT))
-    return float(text)
-
-
 def inside(box: dict, outer: dict) -> bool:
     return (
         box["x"] >= outer["x"] - 0.5

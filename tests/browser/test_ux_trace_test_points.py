@@ -6,6 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.numbers import number
 from tests.browser.test_page_training import open_lab
 
 # Plotly binds each drawn trace (`g.trace`) to its calcdata, whose first item knows the
@@ -98,10 +99,6 @@ def ring_on(page, split: str, index: int) -> None:
           return ring !== null && at !== null && Math.hypot(ring[0] - at[0], ring[1] - at[1]) < 1.5;
         }}"""
     )
-
-
-def number(text: str) -> float:
-    return float(text.replace("−", "-"))
 
 
 def page_loss(page) -> float:

@@ -10,7 +10,7 @@
 //   result    how the row's own value is shown: "matrix" (default), "diagonal" or "none";
 //   signed    the sign convention changes it (a badge then says which one is shown).
 
-import { asMatrix, transpose } from "./panel_common.js";
+import { asMatrix, fmt, transpose } from "./panel_common.js";
 
 export const PHASES = ["forward", "loss", "backward", "update"];
 
@@ -226,11 +226,11 @@ function jNote(qmap, loss, sigmoid) {
   const sign = loss ? "−" : "";
   if (sigmoid) {
     const p = yv[0] === 1 ? ov[0] : 1 - ov[0];
-    return `${sign}log ${yv[0] === 1 ? "o" : "(1 − o)"} = ${sign}log ${p.toPrecision(3)}`;
+    return `${sign}log ${yv[0] === 1 ? "o" : "(1 − o)"} = ${sign}log ${fmt(p)}`;
   }
   const k = yv.indexOf(Math.max(...yv));
   const sub = String(k + 1).replace(/\d/g, (d) => "₀₁₂₃₄₅₆₇₈₉"[d]);
-  return `${sign}log o${sub} = ${sign}log ${ov[k].toPrecision(3)}`;
+  return `${sign}log o${sub} = ${sign}log ${fmt(ov[k])}`;
 }
 
 /** A short key that changes exactly when the panel must be rebuilt (names, shapes, convention). */

@@ -2,6 +2,7 @@
 // number formatting, the colour-blind-safe palette and Plotly defaults.
 
 import { decode as decodeSpec, isTyped } from "../typed.js";
+import { sci } from "../format.js";
 
 /** Create an element: el("div", {class: "x", text: "hi"}, child, ...). */
 export function el(tag, attrs = {}, ...children) {
@@ -38,33 +39,22 @@ const MINUS = "\u2212";
 
 /**
  * A number as a person reads it from the back of a hall: 3 significant digits, trailing
- * zeros dropped, a real minus sign, and an exponent only when the number is tiny or huge.
+ * zeros dropped, a real minus sign, 1.2×10⁻⁵ when tiny or huge (format.js `sci`, the one
+ * way the page writes numbers); a flag (boolean) as 1 or 0.
  */
 export function fmt(value, digits = 3) {
-  if (value === null || value === undefined) return "–";
   if (typeof value === "boolean") return value ? "1" : "0";
-  if (Number.isNaN(value)) return "NaN";
-  if (!Number.isFinite(value)) return value > 0 ? "∞" : `${MINUS}∞`;
-  if (value === 0) return "0";
-  const magnitude = Math.abs(value);
-  let text;
-  if (magnitude < 1e-3 || magnitude >= 1e5) {
-    const [mantissa, exponent] = value.toExponential(digits - 1).split("e");
-    text = `${trimZeros(mantissa)}e${exponent.replace("+", "")}`;
-  } else {
-    text = trimZeros(value.toPrecision(digits));
-    if (text.includes("e")) text = String(Number(text));
-  }
-  return text.replaceAll("-", MINUS);
+  return sci(value, digits);
 }
 
-function trimZeros(text) {
-  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
-}
+const SUPERSCRIPT_DIGITS = { "⁻": "-", "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9" };
 
-/** The inverse of fmt, for tests and copy-paste: "−1.2e−3" → -0.0012. */
+/** The inverse of fmt, for tests and copy-paste: "−1.2×10⁻³" → -0.0012. */
 export function parseNumber(text) {
-  return Number(String(text).replaceAll(MINUS, "-").replace("∞", "Infinity"));
+  const plain = String(text).replaceAll(MINUS, "-").replace("∞", "Infinity");
+  const [mantissa, exponent] = plain.split("×10");
+  if (exponent === undefined) return Number(plain);
+  return Number(mantissa) * 10 ** Number(exponent.replace(/./g, (c) => SUPERSCRIPT_DIGITS[c] ?? c));
 }
 
 /**
