@@ -71,6 +71,18 @@ def test_the_address_follows_every_change(page, live_server) -> None:
     page.wait_for_function("location.hash.includes('edgeMode=gradient')")
 
 
+def settled_box(page, selector: str) -> dict:
+    """The box of an element once it has stopped moving (the same in two reads 150 ms apart)."""
+    box = page.locator(selector).bounding_box()
+    for _ in range(40):
+        page.wait_for_timeout(150)
+        again = page.locator(selector).bounding_box()
+        if again == box:
+            return box
+        box = again
+    raise AssertionError(f"{selector} kept moving: {box}")
+
+
 def test_a_click_in_edit_mode_adds_a_point_and_shift_click_removes_it(page, live_server) -> None:
     session_id = open_lab(page, live_server)
     count = page.locator("#point-count")
@@ -78,7 +90,8 @@ def test_a_click_in_edit_mode_adds_a_point_and_shift_click_removes_it(page, live
 
     page.get_by_label("Edit data").check()
     page.get_by_role("radio", name="add class 1").check()
-    area = page.locator("#boundary .nsewdrag").bounding_box()
+    # The edit bar takes room above the chart, which then resizes: click once it has.
+    area = settled_box(page, "#boundary .nsewdrag")
     # A spot with no data point near it, inside the plane: near its top-left corner.
     x, y = area["x"] + 0.1 * area["width"], area["y"] + 0.15 * area["height"]
     page.mouse.click(x, y)
@@ -86,6 +99,8 @@ def test_a_click_in_edit_mode_adds_a_point_and_shift_click_removes_it(page, live
     state = page.request.get(f"{live_server.url}/api/sessions/{session_id}").json()
     assert state["dataset"]["x_train"]["shape"] == "321,2"
 
+    area = settled_box(page, "#boundary .nsewdrag")  # the same spot of the plane
+    x, y = area["x"] + 0.1 * area["width"], area["y"] + 0.15 * area["height"]
     page.keyboard.down("Shift")
     page.mouse.click(x, y)
     page.keyboard.up("Shift")
