@@ -71,8 +71,11 @@ export function mount(root, ctx) {
     const width = root.clientWidth;
     const height = root.clientHeight;
     const columns = arch.units.length;
-    const top = 36;
-    const bottom = 100;
+    // Room above for the edge labels, below for a two-line column caption over its δ label
+    // and the last unit's value: in rem, so it grows with presentation mode's type.
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    const top = Math.round(2.2 * rem);
+    const bottom = Math.round(6 * rem + 8);
     const left = 60; // room for the input features' names
     const right = 92;
     const usableH = Math.max(60, height - top - bottom);
@@ -104,6 +107,7 @@ export function mount(root, ctx) {
     labelsLayer.replaceChildren();
     const L = columns - 1;
 
+    geometry.gap = gap;
     // Edges, one group per weight matrix, drawn under the nodes.
     const tooMany = arch.units.slice(1).reduce((s, n, l) => s + n * arch.units[l], 0) > MAX_EDGES;
     geometry.tooMany = tooMany;
@@ -176,7 +180,9 @@ export function mount(root, ctx) {
       const name = document.createElement("div");
       name.className = "column-label";
       name.style.left = `${col.x}px`;
-      name.style.maxWidth = `${Math.max(60, gap - 10)}px`;
+      // Narrower than the space between two columns by a clear gap, so that neighbouring
+      // captions never read as one line.
+      name.style.maxWidth = `${Math.max(24, gap - 2 * LABEL_GAP)}px`;
       const delta = document.createElement("div");
       delta.className = "delta-label";
       delta.style.left = `${col.x}px`;
@@ -371,12 +377,11 @@ export function mount(root, ctx) {
         parts.push(dq?.display ?? `δ^(z${L > 2 ? c : ""})`);
       } else if (dq) parts.push(dq.display);
       const html = parts.map(slideNotation).join(" ");
-      if (layerLabels[c].delta.innerHTML !== html) layerLabels[c].delta.innerHTML = html;
+      fitLabel(layerLabels[c].delta, html, geometry.gap - LABEL_GAP);
     });
-    edgeLabels.forEach((label, l) => {
-      const name = frame.layers[l].name;
-      setText(label, phase === "backward" || state.edgeMode === "gradient" ? `∂J/∂${name}` : name);
-    });
+    const gradients = phase === "backward" || state.edgeMode === "gradient";
+    const names = frame.layers.map((layer) => subscripted(layer.name));
+    fitTogether(edgeLabels, names.map((n) => (gradients ? `∂J/∂${n}` : n)), geometry.gap - LABEL_GAP, names);
 
     // Nodes: the selected example's values; in the backward phase, its δ.
     const backward = phase === "backward";
@@ -547,13 +552,64 @@ export function mount(root, ctx) {
   };
 }
 
+/** Clear space (px) between the labels of two neighbouring columns. */
+const LABEL_GAP = 8;
+
+/** "W1" → "W₁", as the slides write a layer's index. */
+function subscripted(name) {
+  return name.replace(/\d+$/, (digits) => [...digits].map((d) => "₀₁₂₃₄₅₆₇₈₉"[d]).join(""));
+}
+
+/**
+ * A label (edge name, δ label) no wider than `room` px: at its size, else smaller, else
+ * stacked (the two δ's of a hidden layer one above the other), else `short` (W₁ for
+ * ∂J/∂W₁). Not measured while the diagram is not laid out (it is tried again next frame).
+ */
+function fitLabel(label, content, room, short = null) {
+  const key = `${content}|${Math.round(room)}`;
+  if (label.dataset.fitted === key) return;
+  label.classList.remove("tight", "stacked");
+  if (content.startsWith("<")) label.innerHTML = content;
+  else label.textContent = content;
+  if (!label.offsetParent) return;
+  label.dataset.fitted = key;
+  const fits = () => label.getBoundingClientRect().width <= room;
+  if (fits()) return;
+  label.classList.add("tight");
+  if (fits()) return;
+  if (label.children.length > 1) {
+    label.classList.add("stacked");
+    if (fits()) return;
+  }
+  if (short !== null) label.textContent = short;
+}
+
+/** Edge labels fitted as one: if one must be shortened (W₁ for ∂J/∂W₁), all are, so a
+ * row of labels never mixes two notations. */
+function fitTogether(labels, contents, room, shorts) {
+  const key = `${contents.join(",")}|${Math.round(room)}`;
+  if (!labels.length || labels[0].dataset.fitted === key) return;
+  labels.forEach((label, i) => {
+    label.classList.remove("tight");
+    label.textContent = contents[i];
+  });
+  if (!labels[0].offsetParent) return;
+  const fit = () => labels.every((label) => label.getBoundingClientRect().width <= room);
+  for (const label of labels) label.dataset.fitted = key;
+  if (fit()) return;
+  labels.forEach((label) => label.classList.add("tight"));
+  if (fit()) return;
+  labels.forEach((label, i) => { label.textContent = shorts[i]; });
+}
+
 /** A column caption within its column: smaller when it overflows, then only its symbol
  * ("h₁"; the equations panel has the formula), so neighbouring captions never overprint. */
 function fitCaption(label, text) {
   if (label.dataset.caption === text) return;
-  label.dataset.caption = text;
   label.classList.remove("tight");
   label.textContent = text;
+  if (!label.offsetParent) return; // not laid out yet: measured on a later frame
+  label.dataset.caption = text;
   const fits = () => label.scrollWidth <= label.clientWidth + 1;
   if (fits()) return;
   label.classList.add("tight");
