@@ -9,11 +9,14 @@ a clear gap between them, or "h₁ = tanh z₁" and "h₂ = tanh z₂" read as o
 import itertools
 import re
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PageProblems, screenshot
+from tests.browser.numbers import number
 from tests.browser.test_page_training import open_lab
+from tests.browser.test_panels_equations import api_trace, array
 
 CAPTION_GAP = 8  # px between two column captions
 LABELS = """root => [...root.querySelectorAll(
@@ -47,7 +50,7 @@ def test_no_two_network_labels_collide(browser, live_server, size, presenting, h
     problems.attach(page)
     page.set_default_timeout(15_000)
     hash_ = f"#dataset=spiral&classes=3&activation=tanh&hidden={hidden}"
-    open_lab(page, live_server, hash_ + ("&presentation=true" if presenting else ""))
+    session_id = open_lab(page, live_server, hash_ + ("&presentation=true" if presenting else ""))
     for phase in ("forward", "loss", "backward"):
         page.keyboard.press("Shift+ArrowRight")
         expect(page.locator("#step-card")).to_have_attribute("data-phase", phase)
@@ -62,6 +65,16 @@ def test_no_two_network_labels_collide(browser, live_server, size, presenting, h
         for a, b in itertools.combinations(labels, 2)
         if overlap(a, b, CAPTION_GAP if "column-label" in a["kind"] + b["kind"] else 0.0)
     ]
+    if hidden == "8":
+        # The lecture's network: every hidden unit shows its δ⁽ᶻ⁾, the API's for this example.
+        shown = page.locator('#network .node[data-node^="1,"] .node-value').all_inner_texts()
+        assert len(shown) == 8 and all(shown), shown
+        trace = api_trace(page, live_server, session_id, index=0)
+        expected = array(trace["delta_z"]["value"]).ravel()
+        assert np.allclose([number(t) for t in shown], expected, rtol=0.05, atol=1e-12), (
+            shown,
+            expected,
+        )
     name = f"network-labels-{hidden.replace(',', '-')}-{size[0]}x{size[1]}"
     screenshot(page, name + ("-presenting" if presenting else ""))
     context.close()

@@ -93,7 +93,11 @@ export function mount(root, ctx) {
     // Values and names go beside the nodes only where there is room for them.
     const fontPx = parseFloat(getComputedStyle(root).fontSize) || 16;
     const valueHeight = fontPx * 0.85 * 1.3 + 6;
-    root.classList.toggle("no-names", gap - size < 90 || size < 30);
+    const names = !(gap - size < 90 || size < 30);
+    root.classList.toggle("no-names", !names);
+    const valueWidth = fontPx * 0.85 * 0.62 * 9 + 10; // "−8.5×10⁻⁴" with its padding
+    const valueLine = fontPx * 0.85 * 1.3 + 4; // one value's height, and a little air
+    const nameWidth = fontPx * 0.85 * 0.62 * 4 + 12; // "h₁,₈" and its gap to the unit
     root.setAttribute("role", "img");
     root.setAttribute(
       "aria-label",
@@ -161,7 +165,16 @@ export function mount(root, ctx) {
         el.style.height = `${size}px`;
         el.style.setProperty("--col", String(c));
         el.style.setProperty("--order", String(L - c));
-        el.classList.toggle("no-value", usableH / col.nodes.length - size < valueHeight);
+        // The value under the unit; beside it (right of a hidden unit, where its outgoing
+        // edges leave) when the units of a column stand too close; else none.
+        const below = usableH / col.nodes.length - size >= valueHeight;
+        // Beside, it must clear the next column's names, and before the output column the
+        // outputs' values, which stand wider than their units.
+        const next = c === L - 1 ? Math.max(names ? nameWidth : 0, (valueWidth - size) / 2 + 4) : names ? nameWidth : 0;
+        const beside = !below && c > 0 && c < L && usableH / col.nodes.length >= valueLine
+          && gap - size - next >= valueWidth;
+        el.classList.toggle("value-right", beside);
+        el.classList.toggle("no-value", !below && !beside);
         const canvas = document.createElement("canvas");
         canvas.width = 1;
         canvas.height = 1;
