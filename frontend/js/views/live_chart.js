@@ -11,7 +11,7 @@
 // Hovering shows a rule at the nearest step and the values of every series there; the
 // camera button exports a PNG with the lines as real Plotly traces.
 
-import { baseLayout } from "./panel_common.js";
+import { baseLayout, presenting } from "./panel_common.js";
 
 const MARKERS_BELOW = 30; // fewer points than this get markers: a first point alone is seen
 const LINE_WIDTH = 3;
@@ -208,6 +208,9 @@ export class LiveChart {
     node.style.position = "relative";
     node.style.height = `${this.spec.height}px`;
     node.addEventListener("mousemove", (event) => this.hover(event));
+    // Presentation mode changes the type size (it announces itself with a resize): the
+    // frame is drawn again at once, not at the next streamed frame.
+    window.addEventListener("resize", () => this.xs && this.draw(this.xs, this.series, this.columns));
     node.addEventListener("mouseleave", () => this.hover(null));
   }
 
@@ -230,7 +233,8 @@ export class LiveChart {
     this.span.extend(series.map((s) => this.columns[s.key]));
     const xRange = [xs.length ? Math.min(0, xs[0]) : 0, niceCeil(xs.length ? xs[xs.length - 1] : 0)];
     const yRange = rangeOf(this.spec.y, this.span.range);
-    const look = JSON.stringify(series.map((s) => [s.name, s.color]));
+    // Presentation mode's larger type is part of the look: toggling it redraws the frame.
+    const look = JSON.stringify([presenting(), series.map((s) => [s.name, s.color])]);
     const ranges = JSON.stringify([xRange, yRange]);
     this.ranges = { x: xRange, y: yRange };
     if (look !== this.look) {
@@ -254,24 +258,26 @@ export class LiveChart {
   layout(extra = {}) {
     const { spec, ranges } = this;
     const log = spec.y.type === "log";
+    const k = presenting() ? 1.3 : 1; // a projector: every text a third larger
+    const size = (px) => Math.round(px * k);
     return baseLayout({
       height: spec.height,
-      title: { text: spec.title, font: { size: 18 }, x: 0.02 },
-      margin: { l: 70, r: 20, t: 46, b: 56 },
+      title: { text: spec.title, font: { size: size(18) }, x: 0.02 },
+      margin: { l: size(70), r: 20, t: size(46), b: size(56) },
       plot_bgcolor: "rgba(0,0,0,0)",
       // Numbers as the rest of the page writes them: steps in full ("12,000", not "12k"),
       // tiny or huge values as 2×10⁻⁵ (not "20μ"), a log axis in powers of ten.
       xaxis: {
-        title: { text: spec.xTitle, font: { size: 15 } }, tickfont: { size: 14 }, zeroline: false,
+        title: { text: spec.xTitle, font: { size: size(15) } }, tickfont: { size: size(14) }, zeroline: false,
         range: ranges.x, autorange: false, fixedrange: true, exponentformat: "none",
       },
       yaxis: {
-        title: { text: spec.yTitle, font: { size: 15 } }, tickfont: { size: 14 }, zeroline: false,
+        title: { text: spec.yTitle, font: { size: size(15) } }, tickfont: { size: size(14) }, zeroline: false,
         type: log ? "log" : "linear", range: ranges.y, autorange: false, fixedrange: true,
         exponentformat: "power",
         ...(log ? { dtick: logDtick(ranges.y) } : {}),
       },
-      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.12, font: { size: 14 } },
+      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.12, font: { size: size(14) } },
       hovermode: false,
       ...extra,
     });
