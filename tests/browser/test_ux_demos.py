@@ -167,3 +167,25 @@ def test_the_demos_menu_fits_the_screen(page, live_server, size) -> None:
     for link in links.all():
         expect(link).to_be_in_viewport(ratio=1)
     screenshot(page, f"demos-menu-{size[0]}x{size[1]}")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_demo_on_screen_at_both_sizes(page, live_server, size) -> None:
+    """A screenshot of every demo after a short run, at both sizes, for people to look at;
+    the boundary, the network and the top bar stay inside the window."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_lab(page, live_server)
+    demos = page.evaluate("import('/static/js/demos.js').then((m) => m.DEMOS)")
+    for demo in demos:
+        choose_demo(page, demo["title"])
+        expect(page.locator("#step-counter")).to_have_text("0")
+        if demo["id"] == "divergence":  # it stops itself, saying why
+            page.get_by_role("button", name="Play").click()
+            expect(page.get_by_role("alert")).to_contain_text("diverged", timeout=30_000)
+        else:
+            play_until(page, 100)
+        for selector in ("#boundary", "#network", ".topbar"):
+            box = page.locator(selector).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= size[0] + 1, (demo["id"], selector)
+            assert box["y"] >= 0 and box["y"] + box["height"] <= size[1] + 1, (demo["id"], selector)
+        screenshot(page, f"demo-{demo['id']}-{size[0]}x{size[1]}")
