@@ -94,7 +94,10 @@ class SoftmaxOutput:
 
 
 class SigmoidOutput:
-    """Binary logistic output o = σ(v) = P(y = 1 | x), J = −[y log o + (1 − y) log(1 − o)]."""
+    """Binary logistic output o = σ(v) = P(y = 1 | x), J = −[y log o + (1 − y) log(1 − o)].
+
+    y = 1 is the second class (label 1 in the API, "class 2" on the page). The engine's v
+    is the slide's z = wᵀx + b; the trace names it z (see :mod:`engine.trace`)."""
 
     name = "sigmoid"
 

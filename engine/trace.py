@@ -5,6 +5,10 @@ the engine computes) and then presents the result in the requested
 :class:`~engine.conventions.Convention`. Symbols are ASCII keys ("delta_o", "dJ/dW1", …);
 each :class:`Quantity` also carries its display form ("δ^(o)", "∂J/∂W₁") and its formula.
 
+Binary logistic regression (one sigmoid output, no hidden layer) is shown as its slide
+writes it: w, b, z = wᵀx + b, o = σ(z) = P(y = 1 | x) with y ∈ {0, 1} (y = 1 is class 2),
+δ^(o) = ∂J/∂z and ∂J/∂w, ∂J/∂b; it has no W, v, k, K, ∂J/∂W or ∂J/∂z beside them.
+
 Value shapes, for one example (a minibatch adds a leading axis m to per-example values):
 vectors x, z, h, v, o, y are 1-D; δ's are 1×n (row layout) or n×1 (column layout);
 Jacobians are matrices; ∂J/∂W is (out, in) like W. In a minibatch trace, J and the
@@ -110,7 +114,9 @@ class Trace:
             what = f"minibatch of m={len(np.asarray(self.target))}"
         else:
             x = np.asarray(self.x_raw)
-            what = f"example k={int(self.target) + 1}, x=({fmt(x[0])}, {fmt(x[1])})"
+            # binary logistic regression names its label y ∈ {0, 1}; the others k ∈ {1, …, K}
+            label = f"k={int(self.target) + 1}" if "k" in self else f"y={int(self.target)}"
+            what = f"example {label}, x=({fmt(x[0])}, {fmt(x[1])})"
         J = f", J={fmt(self['J'])}" + (" (mean)" if self.batch else "") if "J" in self else ""
         return (
             f"Trace({what}{J}, {len(self.quantities)} quantities, "
@@ -230,6 +236,9 @@ class _TraceBuilder:
         self.augmented = convention.bias == "augmented"
         self.sgn = -1.0 if self.loglik else 1.0  # every J, δ and ∂J/∂θ flips in loglik
         self.sigmoid_out = output.name == "sigmoid"
+        # Binary logistic regression (one sigmoid output, no hidden layer) is written in the
+        # slide's own notation: z = wᵀx + b, o = σ(z), y ∈ {0, 1}, ∂J/∂w.
+        self.binary = self.sigmoid_out and self.L == 0
         self.rows = np.arange(len(labels))
         self.J_each = output.nll(fwd.v, labels, self.rows)  # (m,) −log o_k
         self.qs: list[Quantity] = []
@@ -280,6 +289,9 @@ class _TraceBuilder:
             f"x = [{feat}{', 1' if augmented else ''}]ᵀ",
             "forward",
         )
+        if self.binary:
+            self._binary_forward()
+            return
         prev = "x"
         for layer in range(1, L + 1):
             self._hidden_layer(layer, prev)
@@ -307,15 +319,39 @@ class _TraceBuilder:
                 v_formula.replace("v =", "z ="),
                 "forward",
             )
-            if self.sigmoid_out:
-                self.add(
-                    "w",
-                    "the lecture's weight vector w of binary logistic regression",
-                    self.weight_value(0)[0],
-                    "w = W₁* (the single row of W), so Wx = wᵀx"
-                    + (", with b appended" if augmented else ""),
-                    "param",
-                )
+
+    def _binary_forward(self) -> None:
+        """w, b and z = wᵀx + b of binary logistic regression, named as the lecture's slide.
+
+        The engine stores the single output unit's weights as a 1×d matrix W (the API's
+        parameter "W", so that every model updates the same way); the trace shows its one
+        row as the vector w, and the pre-activation as the scalar z, never as W and v: the
+        slide has no matrix and no v, and two names for one number confuse a class."""
+        W, b = self.layers[0].W, self.layers[0].b
+        if self.augmented:
+            self.add(
+                "w",
+                "weight vector with the bias b as its last entry",
+                np.concatenate([W[0], b]),
+                "w = [w; b]  (x ends in a constant 1, so wᵀx includes b)",
+                "param",
+            )
+        else:
+            self.add(
+                "w",
+                "weight vector, one weight per input feature",
+                W[0].copy(),
+                f"w: {W.shape[1]} entries, one per input feature",
+                "param",
+            )
+            self.add("b", "bias", b, "b: a single number", "param")
+        self.add(
+            "z",
+            "pre-activation: the log-odds of y = 1",
+            self.fwd.v,
+            "z = wᵀx" if self.augmented else "z = wᵀx + b",
+            "forward",
+        )
 
     def _hidden_layer(self, layer: int, prev: str) -> None:
         """W_l, b_l, z_l = W_l h_{l−1} + b_l and h_l = f(z_l) of hidden layer ``layer``."""
@@ -363,9 +399,21 @@ class _TraceBuilder:
     def output_quantities(self, classes: int) -> None:
         """o, y, k, K, J (and J[n]); then ∂J/∂o, ∂o/∂v and δ^(o) (and logistic's ∂J/∂z)."""
         fwd, targets, labels, sgn = self.fwd, self.targets, self.labels, self.sgn
-        if self.sigmoid_out:
-            self.add("o", "P(y = 1 | x)", fwd.o, "o = σ(v) = 1 / (1 + exp(−v))", "forward")
-            self.add("y", "the label y ∈ {0, 1}", targets, "y ∈ {0, 1}", "forward")
+        if self.binary:
+            self.add(
+                "o",
+                "P(y = 1 | x), the probability of class 2",
+                fwd.o,
+                "o = σ(z) = 1 / (1 + exp(−z)) = P(y = 1 | x)",
+                "forward",
+            )
+            self.add(
+                "y",
+                "the label: y = 1 for class 2, y = 0 for class 1",
+                targets,
+                "y ∈ {0, 1}",
+                "forward",
+            )
             J_formula = "J = y log(o) + (1 − y) log(1 − o)"
         else:
             Z = np.exp(fwd.v).sum(axis=1)
@@ -374,16 +422,19 @@ class _TraceBuilder:
             self.add("y", "one-hot target", targets, "yᵢ = I(i = k)", "forward")
             J_formula = "J = yᵀ log(o)"
         # The lecture numbers the classes from 1 (yᵢ = I(i = k), k ∈ {1, …, K}); the data
-        # and the API number them from 0, so k is the label plus one.
-        k = labels.astype(np.float64) + 1.0
-        self.add(
-            "k",
-            "the target class, numbered from 1" + (" (per example)" if self.batch else ""),
-            k if self.batch else np.float64(k[0]),
-            "k ∈ {1, …, K}",
-            "label",
-        )
-        self.add("K", "the number of classes", np.float64(classes), "K", "label")
+        # and the API number them from 0, so k is the label plus one. The binary slide has
+        # no k and no K: its label is y ∈ {0, 1} itself, and a "k = 1" beside "y = 0" reads
+        # as a contradiction.
+        if not self.binary:
+            k = labels.astype(np.float64) + 1.0
+            self.add(
+                "k",
+                "the target class, numbered from 1" + (" (per example)" if self.batch else ""),
+                k if self.batch else np.float64(k[0]),
+                "k ∈ {1, …, K}",
+                "label",
+            )
+            self.add("K", "the number of classes", np.float64(classes), "K", "label")
         if not self.loglik:
             J_formula = (
                 J_formula.replace("J = ", "J = −[", 1) + "]"
@@ -404,11 +455,12 @@ class _TraceBuilder:
     def _output_error_signal(self) -> None:
         """∂J/∂o, ∂o/∂v and δ^(o) = ∂J/∂v = o − y (loss) or y − o (log-likelihood)."""
         o, sgn = self.fwd.o, self.sgn
+        pre = "z" if self.binary else "v"  # the slide's name for the output pre-activation
         if self.sigmoid_out:
             y1 = self.targets
             dJ_do = -(y1 / o - (1.0 - y1) / (1.0 - o))  # (m, 1)
             do_dv = (o * (1.0 - o))[:, :, None]  # (m, 1, 1)
-            do_dv_formula = "∂o/∂v = σ(v)(1 − σ(v)) = o(1 − o)"
+            do_dv_formula = f"∂o/∂{pre} = σ({pre})(1 − σ({pre})) = o(1 − o)"
             dJ_do_formula = "∂J/∂o = y/o − (1 − y)/(1 − o)"
         else:
             dJ_do = np.zeros_like(o)
@@ -416,11 +468,11 @@ class _TraceBuilder:
             do_dv = softmax_jacobian(o)  # (m, K, K)
             do_dv_formula = "∂o/∂v = diag(o) − o oᵀ"
             dJ_do_formula = "∂J/∂o = [0 ⋯ 1/o_k ⋯ 0]"
-        delta_o_formula = "δ^(o) = ∂J/∂v = y − o"
+        delta_o_formula = f"δ^(o) = ∂J/∂{pre} = y − o"
         if not self.loglik:
             lhs, rhs = dJ_do_formula.split(" = ", 1)
             dJ_do_formula = f"{lhs} = −[{rhs}]" if self.sigmoid_out else f"{lhs} = −{rhs}"
-            delta_o_formula = "δ^(o) = ∂J/∂v = o − y"
+            delta_o_formula = f"δ^(o) = ∂J/∂{pre} = o − y"
         self.delta_o_formula = delta_o_formula
         self.add(
             "dJ/do",
@@ -430,13 +482,15 @@ class _TraceBuilder:
             "delta",
         )
         self.add(
-            "do/dv",
+            f"do/d{pre}",
             "Jacobian of the output non-linearity",
             self.jac(do_dv),
             do_dv_formula,
             "jacobian",
         )
         shape = "  (n×1 column)" if self.column else "  (1×n row, as on the slides)"
+        if self.binary:
+            shape = ""  # one output: δ^(o) is a single number in either layout
         self.add(
             "delta_o",
             "error signal of the output layer",
@@ -444,7 +498,7 @@ class _TraceBuilder:
             delta_o_formula + shape,
             "delta",
         )
-        if self.L == 0:
+        if self.L == 0 and not self.binary:  # δ^(o) is already ∂J/∂z in the binary case
             self.add(
                 "dJ/dz",
                 "the lecture's ∂J/∂z of logistic regression (= δ^(o))",
@@ -457,6 +511,9 @@ class _TraceBuilder:
     def backward_quantities(self) -> None:
         """Down through the hidden layers: ∂(above)/∂h_l, δ^(h_l), ∂h_l/∂z_l, δ^(z_l);
         then ∂z₁/∂x and δ^(x)."""
+        if self.binary:
+            self._binary_input_error_signal()
+            return
         upper_delta, upper_W, upper_out = "δ^(o)", self.names[-1], "v"
         for layer in range(self.L, 0, -1):
             self._hidden_error_signals(layer, upper_delta, upper_W, upper_out)
@@ -478,6 +535,27 @@ class _TraceBuilder:
             self.vec(self.sgn * self.bwd.delta_x),
             f"δ^(x) = ∂J/∂x = {self.prod(upper_delta, display_symbol(upper_W))}"
             + self.unbiased(display_symbol(upper_W)),
+            "delta",
+        )
+
+    def _binary_input_error_signal(self) -> None:
+        """∂z/∂x = wᵀ and δ^(x) = δ^(o) wᵀ (row layout) or w δ^(o) (column layout).
+
+        z is a scalar, so its Jacobian with respect to x is the row wᵀ (numerator layout),
+        not a matrix W; the column layout shows its transpose w."""
+        note = "  (w without its last entry b)" if self.augmented else ""
+        self.add(
+            "dz/dx",
+            "Jacobian ∂z/∂x",
+            self.jac(self.layers[0].W.copy()),
+            ("∂z/∂x = w" if self.column else "∂z/∂x = wᵀ") + note,
+            "jacobian_const",
+        )
+        self.add(
+            "delta_x",
+            "error signal ∂J/∂x",
+            self.vec(self.sgn * self.bwd.delta_x),
+            ("δ^(x) = ∂J/∂x = w δ^(o)" if self.column else "δ^(x) = ∂J/∂x = δ^(o) wᵀ") + note,
             "delta",
         )
 
@@ -535,15 +613,23 @@ class _TraceBuilder:
             gb_each = self.sgn * delta_i  # (m, out)
             if self.augmented:  # [∂J/∂W | ∂J/∂b]; the displayed x and h already end in 1
                 gW_each = np.concatenate([gW_each, gb_each[:, :, None]], axis=2)
-            self._gradient_pair(i, dname, inp, gW_each, gb_each)
-            if L == 0 and self.sigmoid_out:
-                self.add(
-                    "dJ/dw",
-                    "the lecture's ∂J/∂w of binary logistic regression",
-                    gW_each[:, 0, :].mean(axis=0),
-                    "∂J/∂w = (o − y) xᵀ" if not self.loglik else "∂J/∂w = (y − o) xᵀ",
-                    "grad",
-                )
+            if self.binary:
+                self._binary_gradients(gW_each[:, 0, :], gb_each)
+            else:
+                self._gradient_pair(i, dname, inp, gW_each, gb_each)
+
+    def _binary_gradients(self, gw_each: np.ndarray, gb_each: np.ndarray) -> None:
+        """∂J/∂w = δ^(o) xᵀ = (o − y) xᵀ (the slide's (y − o) xᵀ in the log-likelihood
+        sign) and ∂J/∂b = δ^(o): w's shape, as ∂J/∂W has W's; no ∂J/∂W beside it."""
+        err = "y − o" if self.loglik else "o − y"
+        self._gradient(
+            "w",
+            "w",
+            gw_each,
+            f"∂J/∂w = x δ^(o) = ({err}) x" if self.column else f"∂J/∂w = δ^(o) xᵀ = ({err}) xᵀ",
+        )
+        if not self.augmented:
+            self._gradient("b", "b", gb_each, f"∂J/∂b = δ^(o) = {err}")
 
     def _gradient_pair(
         self, i: int, dname: str, inp: str, gW_each: np.ndarray, gb_each: np.ndarray

@@ -185,9 +185,17 @@ def test_deeper_network_shows_one_block_per_layer(page, live_server) -> None:
 
 
 def test_logistic_regression_shows_the_lecture_logistic_slides(page, live_server) -> None:
-    open_lab(page, live_server, "#model=logistic&hidden=")
+    """Binary logistic regression in the slide's notation: z = wᵀx + b, o = σ(z), y ∈ {0, 1},
+    ∂J/∂w; no second name (v, ∂J/∂W, ∂J/∂z, k) beside them, and a caption that says y."""
+    session_id = open_lab(page, live_server, "#model=logistic&hidden=")
     panel = page.locator("#equations")
     expect(panel.get_by_role("group", name="∂J/∂w", exact=True)).to_contain_text("(o − y) xᵀ")
+    expect(panel.get_by_role("group", name="z", exact=True)).to_contain_text("wᵀx + b")
+    expect(panel.get_by_role("group", name="δ^(o)", exact=True)).to_contain_text("∂J/∂z")
+    for other in ["v", "∂J/∂W", "∂J/∂z", "k", "K"]:
+        expect(panel.get_by_role("group", name=other, exact=True)).to_have_count(0)
+    y = int(array(api_trace(page, live_server, session_id, index=0)["y"]["value"]).ravel()[0])
+    expect(panel.locator(".eq-caption")).to_contain_text(f", y = {y} (y = 1: class 2")
     panel.get_by_label("J = log P, ascent").check()
     expect(panel.get_by_role("group", name="∂J/∂w", exact=True)).to_contain_text("(y − o) xᵀ")
 

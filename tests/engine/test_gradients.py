@@ -20,9 +20,14 @@ CONFIGS = [
 
 
 def trace_gradients(trainer):
-    """(∂J/∂W, ∂J/∂b) per layer, read from the batch trace (the lecture's symbols)."""
+    """(∂J/∂W, ∂J/∂b) per layer, read from the batch trace (the lecture's symbols).
+
+    Binary logistic regression's trace names the gradient of its single weight row ∂J/∂w,
+    as the slide does; it is ∂J/∂W as the 1×d matrix the trainer keeps."""
     trace = trainer.trace_batch()
     values = {q.symbol: q.value for q in trace.quantities}
+    if "dJ/dw" in values:
+        values["dJ/dW"] = values["dJ/dw"][None, :]
     biases = bias_names(len(trainer.layer_names) - 1)
     return [
         (values[f"dJ/d{w}"], values[f"dJ/d{b}"])

@@ -53,14 +53,14 @@ def test_binary_logistic_gradient_is_y_minus_o_times_x():
     assert tr["o"][0] == pytest.approx(o, rel=1e-12)
     assert tr["J"] == pytest.approx(y * np.log(o) + (1 - y) * np.log(1 - o), rel=1e-12)
     np.testing.assert_allclose(tr["dJ/dw"], (y - o) * x, rtol=1e-12)  # (y − o)xᵀ
-    np.testing.assert_allclose(tr["dJ/dW"], ((y - o) * x)[None, :], rtol=1e-12)
+    assert "dJ/dW" not in tr  # one name for one gradient: the slide's ∂J/∂w
     assert tr["dJ/db"][0] == pytest.approx(y - o, rel=1e-12)
     # the chain of the slide: ∂J/∂o · ∂o/∂z · ∂z/∂w
     dJ_do = y / o - (1 - y) / (1 - o)
     assert tr["dJ/do"].item() == pytest.approx(dJ_do, rel=1e-10)
-    assert tr["do/dv"].item() == pytest.approx(o * (1 - o), rel=1e-12)
+    assert tr["do/dz"].item() == pytest.approx(o * (1 - o), rel=1e-12)
     assert tr.get("dJ/do").formula == "∂J/∂o = y/o − (1 − y)/(1 − o)"
-    assert tr.get("dJ/dw").formula == "∂J/∂w = (y − o) xᵀ"
+    assert tr.get("dJ/dw").formula == "∂J/∂w = δ^(o) xᵀ = (y − o) xᵀ"
     loss_sign = t.trace_point(x1, x2, k)
     assert loss_sign.get("dJ/do").formula == "∂J/∂o = −[y/o − (1 − y)/(1 − o)]"
     assert loss_sign["dJ/do"].item() == pytest.approx(-dJ_do_value(y, o), rel=1e-10)

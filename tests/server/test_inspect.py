@@ -194,10 +194,14 @@ def test_binary_logistic_regression_trace(client: TestClient) -> None:
     ]
     trace = client.get(f"/api/sessions/{sid}/trace?index=0").json()
     q = quantities(trace)
-    x, w, b, o = q["x"], q["W"], q["b"], q["o"]
-    z = float(np.ravel(w @ x + b)[0])
+    # the slide's names: w (a vector), z = wᵀx + b, o = σ(z); no W, v or ∂J/∂W beside them
+    assert not {"W", "v", "dJ/dW", "k"} & set(q)
+    x, w, b, o = q["x"], q["w"], q["b"], q["o"]
+    z = float(w @ x + np.ravel(b)[0])
+    assert float(np.ravel(q["z"])[0]) == pytest.approx(z)
     sigma = 1 / (1 + np.exp(-z))
     assert float(np.ravel(o)[0]) == pytest.approx(sigma)
-    k = trace["target"]
+    y = trace["target"]  # y ∈ {0, 1}: the API's class index
+    assert float(np.ravel(q["y"])[0]) == y
     # The lecture's closed form, in the loss sign: ∂J/∂w = (o − y) xᵀ.
-    np.testing.assert_allclose(np.ravel(q["dJ/dW"]), (sigma - k) * x, rtol=1e-10)
+    np.testing.assert_allclose(q["dJ/dw"], (sigma - y) * x, rtol=1e-10)

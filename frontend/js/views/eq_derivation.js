@@ -31,10 +31,17 @@ export function valueOf(q) {
   return asMatrix(q.value);
 }
 
+/** Binary logistic regression's trace: the slide's w and z = wᵀx + b, with no W and no v. */
+export function isBinaryLogistic(trace) {
+  const symbols = (trace?.quantities ?? []).map((q) => q.symbol);
+  return symbols.includes("w") && !symbols.includes("v");
+}
+
 /** The matrix an operand shows: its quantity's numbers, without the bias column, diagonal only, transposed. */
 export function operandMatrix(qmap, operand) {
   let m = valueOf(qmap.get(operand.ref));
-  if (operand.dropBias) m = m.map((row) => row.slice(0, -1));
+  // A matrix's bias is its last column; a vector's (w = [w; b], a column) its last entry.
+  if (operand.dropBias) m = m.length > 1 && m[0].length === 1 ? m.slice(0, -1) : m.map((row) => row.slice(0, -1));
   if (operand.diagonal) m = [m.map((row, i) => row[i])];
   if (operand.transpose) m = transpose(m);
   return m;
@@ -130,65 +137,11 @@ export function derivation(trace, { learningRate = null } = {}) {
     return [text(activation === "sigmoid" ? "σ(" : "tanh("), ref(z), text(")")];
   };
 
-  // Forward: x, then each layer's z = W h + b and h = f(z), then v, o.
-  add("x", "Input");
-  for (let l = 1; l <= depth; l += 1) {
-    const s = sfx(l);
-    add(`z${s}`, BLOCK(depth, l), { operands: [ref(names[l - 1]), ref(hidden(l - 1)), ...bias(biases[l - 1])] });
-    add(`h${s}`, BLOCK(depth, l), { operands: activate(`z${s}`) });
+  if (isBinaryLogistic(trace)) {
+    binaryLogistic({ qmap, add, ref, text, shown, loss, column, augmented });
+  } else {
+    layered();
   }
-  // Parameters are shown as captioned operands of z and v, not as rows of their own.
-  for (const p of [...names, ...biases]) shown.add(p);
-  const output = depth === 0 ? "Output (logistic regression)" : "Output layer";
-  add("v", output, { operands: [ref(names[depth]), ref(hidden(depth)), ...bias(biases[depth])] });
-  add("z", output);
-  add("w", output);
-  add("Z", output, { operands: [{ live: (m) => sumExp(m) }] });
-  const sigmoid = qmap.get("o") && valueOf(qmap.get("o")).length === 1 && !qmap.has("Z");
-  add("o", output, { operands: [text(sigmoid ? "σ(" : "softmax("), ref("v"), text(")")] });
-
-  // Loss
-  add("y", "Target");
-  add("J", "Target", { operands: [{ live: (m) => jNote(m, loss, sigmoid) }] });
-
-  // Backward: output error, then each hidden layer from the top, then the input.
-  add("dJ/do", "Output layer");
-  add("do/dv", "Output layer", { note: sigmoid ? "" : "the softmax Jacobian" });
-  const asRow = (s) => ref(s, { transpose: !column }); // o, y are columns; δ rows in row layout
-  add("delta_o", "Output layer", {
-    operands: loss ? [asRow("o"), text("−"), asRow("y")] : [asRow("y"), text("−"), asRow("o")],
-  });
-  add("dJ/dz", "Output layer");
-  let upperDelta = "delta_o";
-  let upperOut = "v";
-  for (let l = depth; l >= 1; l -= 1) {
-    const s = sfx(l);
-    const block = BLOCK(depth, l);
-    const Wup = names[l];
-    const weight = ref(Wup, { dropBias: augmented, transpose: column });
-    add(`d${upperOut}/dh${s}`, block, { result: "none" }); // = the weights, shown in the forward pass
-    add(`delta_h${s}`, block, { operands: column ? [weight, ref(upperDelta)] : [ref(upperDelta), weight] });
-    const diag = [text("diag("), ref(`dh${s}/dz${s}`, { diagonal: true }), text(")")];
-    add(`dh${s}/dz${s}`, block, { operands: diag, result: "none" });
-    add(`delta_z${s}`, block, { operands: column ? [...diag, ref(`delta_h${s}`)] : [ref(`delta_h${s}`), ...diag] });
-    upperDelta = `delta_z${s}`;
-    upperOut = `z${s}`;
-  }
-  {
-    add(`d${upperOut}/dx`, "Input", { result: "none" });
-    const W1 = ref(names[0], { dropBias: augmented, transpose: column });
-    add("delta_x", "Input", { operands: column ? [W1, ref(upperDelta)] : [ref(upperDelta), W1] });
-  }
-
-  // Gradients of every weight matrix and bias, from the output down: ∂J/∂W = δᵀ inputᵀ.
-  for (let i = depth; i >= 0; i -= 1) {
-    const delta = i === depth ? "delta_o" : `delta_z${sfx(i + 1)}`;
-    const deltaCol = ref(delta, { transpose: !column });
-    const block = i === depth ? output : BLOCK(depth, i + 1);
-    add(`dJ/d${names[i]}`, block, { operands: [deltaCol, ref(hidden(i), { transpose: true })] });
-    add(`dJ/d${biases[i]}`, block, { operands: [deltaCol] });
-  }
-  add("dJ/dw", output, { operands: [ref("delta_o"), ref("x", { transpose: true })], resultTranspose: true });
 
   // Anything else the engine adds, in its order (per-example batch values excepted).
   for (const q of trace?.quantities ?? []) {
@@ -203,6 +156,101 @@ export function derivation(trace, { learningRate = null } = {}) {
     formula: `${rule.replace(/^θ ← /, "")}  (${loss ? "descent" : "ascent"}${eta})`, sep: "", operands: [], lhs: "θ ←",
   });
   return { rows, conv };
+
+  /** The MLP and multi-class logistic regression: z = Wh + b per layer, v, o = softmax(v). */
+  function layered() {
+    // Forward: x, then each layer's z = W h + b and h = f(z), then v, o.
+    add("x", "Input");
+    for (let l = 1; l <= depth; l += 1) {
+      const s = sfx(l);
+      add(`z${s}`, BLOCK(depth, l), { operands: [ref(names[l - 1]), ref(hidden(l - 1)), ...bias(biases[l - 1])] });
+      add(`h${s}`, BLOCK(depth, l), { operands: activate(`z${s}`) });
+    }
+    // Parameters are shown as captioned operands of z and v, not as rows of their own.
+    for (const p of [...names, ...biases]) shown.add(p);
+    const output = depth === 0 ? "Output (logistic regression)" : "Output layer";
+    add("v", output, { operands: [ref(names[depth]), ref(hidden(depth)), ...bias(biases[depth])] });
+    add("z", output);
+    add("Z", output, { operands: [{ live: (m) => sumExp(m) }] });
+    const sigmoid = qmap.get("o") && valueOf(qmap.get("o")).length === 1 && !qmap.has("Z");
+    add("o", output, { operands: [text(sigmoid ? "σ(" : "softmax("), ref("v"), text(")")] });
+
+    // Loss
+    add("y", "Target");
+    add("J", "Target", { operands: [{ live: (m) => jNote(m, loss, sigmoid) }] });
+
+    // Backward: output error, then each hidden layer from the top, then the input.
+    add("dJ/do", "Output layer");
+    add("do/dv", "Output layer", { note: sigmoid ? "" : "the softmax Jacobian" });
+    const asRow = (s) => ref(s, { transpose: !column }); // o, y are columns; δ rows in row layout
+    add("delta_o", "Output layer", {
+      operands: loss ? [asRow("o"), text("−"), asRow("y")] : [asRow("y"), text("−"), asRow("o")],
+    });
+    add("dJ/dz", "Output layer");
+    let upperDelta = "delta_o";
+    let upperOut = "v";
+    for (let l = depth; l >= 1; l -= 1) {
+      const s = sfx(l);
+      const block = BLOCK(depth, l);
+      const Wup = names[l];
+      const weight = ref(Wup, { dropBias: augmented, transpose: column });
+      add(`d${upperOut}/dh${s}`, block, { result: "none" }); // = the weights, shown in the forward pass
+      add(`delta_h${s}`, block, { operands: column ? [weight, ref(upperDelta)] : [ref(upperDelta), weight] });
+      const diag = [text("diag("), ref(`dh${s}/dz${s}`, { diagonal: true }), text(")")];
+      add(`dh${s}/dz${s}`, block, { operands: diag, result: "none" });
+      add(`delta_z${s}`, block, { operands: column ? [...diag, ref(`delta_h${s}`)] : [ref(`delta_h${s}`), ...diag] });
+      upperDelta = `delta_z${s}`;
+      upperOut = `z${s}`;
+    }
+    {
+      add(`d${upperOut}/dx`, "Input", { result: "none" });
+      const W1 = ref(names[0], { dropBias: augmented, transpose: column });
+      add("delta_x", "Input", { operands: column ? [W1, ref(upperDelta)] : [ref(upperDelta), W1] });
+    }
+
+    // Gradients of every weight matrix and bias, from the output down: ∂J/∂W = δᵀ inputᵀ.
+    for (let i = depth; i >= 0; i -= 1) {
+      const delta = i === depth ? "delta_o" : `delta_z${sfx(i + 1)}`;
+      const deltaCol = ref(delta, { transpose: !column });
+      const block = i === depth ? output : BLOCK(depth, i + 1);
+      add(`dJ/d${names[i]}`, block, { operands: [deltaCol, ref(hidden(i), { transpose: true })] });
+      add(`dJ/d${biases[i]}`, block, { operands: [deltaCol] });
+    }
+  }
+}
+
+/** The block of binary logistic regression's output rows. */
+export const BINARY_BLOCK = "Output: binary logistic regression";
+
+/**
+ * Binary logistic regression as its slide writes it: z = wᵀx + b, o = σ(z) = P(y = 1 | x),
+ * J = y log o + (1 − y) log(1 − o), δ^(o) = ∂J/∂z, ∂J/∂w = δ^(o) xᵀ. w is a vector (a column,
+ * as x is), so z's numbers are wᵀ times x; in the augmented convention b is w's last entry
+ * and x ends in 1.
+ */
+function binaryLogistic({ qmap, add, ref, text, shown, loss, column, augmented }) {
+  const block = BINARY_BLOCK;
+  shown.add("w"); // w and b are captioned operands of z, not rows of their own
+  shown.add("b");
+  add("x", "Input");
+  const bias = augmented || !qmap.has("b") ? [] : [text("+"), ref("b")];
+  add("z", block, { operands: [ref("w", { transpose: true }), ref("x"), ...bias] });
+  add("o", block, { operands: [text("σ("), ref("z"), text(")")] });
+
+  add("y", "Target");
+  add("J", "Target", { operands: [{ live: (m) => jNote(m, loss, true) }] });
+
+  add("dJ/do", block);
+  add("do/dz", block);
+  add("delta_o", block, { operands: loss ? [ref("o"), text("−"), ref("y")] : [ref("y"), text("−"), ref("o")] });
+  add("dz/dx", "Input", { result: "none" }); // = wᵀ, shown in the forward pass
+  const w = ref("w", { dropBias: augmented, transpose: !column });
+  add("delta_x", "Input", { operands: column ? [w, ref("delta_o")] : [ref("delta_o"), w] });
+
+  // ∂J/∂w has w's shape; in the row layout it is the row δ^(o) xᵀ, as on the slide.
+  const gradient = column ? [ref("x"), ref("delta_o")] : [ref("delta_o"), ref("x", { transpose: true })];
+  add("dJ/dw", block, { operands: gradient, resultTranspose: !column });
+  add("dJ/db", block, { operands: [ref("delta_o")] });
 }
 
 function splitFormula(q) {

@@ -3,7 +3,7 @@
 // The DOM is built once per network shape and convention; every frame only rewrites cells.
 
 import { el, fmt, header, waiting } from "./panel_common.js";
-import { PHASES, derivation, operandMatrix, quantityMap, structureKey } from "./eq_derivation.js";
+import { PHASES, derivation, isBinaryLogistic, operandMatrix, quantityMap, structureKey } from "./eq_derivation.js";
 import { conventionBadge, liveMatrix, op, symbolNode } from "./eq_render.js";
 import { whenVisible } from "./panel_visibility.js";
 
@@ -253,8 +253,13 @@ export function mount(root, ctx) {
     const split = trace.split ?? state.selectedSplit;
     const kind = split === "test" ? "Test example" : "Training example";
     const who = which !== undefined && which !== null ? `${kind} #${which}` : "Example";
-    // Classes are numbered from 1, as k is in the lecture (the API counts from 0).
-    caption.textContent = `${who}${target !== null ? `, class k = ${Number(target) + 1}` : ""}${where}`;
+    // Classes are numbered from 1, as k is in the lecture (the API counts from 0). Binary
+    // logistic regression's slide has no k: its label is y ∈ {0, 1}, the API's own number,
+    // with y = 1 the second class (o = P(y = 1 | x)), which the caption says.
+    let label = "";
+    if (target !== null && isBinaryLogistic(trace)) label = `, y = ${Number(target)} (y = 1: class 2, y = 0: class 1)`;
+    else if (target !== null) label = `, class k = ${Number(target) + 1}`;
+    caption.textContent = `${who}${label}${where}`;
   }
 
   function show(trace, frame) {

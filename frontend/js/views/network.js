@@ -238,19 +238,26 @@ export function mount(root, ctx) {
     return cols;
   }
 
-  /** A caption that may wrap only after its "=": "h₁ =" / "max(z₁, 0)". */
+  /** A caption that may wrap only after its first "=": "h₁ =" / "max(z₁, 0)". */
   function columnCaption(arch, c, state) {
+    const L = arch.units.length - 1;
+    if (c === L && arch.units[L] === 1) {
+      // Binary logistic regression, o = σ(z) = P(y = 1 | x) in two lines at most, broken
+      // before the second "=" only: "|" allows a break after it, which a word joiner stops.
+      const glue = (t) => t.replaceAll(" ", "\u00a0").replaceAll("|", "|\u2060");
+      return `${glue("o = σ(z)")} ${glue("= P(y = 1 | x)")}`;
+    }
     const text = columnFormula(arch, c, state);
-    const [lhs, rhs] = text.split(" = ");
-    return rhs === undefined ? text : `${lhs} = ${rhs.replaceAll(" ", "\u00a0")}`;
+    const at = text.indexOf(" = ");
+    return at < 0 ? text : `${text.slice(0, at)} = ${text.slice(at + 3).replaceAll(" ", "\u00a0")}`;
   }
 
   function columnFormula(arch, c, state) {
     const L = arch.units.length - 1;
     if (c === 0) return "x";
     if (c === L) {
-      const out = arch.units[L] === 1 ? "o = σ(z)" : `o = softmax(${L > 1 ? "v" : "z"})`;
-      return out;
+      // One output is binary logistic regression: the slide's o = σ(z) = P(y = 1 | x).
+      return arch.units[L] === 1 ? "o = σ(z) = P(y = 1 | x)" : `o = softmax(${L > 1 ? "v" : "z"})`;
     }
     const act = { relu: "max(z, 0)", tanh: "tanh z", sigmoid: "σ(z)", linear: "z" }[state.activation] ?? "f(z)";
     return L > 2 ? `h${sub(c)} = ${act.replaceAll("z", `z${sub(c)}`)}` : `h = ${act}`;
@@ -259,7 +266,7 @@ export function mount(root, ctx) {
   function nodeName(arch, c, j) {
     const L = arch.units.length - 1;
     if (c === 0) return FEATURE_LABEL[ctx.getState().features[j]] ?? `x${sub(j + 1)}`;
-    if (c === L) return `o${sub(j + 1)}`;
+    if (c === L) return arch.units[L] === 1 ? "o" : `o${sub(j + 1)}`; // binary: the one o
     return L > 2 ? `h${sub(c)},${sub(j + 1)}` : `h${sub(j + 1)}`;
   }
 
@@ -393,7 +400,8 @@ export function mount(root, ctx) {
       fitLabel(layerLabels[c].delta, html, geometry.gap - LABEL_GAP);
     });
     const gradients = phase === "backward" || state.edgeMode === "gradient";
-    const names = frame.layers.map((layer) => subscripted(layer.name));
+    // Binary logistic regression's single row of weights is the slide's vector w.
+    const names = frame.layers.map((layer) => (arch.units[L] === 1 ? "w" : subscripted(layer.name)));
     fitTogether(edgeLabels, names.map((n) => (gradients ? `∂J/∂${n}` : n)), geometry.gap - LABEL_GAP, names);
 
     // Nodes: the selected example's values; in the backward phase, its δ.
@@ -420,10 +428,13 @@ export function mount(root, ctx) {
     const y = values(quantity(trace, "y"));
     const lossText = J && typeof J.value === "number" ? `J = ${fmt(J.value, 3)}` : "";
     if (lossItem) setText(lossItem, lossText);
+    const binary = arch.units[L] === 1;
     nodes[L].forEach((node, k) => {
-      const isTarget = Boolean(y && y[k] === 1);
+      // Binary logistic regression compares its one o with y ∈ {0, 1}, and the lecture
+      // writes "y = 0" or "y = 1"; softmax marks the one-hot component y_k = 1 at o_k.
+      const isTarget = Boolean(y && (binary ? y.length === 1 : y[k] === 1));
       node.el.classList.toggle("target", isTarget);
-      if (isTarget) node.el.dataset.target = `y${sub(k + 1)} = 1`;
+      if (isTarget) node.el.dataset.target = binary ? `y = ${y[0]}` : `y${sub(k + 1)} = 1`;
     });
 
     // Edges: weights, or gradients (backward phase: this example's; gradient mode: minibatch).
@@ -431,7 +442,7 @@ export function mount(root, ctx) {
     const useGrad = exampleGrad || state.edgeMode === "gradient";
     const matrices = frame.layers.map((layer) => {
       let m = null;
-      if (exampleGrad) m = values(quantity(trace, `dJ/d${layer.name}`));
+      if (exampleGrad) m = values(quantity(trace, `dJ/d${layer.name}`, "dJ/dw")); // w: binary
       if (!m && useGrad) m = layer.dW ? Array.from(decode(layer.dW).data) : null;
       return m ?? Array.from(decode(layer.W).data);
     });
@@ -513,7 +524,7 @@ export function mount(root, ctx) {
     const n = arch.units[l];
     const w = decode(layer.W).data[j * n + i];
     const dw = layer.dW ? decode(layer.dW).data[j * n + i] : null;
-    const ex = values(quantity(frame.trace, `dJ/d${layer.name}`));
+    const ex = values(quantity(frame.trace, `dJ/d${layer.name}`, "dJ/dw"));
     const name = layer.name.toLowerCase();
     return `<b>${name}${sub(j + 1)},${sub(i + 1)}</b>: ${nodeName(arch, l, i)} → ${nodeName(arch, l + 1, j)}<br>
       ${name} = ${fmt(w, 4)}<br>
@@ -627,7 +638,7 @@ function fitCaption(label, text) {
   if (fits()) return;
   label.classList.add("tight");
   if (fits()) return;
-  label.textContent = text.split(" = ")[0];
+  label.textContent = text.split(/\s=\s/u)[0];
 }
 
 /** Change a text only if it differs: an unchanged node is then neither laid out nor painted. */

@@ -33,7 +33,21 @@ export function shortFormula(row) {
   if (row.lhs) return row.formula; // the update rule: its "(descent, η = 0.1)" is the point
   if (row.sep !== "=") return ""; // "y: yᵢ = I(i = k)" is a definition, not a step
   const text = row.formula.replace(/\s+\([^()]*,[^()]*\)\s*$/, ""); // not max(z, 0)
-  return text.split(" = ").at(-1);
+  return lastStep(text);
+}
+
+/** The part after the last " = " outside parentheses: of "σ(z) = P(y = 1 | x)" the
+ * probability P(y = 1 | x) whole, not "1 | x)". */
+function lastStep(text) {
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === "(" || c === "[") depth += 1;
+    else if (c === ")" || c === "]") depth -= 1;
+    else if (depth === 0 && text.startsWith(" = ", i)) from = i + 3;
+  }
+  return text.slice(from);
 }
 
 function signClass(value) {
