@@ -168,3 +168,16 @@ def test_the_log_likelihood_sign_writes_y_minus_o(page, live_server) -> None:
             )
             page.locator("#network").scroll_into_view_if_needed()
             screenshot(page, "binary-logistic-loglik-backward-1280x720")
+
+
+def test_the_matrices_panel_writes_w_transposed_and_z(page, live_server) -> None:
+    """The matrices tab speaks the same notation: the one row of weights is wᵀ (z = wᵀx + b),
+    its output z, its gradient ∂J/∂wᵀ; no W, no v₁."""
+    open_lab(page, live_server, BINARY + "&tab=matrices")
+    page.keyboard.press("ArrowRight")  # one step: the gradient is there too
+    pair = page.locator("#matrices .mx-pair").first
+    expect(pair).to_contain_text("wᵀ")
+    expect(pair).to_contain_text("∂J/∂wᵀ")
+    texts = [t or "" for t in pair.locator("text").all_text_contents()]
+    assert "z" in [t.strip() for t in texts], texts
+    assert not [t for t in texts if t.strip() in ("W", "v₁", "∂J/∂W")], texts

@@ -264,23 +264,27 @@ export function mount(root, ctx) {
       const key = `${layer.name} and ∂J/∂${layer.name}`;
       keep.add(key);
       const xs = inputLabels(index, cols, state, layers);
-      const ys = outputLabels(layer, rows, index === layers.length - 1, layers.length > 2);
+      // Binary logistic regression: the slides' z = wᵀx + b, so the one row is wᵀ and its
+      // output z (as the diagram and the equations write it), not W and v₁.
+      const binary = layers.length === 1 && rows === 1;
+      const name = binary ? "wᵀ" : layer.name;
+      const ys = binary ? ["z"] : outputLabels(layer, rows, index === layers.length - 1, layers.length > 2);
       // A cell's size on screen: the figure's plot area (less its margins and colour bars)
       // split between the two matrices, and its height (see pairLayout) between the rows.
       const cell = {
         width: (weights.clientWidth * 0.42 - 60) / Math.max(cols, 1),
         height: (pairHeight(rows) - 84) / Math.max(rows, 1),
       };
-      const traces = [matrixTrace(W, xs, ys, ["x", "y"], 0.43, layer.name, cell)];
+      const traces = [matrixTrace(W, xs, ys, ["x", "y"], 0.43, name, cell)];
       let note = loglik ? "(J = log P)" : "(J = NLL)";
       if (layer.dW) {
         let dW = nested(layer.dW);
         if (loglik) dW = dW.map((row) => row.map((v) => -v));
-        traces.push(matrixTrace(dW, xs, ys, ["x2", "y2"], 0.99, `∂J/∂${layer.name}`, cell));
+        traces.push(matrixTrace(dW, xs, ys, ["x2", "y2"], 0.99, `∂J/∂${name}`, cell));
       } else {
         note = "(none yet: run a backward pass)";
       }
-      react(divFor(layerDivs, weights, key, "plot mx-pair"), traces, pairLayout(layer.name, [rows, cols], note));
+      react(divFor(layerDivs, weights, key, "plot mx-pair"), traces, pairLayout(name, [rows, cols], note));
     });
     prune(layerDivs, keep);
   }
