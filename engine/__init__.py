@@ -28,9 +28,12 @@ Additions to the contract (every listed name works as specified):
   checked on a seeded sample of 200 (``numeric`` is NaN at the others): each entry costs
   two forward passes, and six 64-unit layers hold about 21,000.
 * Trace symbols beyond the listed ones: "Z" (softmax normaliser), "dJ/do" (∂J/∂o),
-  "k" and "K" (label, number of classes); for zero hidden layers "z" and "dJ/dz" (the
-  lecture's names in logistic regression, equal to v and δ^(o)); for binary logistic
-  regression "w" and "dJ/dw" (the lecture's weight vector). Jacobians between hidden
+  "k" and "K" (label, number of classes); for multi-class logistic regression (zero
+  hidden layers) "z" and "dJ/dz" (the lecture's names, equal to v and δ^(o)). Binary
+  logistic regression speaks the slides' notation only: "x", "w", "b", "z" = wᵀx + b,
+  "o" = σ(z) = P(y = 1 | x), "y" ∈ {0, 1}, "J", "dJ/do", "do/dz", "delta_o", "dz/dx",
+  "delta_x", "dJ/dw", "dJ/db" (no "v", "W", "dJ/dW", "k" or "K"; the export and the
+  frames still name the layer "W"). Jacobians between hidden
   layers are "dz2/dh1", …; the Jacobian above the last hidden layer is "dv/dh" (or
   "dv/dh3"). Minibatch traces add per-example values "J[n]", "dJ/dW[n]", "dJ/db[n]", …
   (leading axis m) beside the batch means "J", "dJ/dW", …. Each ``Quantity`` also has
