@@ -12,6 +12,7 @@ COPY pyproject.toml README.md ./
 COPY engine ./engine
 COPY server ./server
 COPY frontend ./frontend
+COPY backprop_lab ./backprop_lab
 RUN pip install . && rm -rf /src
 
 RUN useradd --create-home --uid 10001 lab

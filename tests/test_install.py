@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import urllib.request
@@ -38,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SKIP = shutil.ignore_patterns(
     ".venv", ".git", "artifacts", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
 )
-TEST_ONLY = ("pytest", "playwright", "httpx2", "ruff")  # must not be in a user's environment
+# Must not be in a user's environment.
+TEST_ONLY = ("pytest", "playwright", "httpx2", "ruff", "nbclient", "ipykernel")
 
 pytestmark = pytest.mark.slow
 
@@ -154,6 +156,16 @@ def test_the_environment_holds_runtime_dependencies_only(app: App) -> None:
         [str(app.python), "-c", probe, *TEST_ONLY], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert found == "[]", f"test-only packages in the user's environment: {found}"
+
+
+def test_the_python_companion_imports_from_the_users_install(app: App) -> None:
+    """`backprop_lab` (figures and the client) is installed with the app, outside the tree:
+    run from another directory, its modules and their runtime dependencies import."""
+    probe = "import backprop_lab.figures, backprop_lab.client, engine; print('ok')"
+    done = subprocess.run(
+        [str(app.python), "-c", probe], capture_output=True, text=True, cwd=tempfile.gettempdir()
+    )
+    assert done.stdout.strip() == "ok", done.stderr
 
 
 def test_page_and_assets_are_served(app: App) -> None:
