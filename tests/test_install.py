@@ -168,6 +168,42 @@ def test_the_python_companion_imports_from_the_users_install(app: App) -> None:
     assert done.stdout.strip() == "ok", done.stderr
 
 
+RUN_NOTEBOOK = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+notebook = nbformat.read(sys.argv[1], as_version=4)
+NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
+print("executed", sum(cell.cell_type == "code" for cell in notebook.cells), "code cells")
+"""
+
+
+def test_the_lecture_notebook_runs_with_the_runtime_install_plus_jupyter_only(
+    tmp_path: Path,
+) -> None:
+    """A student's notebook: `pip install .` and Jupyter's kernel and runner, nothing of the
+    test environment, run outside the source tree, top to bottom in a fresh kernel."""
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=SKIP)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    pip = [python, "-m", "pip", "install", "--quiet"]
+    subprocess.run([*pip, str(source), "nbclient", "nbformat", "ipykernel"], check=True)
+    notebook = tmp_path / "lecture.ipynb"
+    shutil.copy(source / "docs" / "notebooks" / "lecture.ipynb", notebook)
+    shutil.rmtree(source)  # the installed copy must stand on its own
+    done = subprocess.run(
+        [python, "-c", RUN_NOTEBOOK, str(notebook)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    assert "executed" in done.stdout
+
+
 def test_page_and_assets_are_served(app: App) -> None:
     status, _, body = fetch(f"{app.url}/api/health")
     assert status == 200 and json.loads(body)["status"] == "ok"
