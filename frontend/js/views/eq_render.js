@@ -27,7 +27,8 @@ export function symbolNode(text) {
   return node;
 }
 
-function signClass(value) {
+/** The class that colours a number by its sign (the step card uses it too). */
+export function signClass(value) {
   if (!Number.isFinite(value)) return "num bad";
   if (value > 0) return "num pos";
   if (value < 0) return "num neg";

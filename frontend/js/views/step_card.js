@@ -9,7 +9,7 @@
 
 import { el, fmt } from "./panel_common.js";
 import { derivation, operandMatrix, quantityMap } from "./eq_derivation.js";
-import { conventionBadge, op, symbolNode } from "./eq_render.js";
+import { conventionBadge, op, signClass, symbolNode } from "./eq_render.js";
 
 const TITLES = {
   forward: "Forward: the example through the network",
@@ -48,11 +48,6 @@ function lastStep(text) {
     else if (depth === 0 && text.startsWith(" = ", i)) from = i + 3;
   }
   return text.slice(from);
-}
-
-function signClass(value) {
-  if (!Number.isFinite(value)) return "num bad";
-  return value > 0 ? "num pos" : value < 0 ? "num neg" : "num zero";
 }
 
 /** The value of a row as text nodes: a number, a bracketed vector, or "a 8×2 matrix". */
