@@ -28,11 +28,16 @@ def test_readme_screenshot_shows_what_its_caption_says(page, live_server) -> Non
     for k in (1, 2):
         expect(legend).to_contain_text(f"class {k}")
     expect(legend).not_to_contain_text("class 0")
-    page.get_by_role("button", name="Play").click()
     accuracy = "parseFloat(document.querySelector('#test-accuracy').textContent)"
-    page.wait_for_function(f"{accuracy} >= 97", timeout=60_000)
-    page.get_by_role("button", name="Pause").click()
-    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    # SGD keeps moving for the frames in flight when Pause is pressed: the accuracy can dip
+    # below 97 % there. Play on until it holds once paused (a few tries at most).
+    for _ in range(5):
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_function(f"{accuracy} >= 97", timeout=60_000)
+        page.get_by_role("button", name="Pause").click()
+        expect(page.get_by_role("button", name="Play")).to_be_visible()
+        if page.evaluate(accuracy) >= 97:
+            break
     assert page.evaluate(accuracy) >= 97, "the caption's accuracy no longer holds after pausing"
     for _ in range(3):  # forward, loss, backward
         page.get_by_role("button", name="Phase").click()
