@@ -169,6 +169,15 @@ class History:
         self._settle()
         self._rows = [r for r in self._rows if r[0] <= step]
 
+    def until(self, step: int) -> History:
+        """A new history of the rows up to ``step`` (the curves as they were then)."""
+        self._settle(force=True)
+        rows = self._rows
+        end = len(rows)
+        while end > 0 and rows[end - 1][0] > step:
+            end -= 1
+        return History(list(self.layer_names), rows[:end])
+
     def clear(self) -> None:
         self._rows = []
         self._pending = None

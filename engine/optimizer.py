@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,38 @@ def diverged(
         return False
     _, J_before = minibatch_loss(sgd.previous, x, labels, rows, act, output)
     return J > BLOW_UP * J_before  # noqa: SIM300 - J is the lecture's loss, not a constant
+
+
+@dataclass(frozen=True, eq=False)
+class SGDSnapshot:
+    """An optimiser's buffers at one moment, never written after it is taken."""
+
+    params: tuple[Layer, ...]
+    previous: tuple[Layer, ...]
+    velocity: tuple[Layer, ...]
+    velocity_spare: tuple[Layer, ...]
+    velocity_live: bool
+    can_rollback: bool
+    last_used_velocity: bool
+
+    @property
+    def nbytes(self) -> int:
+        buffers = (self.params, self.previous, self.velocity, self.velocity_spare)
+        return sum(la.W.nbytes + la.b.nbytes for layers in buffers for la in layers)
+
+
+@dataclass(frozen=True, eq=False)
+class SamplerSnapshot:
+    """A minibatch sampler's state at one moment (see :meth:`MinibatchSampler.snapshot`)."""
+
+    n: int
+    rng: dict[str, Any]  # the PCG64 bit generator's state
+    order: np.ndarray | None  # this epoch's permutation
+    cursor: int
+
+    @property
+    def nbytes(self) -> int:
+        return (0 if self.order is None else self.order.nbytes) + 64  # + the 128-bit state
 
 
 class SGD:
@@ -142,6 +175,36 @@ class SGD:
         self.can_rollback = False
         return True
 
+    def snapshot(self) -> SGDSnapshot:
+        """Copies of every buffer and flag, for a timeline checkpoint (see
+        :mod:`engine.timeline`); :meth:`from_snapshot` restores them bit for bit."""
+        return SGDSnapshot(
+            params=tuple(la.copy() for la in self.params),
+            previous=tuple(la.copy() for la in self.previous),
+            velocity=tuple(la.copy() for la in self.velocity),
+            velocity_spare=tuple(la.copy() for la in self._velocity_spare),
+            velocity_live=self.velocity_live,
+            can_rollback=self.can_rollback,
+            last_used_velocity=self.last_used_velocity,
+        )
+
+    @classmethod
+    def from_snapshot(
+        cls, snap: SGDSnapshot, learning_rate: float, l2: float, momentum: float
+    ) -> SGD:
+        """A new optimiser with fresh copies of ``snap``'s buffers (the snapshot stays
+        untouched, so any number of optimisers can start from it)."""
+        sgd = cls.__new__(cls)
+        sgd.learning_rate, sgd.l2, sgd.momentum = learning_rate, l2, momentum
+        sgd.params = [la.copy() for la in snap.params]
+        sgd.previous = [la.copy() for la in snap.previous]
+        sgd.velocity = [la.copy() for la in snap.velocity]
+        sgd._velocity_spare = [la.copy() for la in snap.velocity_spare]
+        sgd.velocity_live = snap.velocity_live
+        sgd.can_rollback = snap.can_rollback
+        sgd.last_used_velocity = snap.last_used_velocity
+        return sgd
+
     def to_state(self) -> dict[str, Any]:
         def dump(layers: list[Layer]) -> list[dict[str, Any]]:
             return [{"W": la.W.tolist(), "b": la.b.tolist()} for la in layers]
@@ -218,6 +281,20 @@ class MinibatchSampler:
         rng = np.random.default_rng()
         rng.bit_generator.state = self.rng.bit_generator.state
         return rng.permutation(self.n)[:m]
+
+    def snapshot(self) -> SamplerSnapshot:
+        """The RNG state, epoch permutation and cursor (see :meth:`SGD.snapshot`)."""
+        order = None if self.order is None else self.order.copy()
+        return SamplerSnapshot(self.n, self.rng.bit_generator.state, order, self.cursor)
+
+    @classmethod
+    def from_snapshot(cls, snap: SamplerSnapshot) -> MinibatchSampler:
+        """A sampler that draws exactly the minibatches the snapshotted one would have."""
+        sampler = cls(snap.n, 0)
+        sampler.rng.bit_generator.state = snap.rng
+        sampler.order = None if snap.order is None else snap.order.copy()
+        sampler.cursor = snap.cursor
+        return sampler
 
     def to_state(self) -> dict[str, Any]:
         return {

@@ -111,4 +111,5 @@ def _load(cls: type[Trainer], d: dict[str, Any]) -> Trainer:
         if phase == "backward":
             t._pending_bwd = t._backward(idx, fwd)
             t.phase = "backward"
+    t.timeline.restart(t)  # the loaded step is the first that can be revisited
     return t

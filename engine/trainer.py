@@ -70,6 +70,7 @@ from engine.optimizer import (
     sgd_steps,
 )
 from engine.outputs import OUTPUTS, Output, argmax_columns
+from engine.timeline import Timeline
 from engine.trace import Trace, build_trace
 
 PHASES = ("ready", "forward", "backward", "update")
@@ -124,6 +125,7 @@ class Trainer:
         self._build_data()
         self._build_model()
         self._health = HealthWatch()  # follows self.history, whichever it is
+        self.timeline = Timeline()  # checkpoints for revisiting past steps, see at()
         self.reset()
 
     # ---------------------------------------------------------------- construction
@@ -210,6 +212,7 @@ class Trainer:
         self._last_bwd: Backward | None = None
         self.history = History(list(self.layer_names))
         self.history.record(self.metrics())
+        self.timeline.restart(self)
 
     def _apply_train_config(self) -> None:
         t = self.config.train
@@ -350,6 +353,7 @@ class Trainer:
             "(or reset) and train again."
         )
         self._clear_pending()
+        self.timeline.changed(self)  # the sampler moved on past the undone step
 
     def _clear_pending(self) -> None:
         self.phase = "ready"
@@ -379,7 +383,9 @@ class Trainer:
         every = history_interval(self.dataset.size)
         row: Metrics | None = None
         while steps > 0:
-            chunk = min(steps, every - self.step % every)
+            chunk = min(
+                steps, every - self.step % every, self.timeline.steps_to_next(self.step)
+            )
             done, J, bwd, idx = sgd_steps(
                 self._sgd,
                 self._sampler,
@@ -395,6 +401,7 @@ class Trainer:
             if done < chunk:
                 self._diverge(J)
                 break
+            self.timeline.passed(self)
             steps -= done
             if self.step % every == 0:
                 row = self.metrics()
@@ -465,6 +472,7 @@ class Trainer:
         bwd = apply_step(self._sgd, self._pending_fwd, self._Y_train[idx], self._act, len(idx))
         self._stepped(1, idx, bwd)
         self._clear_pending()
+        self.timeline.passed(self)
 
     @_quiet
     def update_phase(self) -> Metrics:
@@ -521,6 +529,7 @@ class Trainer:
             raise ConfigError(field, f"{field} must be finite (got {bad} NaN or ±inf entries)")
         target[...] = array
         self._sgd.can_rollback = False
+        self.timeline.changed(self)
 
     # ---------------------------------------------------------------- hyperparameters
     def set_hyperparameters(
@@ -563,6 +572,8 @@ class Trainer:
         self._apply_train_config()
         if new.train.seed != old.train.seed:
             self._sampler = MinibatchSampler(len(self.dataset.y_train), new.train.seed)
+        if new != old:
+            self.timeline.changed(self)
         return new, False
 
     # ---------------------------------------------------------------- traces
@@ -805,19 +816,35 @@ class Trainer:
         """Append labelled points to the train or test split (total ≤ 2000, labels < K)."""
         points.add_points(self.dataset, xy, labels, split)
         self._data_changed()
+        self.timeline.changed(self)
         return self.dataset
 
     def remove_points(self, indices: list[int], split: str = "train") -> Dataset:
         """Remove the points at ``indices`` of one split (the training set keeps ≥ 1 point)."""
         points.remove_points(self.dataset, indices, split)
         self._data_changed()
+        self.timeline.changed(self)
         return self.dataset
 
     def remove_near(self, x1: float, x2: float, radius: float) -> int:
         """Remove every point (train and test) within ``radius`` of (x1, x2); returns how many."""
         removed = points.remove_near(self.dataset, x1, x2, radius)
         self._data_changed()
+        self.timeline.changed(self)
         return removed
+
+    # ---------------------------------------------------------------- time travel
+    def at(self, step: int) -> Trainer:
+        """A new, independent trainer exactly as this one was after ``step`` updates:
+        bit-identical parameters, optimiser and sampler state, the data set of then, and
+        the history up to then. It can train on (a branch), replay a step phase by phase,
+        or go further back; this trainer is not touched.
+
+        Rebuilt from the nearest checkpoint by deterministic replay (see
+        :mod:`engine.timeline` for which steps are kept and what it costs).
+        ``timeline.first_step`` is the earliest step available.
+        """
+        return self.timeline.at(self, step)
 
     # ---------------------------------------------------------------- save / load
     def to_state(self) -> dict[str, Any]:

@@ -1,0 +1,303 @@
+"""The timeline: any past step of a training run, exactly, in bounded memory.
+
+Training is deterministic. The parameters after step t depend only on the state at an
+earlier step s (parameters, optimiser buffers, the sampler's RNG and epoch permutation)
+and on the config and data in force between s and t. So the timeline does not store every
+step: it keeps *checkpoints*, that state at some steps, and rebuilds step t by replaying
+the SGD steps from the nearest checkpoint at or before t with the arithmetic training
+used (:func:`~engine.optimizer.sgd_steps`), which makes it bit-identical.
+
+Checkpoints are of two kinds:
+
+* **regular**, every :attr:`Timeline.spacing` steps of plain training. When more than
+  :data:`MAX_REGULAR` exist, the spacing doubles and every other one goes: memory stays
+  bounded however long the run, and the longest replay is spacing − 1 steps, at most
+  2N / MAX_REGULAR for a run of N steps (255 steps for 100,000 with the defaults);
+* **anchors**, taken after anything replay could not reproduce: a reset, a changed
+  hyperparameter, edited points, a parameter set by hand, a divergence rollback, a
+  loaded state. A replay never crosses one. Several changes at one step leave one anchor
+  (the last state wins). Past :data:`MAX_ANCHORS`, the oldest part of the run is
+  forgotten and the timeline starts at the oldest anchor kept.
+
+A checkpoint refers to the *world* in force from it on: the config and a read-only
+snapshot of the data set, shared by all the checkpoints that have the same ones. Step t
+therefore comes back with the points it was trained on, even if points were added later.
+
+"Step t" is the state after t updates, between steps (phase "ready"): the state from
+which update t + 1 is computed. To replay update t phase by phase, go to step t − 1 and
+run its forward, backward and update phases: the minibatch is the one it used then.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from engine.bounds import ConfigError
+from engine.config import Config
+from engine.datasets import Dataset
+from engine.health import HealthWatch
+from engine.network import Backward
+from engine.optimizer import SGD, MinibatchSampler, SamplerSnapshot, SGDSnapshot, sgd_steps
+
+if TYPE_CHECKING:
+    from engine.trainer import Trainer
+
+FIRST_SPACING = 16
+"""Steps between regular checkpoints at the start of a run (doubles as the run grows)."""
+
+MAX_REGULAR = 512
+"""Regular checkpoints kept at most; about 6 KB each for the default 2-8-2 network."""
+
+MAX_ANCHORS = 256
+"""Anchors kept at most; older ones, and the steps before them, are forgotten."""
+
+
+@dataclass(frozen=True, eq=False)
+class World:
+    """The config and data in force from a checkpoint on; never written."""
+
+    config: Config
+    dataset: Dataset  # read-only arrays
+    generated_x_train: np.ndarray  # what reset() scales the initial weights by
+
+    @property
+    def nbytes(self) -> int:
+        ds = self.dataset
+        arrays = (ds.x_train, ds.y_train, ds.x_test, ds.y_test, self.generated_x_train)
+        return sum(a.nbytes for a in arrays)
+
+
+@dataclass(frozen=True, eq=False)
+class Checkpoint:
+    """A trainer's complete state after ``step`` updates, between steps."""
+
+    step: int
+    world: World
+    sgd: SGDSnapshot
+    sampler: SamplerSnapshot
+    examples_seen: int
+    last_batch_size: int
+    last_idx: np.ndarray | None
+    last_bwd: Backward | None  # the last update's gradient (never written again)
+    diverged: bool
+    divergence: str | None
+    anchor: bool
+
+    @property
+    def nbytes(self) -> int:
+        extra = 0 if self.last_idx is None else self.last_idx.nbytes
+        if self.last_bwd is not None:
+            b = self.last_bwd
+            arrays = [b.delta_o, *b.delta_h, *b.delta_z, *b.weight_grads, *b.bias_grads]
+            extra += sum(a.nbytes for a in arrays)
+        return self.sgd.nbytes + self.sampler.nbytes + extra + 200  # + the object itself
+
+
+class Timeline:
+    """The checkpoints of one trainer's run; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.checkpoints: list[Checkpoint] = []  # in increasing step order
+        self.spacing = FIRST_SPACING
+        self._dirty = False  # a change waits for the next step boundary to be anchored
+        self._world: World | None = None
+        self._sources: tuple[np.ndarray, ...] = ()  # the live arrays self._world copied
+        self._regular = 0  # regular checkpoints in self.checkpoints
+
+    # ---------------------------------------------------------------- recording
+    def restart(self, trainer: Trainer) -> None:
+        """A new run (reset, new config, loaded state): forget everything, anchor now."""
+        self.checkpoints = []
+        self.spacing = FIRST_SPACING
+        self._world = None
+        self._regular = 0
+        self.changed(trainer)
+
+    def changed(self, trainer: Trainer) -> None:
+        """Something replay cannot reproduce happened: anchor at the next step boundary
+        (now, unless the trainer is in the middle of a step)."""
+        self._dirty = True
+        self.passed(trainer)
+
+    def passed(self, trainer: Trainer) -> None:
+        """The trainer may have reached a step boundary: take the checkpoint due there."""
+        if trainer.phase != "ready":
+            return
+        step = trainer.step
+        if self._dirty:
+            self._dirty = False
+            self._drop_from(step)
+            self._append(_capture(trainer, self._world_of(trainer), anchor=True))
+            self._bound_anchors()
+        elif step % self.spacing == 0 and (not self.checkpoints or self.last_step < step):
+            self._append(_capture(trainer, self._world_of(trainer), anchor=False))
+            self._bound_regular()
+
+    def steps_to_next(self, step: int) -> int:
+        """Plain steps from ``step`` to the next regular checkpoint (train() stops there)."""
+        return self.spacing - step % self.spacing
+
+    def _append(self, checkpoint: Checkpoint) -> None:
+        self.checkpoints.append(checkpoint)
+        self._regular += not checkpoint.anchor
+
+    def _keep(self, checkpoints: list[Checkpoint]) -> None:
+        self.checkpoints = checkpoints
+        self._regular = sum(not c.anchor for c in checkpoints)
+
+    def _drop_from(self, step: int) -> None:
+        """Forget checkpoints at ``step`` or later (replaced by an anchor, or undone)."""
+        steps = [c.step for c in self.checkpoints]
+        self._keep(self.checkpoints[: bisect.bisect_left(steps, step)])
+
+    def _bound_regular(self) -> None:
+        while self._regular > MAX_REGULAR:
+            self.spacing *= 2
+            self._keep([c for c in self.checkpoints if c.anchor or c.step % self.spacing == 0])
+
+    def _bound_anchors(self) -> None:
+        anchors = [i for i, c in enumerate(self.checkpoints) if c.anchor]
+        if len(anchors) > MAX_ANCHORS:
+            self._keep(self.checkpoints[anchors[len(anchors) - MAX_ANCHORS] :])
+
+    def _world_of(self, trainer: Trainer) -> World:
+        """The current world, or a new one if the config or the data changed."""
+        ds = trainer.dataset
+        sources = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)  # replaced on edits
+        world = self._world
+        if (
+            world is None
+            or world.config is not trainer.config
+            or any(a is not b for a, b in zip(sources, self._sources, strict=True))
+        ):
+            world = self._world = _snapshot_world(trainer)
+            self._sources = sources
+        return world
+
+    # ---------------------------------------------------------------- reading
+    @property
+    def first_step(self) -> int | None:
+        """The earliest step that can be revisited (None before the first checkpoint)."""
+        return self.checkpoints[0].step if self.checkpoints else None
+
+    @property
+    def last_step(self) -> int:
+        return self.checkpoints[-1].step
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the checkpoints and their worlds (each world counted once)."""
+        worlds = {id(c.world): c.world for c in self.checkpoints}
+        return sum(c.nbytes for c in self.checkpoints) + sum(w.nbytes for w in worlds.values())
+
+    def check_step(self, step: object, now: int) -> int:
+        """``step`` if this run can be shown at it, else a ConfigError naming the range."""
+        first = self.first_step
+        if first is None:
+            raise ConfigError(
+                "step", "no step of this run can be revisited yet: finish the current step"
+            )
+        if isinstance(step, bool) or not isinstance(step, int | np.integer):
+            raise ConfigError("step", f"step must be an integer from {first} to {now}")
+        if not first <= step <= now:
+            raise ConfigError(
+                "step", f"step must be between {first} and {now}, the current step (got {step})"
+            )
+        return int(step)
+
+    def at(self, trainer: Trainer, step: int) -> Trainer:
+        """A new, independent trainer exactly as ``trainer`` was after ``step`` updates."""
+        step = self.check_step(step, trainer.step)
+        steps = [c.step for c in self.checkpoints]
+        i = bisect.bisect_right(steps, step) - 1
+        checkpoint = self.checkpoints[i]
+        past = _restore(type(trainer), checkpoint)
+        _replay(past, step - checkpoint.step)
+        past.history = trainer.history.until(step)
+        timeline = Timeline()
+        timeline._keep(self.checkpoints[: i + 1])  # immutable: shared, not copied
+        timeline.spacing = self.spacing
+        timeline._world = checkpoint.world
+        ds = past.dataset  # the world's own arrays, until the past trainer edits its points
+        timeline._sources = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)
+        past.timeline = timeline
+        return past
+
+
+def _snapshot_world(trainer: Trainer) -> World:
+    ds = trainer.dataset
+    arrays = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)
+    frozen = Dataset(*(_frozen(a) for a in arrays), ds.classes)
+    return World(trainer.config, frozen, _frozen(trainer._generated_x_train))
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    copy = array.copy()
+    copy.flags.writeable = False
+    return copy
+
+
+def _capture(trainer: Trainer, world: World, anchor: bool) -> Checkpoint:
+    last_idx = trainer._last_idx
+    return Checkpoint(
+        step=trainer.step,
+        world=world,
+        sgd=trainer._sgd.snapshot(),
+        sampler=trainer._sampler.snapshot(),
+        examples_seen=trainer._examples_seen,
+        last_batch_size=trainer._last_batch_size,
+        last_idx=None if last_idx is None else last_idx.copy(),
+        last_bwd=trainer._last_bwd,
+        diverged=trainer.diverged,
+        divergence=trainer.divergence,
+        anchor=anchor,
+    )
+
+
+def _restore(cls: type[Trainer], c: Checkpoint) -> Trainer:
+    """A trainer in checkpoint ``c``'s state (its history and timeline set by the caller)."""
+    world = c.world
+    t = cls.__new__(cls)
+    t.config = world.config
+    ds = world.dataset  # new arrays replace these on any edit: sharing them is safe
+    t.dataset = Dataset(ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.classes)
+    t._generated_x_train = world.generated_x_train
+    t._build_model()
+    t._health = HealthWatch()
+    train = world.config.train
+    t._sgd = SGD.from_snapshot(c.sgd, train.learning_rate, train.l2, train.momentum)
+    t._sampler = MinibatchSampler.from_snapshot(c.sampler)
+    t._batch = train.batch_size
+    t.step = c.step
+    t._examples_seen = c.examples_seen
+    t._last_batch_size = c.last_batch_size
+    t.diverged = c.diverged
+    t.divergence = c.divergence
+    t._clear_pending()
+    t._last_idx = c.last_idx
+    t._last_bwd = c.last_bwd
+    return t
+
+
+def _replay(t: Trainer, steps: int) -> None:
+    """``steps`` plain SGD steps, exactly as training took them."""
+    if steps <= 0:
+        return
+    done, _, bwd, idx = sgd_steps(
+        t._sgd,
+        t._sampler,
+        t._batch,
+        steps,
+        t._phi_train,
+        t._Y_train,
+        t.dataset.y_train,
+        t._act,
+        t._output,
+    )
+    if done != steps:  # a checkpoint is missing: training diverged without an anchor
+        raise RuntimeError(f"replay diverged after {done} of {steps} steps from step {t.step}")
+    t._stepped(done, idx, bwd)
