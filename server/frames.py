@@ -17,6 +17,7 @@ from server.payloads import (
     trace_dict,
 )
 from server.sessions import Session
+from server.timeline import timeline_dict
 
 
 @dataclass
@@ -67,14 +68,18 @@ def frame_dict(
     metrics: Any = None,
     deltas: bool = True,
     thumbnails: int | None = None,
+    shown: Any = None,
 ) -> dict[str, Any]:
     """Step, metrics, new history rows, layers, optional maps and trace of the selection.
 
     `metrics` may be the Metrics that `train()` or `update_phase()` just returned, to save
     computing them again. Without `deltas` the maps leave out δ^(z) (null per layer); with
     `thumbnails`, the h maps are sampled down to about that side (see boundary_dict).
+    `shown` is a past trainer of the session (server/timeline.py) to describe instead of
+    the live one; the history rows stay the live run's, so the curves keep every step.
     """
-    trainer = session.trainer
+    live = session.trainer
+    trainer = shown if shown is not None else live
     if metrics is None or metrics.step != trainer.step:
         metrics = trainer.metrics()
     frame: dict[str, Any] = {
@@ -84,13 +89,14 @@ def frame_dict(
         "epoch": float(trainer.epoch),
         "phase": trainer.phase,
         "metrics": metrics_dict(metrics, pack),
-        "history": history_dict(trainer.history, pack, after_step=history_after),
+        "history": history_dict(live.history, pack, after_step=history_after),
         "layers": layers_list(trainer, pack),
         "boundary": None,
         "trace": None,
         "diverged": bool(trainer.diverged),
         "divergence": trainer.divergence,
         "health": health_list(trainer, metrics),
+        "timeline": timeline_dict(live, trainer),
     }
     if resolution:
         grid = trainer.grid(resolution, target=grid_target, deltas=deltas)

@@ -45,6 +45,7 @@ from server.routes.inspect import COORDINATE_LIMIT, check_selection
 from server.schemas.stream import COMMAND
 from server.sessions import Session, SessionStore
 from server.settings import Settings
+from server.timeline import trainer_at
 
 log = logging.getLogger("backprop_lab.stream")
 
@@ -135,6 +136,8 @@ class Stream:
         self.history_after = -1  # the step of the last frame: rows after it are new
         self.history_rows = 0  # rows in the history at the last frame
         self.last_row_step: int | None = None  # the step of its last row
+        self.past: Any = None  # a Trainer rebuilt at a past step (a `seek`), or None: live
+        self.past_origin: Any = None  # the live run's first checkpoint when it was made
 
     # --- the two tasks -------------------------------------------------------------------
 
@@ -274,6 +277,8 @@ class Stream:
                 period = 1.0 / self.fps
                 self.next_due = time.monotonic() + random.uniform(0.0, min(period, 0.1))
             self.playing = True
+            if self.past is not None:
+                self._queue(kind, ("seek", None))  # playing is live
             self.replies.append({"type": "ack", "command": "play", **self.status()})
         elif kind == "pause":
             self.playing = False
@@ -306,6 +311,14 @@ class Stream:
             self._queue(kind, ("refresh", None))
         elif kind == "reset":
             self._queue(kind, ("reset", None))
+        elif kind == "seek":
+            if command.step is not None:
+                if command.step < 0:
+                    raise LimitError("step", f"step must be at least 0 (got {command.step})")
+                if self.playing:
+                    self.playing = False  # the past holds still
+                    self.replies.append({"type": "ack", "command": "pause", **self.status()})
+            self._queue(kind, ("seek", command.step))
         elif kind == "refresh":
             self._queue(kind, ("refresh", None))
 
@@ -361,15 +374,24 @@ class Stream:
         replies: list[dict[str, Any]] = []
         metrics = None  # the Metrics of the last train()/update, reused by the frame
         restarted = False  # parameters and history started over (reset, reinitialised)
+        self._forget_stale_past(trainer)
         for kind, argument in actions:
             metrics = None
             try:
-                if kind == "step":
+                if kind == "seek":
+                    self._seek(trainer, argument)
+                elif kind == "step" and self.past is not None:
+                    self._seek(trainer, min(self.past.step + argument, trainer.step))
+                elif kind == "phase" and self.past is not None:
+                    result = getattr(self.past, f"{argument}_phase")()
+                    metrics = result if argument == "update" else None
+                elif kind == "step":
                     metrics = trainer.train(argument)
                 elif kind == "phase":
                     result = getattr(trainer, f"{argument}_phase")()
                     metrics = result if argument == "update" else None
                 elif kind == "config":
+                    self.past = None  # a change applies to the live session: show it
                     _, reinitialised = trainer.reconfigure(argument)
                     restarted = restarted or bool(reinitialised)
                     replies.append(
@@ -381,6 +403,7 @@ class Stream:
                         }
                     )
                 elif kind == "reset":
+                    self.past = None
                     trainer.reset()
                     restarted = True
                     replies.append({"type": "ack", "command": "reset"})
@@ -398,9 +421,10 @@ class Stream:
         if trainer.diverged and self.playing:
             self.playing = False  # nothing to gain from stepping a diverged net
             replies.append({"type": "ack", "command": "pause", **self.status()})
+        shown = self.past if self.past is not None else trainer
         selection = self.selection
         try:
-            check_selection(trainer, selection)
+            check_selection(shown, selection)
         except LimitError as exc:
             replies.append(
                 {"type": "error", "command": "select", "field": exc.field, "detail": str(exc)}
@@ -428,6 +452,7 @@ class Stream:
             metrics=metrics,
             deltas=self.deltas,
             thumbnails=self.thumbnails,
+            shown=self.past,
         )
         frame["history_reset"] = history_reset or self.seq == 0
         frame["stream"] = self.status()
@@ -436,6 +461,23 @@ class Stream:
         self.history_rows = rows
         self.last_row_step = int(history.step_of(-1)) if rows else None
         return encode_frame(frame, pack), replies
+
+    def _seek(self, live: Any, step: int | None) -> None:
+        """Show ``step`` of the live run (None, or the live step itself: the live session)."""
+        past = trainer_at(live, step) if step is not None else live
+        if past is live:
+            self.past = self.past_origin = None
+        else:
+            self.past, self.past_origin = past, live.timeline.checkpoints[0]
+
+    def _forget_stale_past(self, live: Any) -> None:
+        """Back to live if the run shown in the past was replaced (a reset or a new
+        network, by this viewer or another) or went back before the step shown."""
+        if self.past is None:
+            return
+        checkpoints = live.timeline.checkpoints
+        if not checkpoints or checkpoints[0] is not self.past_origin or live.step < self.past.step:
+            self.past = self.past_origin = None
 
 
 async def serve_stream(

@@ -14,6 +14,7 @@ from server.frames import Selection, run_trace
 from server.payloads import boundary_dict, trace_dict
 from server.schemas.common import ERRORS, TypedArray
 from server.schemas.frame import BoundaryOut, TraceOut
+from server.timeline import trainer_at
 
 router = APIRouter(prefix="/api/sessions", tags=["inspect"], responses=ERRORS)
 
@@ -52,6 +53,10 @@ async def trace(
     bias: Annotated[
         Literal["separate", "augmented"] | None, Query(description="Override the bias form.")
     ] = None,
+    step: Annotated[
+        int | None,
+        Query(description="A past step (timeline.first … now): as it was then."),
+    ] = None,
 ) -> Response:
     """Every quantity of the lecture for one forward and backward pass, under its symbol.
 
@@ -59,7 +64,8 @@ async def trace(
     the softmax Jacobian ∂o/∂v, diag(I(z > 0)) = ∂h/∂z, ∂v/∂h = U, ∂z/∂x = W, and the
     weights used, in the session's display convention unless `sign`, `layout` or `bias`
     override it. With no query, training example 0 is traced; `index` with `split=test`
-    traces a held-out test example (its trace says `"split": "test"`).
+    traces a held-out test example (its trace says `"split": "test"`). With `step`, the
+    network as it was after that update (the minibatch is the one update `step` + 1 used).
     """
     given = [index is not None, x1 is not None or x2 is not None, batch]
     if sum(given) > 1:
@@ -79,7 +85,7 @@ async def trace(
     overrides = {k: v for k, v in (("sign", sign), ("layout", layout), ("bias", bias)) if v}
 
     def work() -> bytes:
-        trainer = session.trainer
+        trainer = trainer_at(session.trainer, step)
         check_selection(trainer, selection)
         convention = Convention(**{**session.convention, **overrides})
         result, kind = run_trace(trainer, selection, convention)
@@ -117,15 +123,20 @@ async def boundary(
         Literal["float32", "uint8"],
         Query(description="float32 maps (exact) or uint8 maps with a `range` (4× smaller)."),
     ] = "float32",
+    step: Annotated[
+        int | None,
+        Query(description="A past step (timeline.first … now): as it was then."),
+    ] = None,
 ) -> Response:
     """P(class k | x) over the grid and every hidden unit's activation and delta map.
 
-    All maps come from one batched forward and backward pass over the R×R grid.
+    All maps come from one batched forward and backward pass over the R×R grid; with
+    `step`, of the network as it was after that update.
     """
     check_resolution(resolution, settings.max_resolution)
 
     def work() -> bytes:
-        trainer = session.trainer
+        trainer = trainer_at(session.trainer, step)
         if target is not None:
             require_between("target", target, 0, int(trainer.config.data.classes) - 1)
         grid = trainer.grid(resolution, target=target)

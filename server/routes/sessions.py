@@ -1,9 +1,9 @@
 """Sessions: create, read, reconfigure, step, reset, delete."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from engine import Config, Convention, Trainer
 from server.deps import SessionDep, SettingsDep, StoreDep
@@ -14,16 +14,18 @@ from server.payloads import dataset_dict, health_list, layers_list, metrics_dict
 from server.schemas.common import ERRORS
 from server.schemas.config import ConfigChange, ConfigIn
 from server.schemas.frame import Frame, StepRequest
-from server.schemas.session import ConfigPatch, SessionState
+from server.schemas.session import BranchIn, ConfigPatch, SessionState
 from server.sessions import Session
 from server.settings import Settings, limits_of
+from server.timeline import timeline_dict, trainer_at
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=ERRORS)
 
 
-def state_dict(session: Session, settings: Settings) -> dict[str, Any]:
-    """Config, progress, metrics, parameters and data of a session (no maps)."""
-    trainer = session.trainer
+def state_dict(session: Session, settings: Settings, step: int | None = None) -> dict[str, Any]:
+    """Config, progress, metrics, parameters and data of a session (no maps); at a past
+    ``step`` if one is given (see server/timeline.py)."""
+    trainer = trainer_at(session.trainer, step)
     pack = ArrayPacker(binary=False)
     metrics = trainer.metrics()
     return {
@@ -41,6 +43,7 @@ def state_dict(session: Session, settings: Settings) -> dict[str, Any]:
         "divergence": trainer.divergence,
         "health": health_list(trainer, metrics),
         "limits": limits_of(settings),
+        "timeline": timeline_dict(session.trainer, trainer),
     }
 
 
@@ -65,10 +68,53 @@ async def create_session(
     return OrjsonResponse(state, status_code=201)
 
 
-@router.get("/{id}", response_model=SessionState, summary="Read a session")
-async def read_session(session: SessionDep, settings: SettingsDep) -> Response:
-    """The configuration, step, epoch, metrics, parameters and points of the session."""
-    return OrjsonResponse(await session.run(lambda: state_dict(session, settings)))
+@router.get("/{id}", response_model=SessionState, summary="Read a session, now or at a past step")
+async def read_session(
+    session: SessionDep,
+    settings: SettingsDep,
+    step: Annotated[
+        int | None,
+        Query(
+            description="A past step, from timeline.first to the current step: the state "
+            "exactly as it was after that many updates (its history ends there)."
+        ),
+    ] = None,
+) -> Response:
+    """The configuration, step, epoch, metrics, parameters and points of the session.
+
+    With `step`, as they were after that update: bit-identical parameters, the data of
+    then; `timeline.at` says which step the values are from.
+    """
+    return OrjsonResponse(await session.run(lambda: state_dict(session, settings, step)))
+
+
+@router.post(
+    "/{id}/branch",
+    status_code=201,
+    response_model=SessionState,
+    summary="A new session from a past step",
+)
+async def branch(
+    session: SessionDep, store: StoreDep, settings: SettingsDep, body: BranchIn | None = None
+) -> Response:
+    """A new, independent session that continues from `step` (default: now) of this one.
+
+    Same parameters, optimiser and sampler state, data and history up to that step: with
+    an unchanged configuration its next steps are exactly the ones this session took, so
+    changing one thing (η, the batch size, the activation…) shows what it alone does. Its
+    timeline reaches back as far as this one's. The original is not touched.
+    """
+    step = body.step if body is not None else None
+
+    def rebuild() -> Trainer:
+        live = session.trainer
+        return live.at(live.step if step is None else step)
+
+    trainer = await session.run(rebuild)
+    branched = store.add(trainer)
+    branched.convention = dict(session.convention)
+    state = await branched.run(lambda: state_dict(branched, settings))
+    return OrjsonResponse(state, status_code=201)
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

@@ -5,7 +5,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from server.schemas.common import TypedArray
-from server.schemas.session import ConventionModel, HealthWarning, LayerParams, Metrics
+from server.schemas.session import (
+    ConventionModel,
+    HealthWarning,
+    LayerParams,
+    Metrics,
+    TimelineOut,
+)
 
 Phase = Literal["forward", "backward", "update"]
 
@@ -124,4 +130,9 @@ class Frame(BaseModel):
     health: list[HealthWarning] = Field(
         default_factory=list,
         description="Warnings about training that went wrong without overflowing; [] if none.",
+    )
+    timeline: TimelineOut | None = Field(
+        default=None,
+        description="The steps that can be revisited, and the past step shown (stream: "
+        "after a `seek`); the history stays the live one.",
     )

@@ -108,6 +108,20 @@ class DatasetOut(BaseModel):
     classes: int = Field(description="K.")
 
 
+class TimelineOut(BaseModel):
+    """Which steps of the run can be revisited, and which one is shown."""
+
+    first: int | None = Field(
+        description="The earliest step that can be shown again (null: none yet); every step "
+        "from it to `now` can (see docs/api.md, Time travel)."
+    )
+    now: int = Field(description="The live session's step.")
+    at: int | None = Field(
+        default=None,
+        description="The past step these values are from; null when they are live.",
+    )
+
+
 class SessionState(BaseModel):
     """Everything about one session except the big maps (see …/boundary)."""
 
@@ -133,6 +147,17 @@ class SessionState(BaseModel):
         description="Warnings about training that went wrong without overflowing; [] if none.",
     )
     limits: dict[str, Any] = Field(description="The server limits that apply to this session.")
+    timeline: TimelineOut
+
+
+class BranchIn(BaseModel):
+    """Where to branch: a past step of the session (default: its current step)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: int | None = Field(
+        default=None, description="A step from timeline.first to the current step."
+    )
 
 
 class ResetOut(BaseModel):

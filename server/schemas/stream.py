@@ -100,6 +100,20 @@ class Reset(_Command):
     type: Literal["reset"]
 
 
+class Seek(_Command):
+    """Show a past step (time travel): every frame then describes the network as it was
+    after `step` updates, until a `seek` with no step, `play`, `config` or `reset`
+    returns to the live session. While shown, `step` moves through the past (never beyond
+    the live step) and `phase` replays the next update phase by phase on the minibatch it
+    used. The history in frames stays the live one; `timeline.at` says which step is shown.
+    """
+
+    type: Literal["seek"]
+    step: int | None = Field(
+        default=None, description="timeline.first … the live step; null: back to live."
+    )
+
+
 class Refresh(_Command):
     """Send a frame now without training (e.g. after a tab becomes visible)."""
 
@@ -116,6 +130,7 @@ Command = Annotated[
     | Resolution
     | ConventionCmd
     | Reset
+    | Seek
     | Refresh,
     Field(discriminator="type"),
 ]

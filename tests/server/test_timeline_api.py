@@ -1,0 +1,148 @@
+"""Time travel over HTTP and the stream: GET …?step=t, POST …/branch, the `seek` command.
+
+Values at a past step are compared with a second session trained exactly that far, so
+the server is checked against the engine's run, not against itself.
+"""
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from server.encoding import decode_typed_array
+
+from .conftest import assert_problem
+from .test_stream import Viewer, connect
+
+
+def train(client: TestClient, sid: str, steps: int) -> None:
+    while steps > 0:
+        n = min(steps, 500)
+        response = client.post(f"/api/sessions/{sid}/step", json={"steps": n})
+        assert response.status_code == 200, response.text
+        steps -= n
+
+
+def weights(state: dict) -> list[np.ndarray]:
+    return [
+        decode_typed_array(array)
+        for layer in state["layers"]
+        for array in (layer["W"], layer["b"])
+    ]
+
+
+def same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_a_past_step_reads_as_a_session_trained_exactly_that_far(client: TestClient, sid: str):
+    train(client, sid, 1500)
+    other = client.post("/api/sessions", json={}).json()["id"]
+    train(client, other, 734)
+    past = client.get(f"/api/sessions/{sid}", params={"step": 734}).json()
+    assert past["step"] == 734
+    assert past["timeline"] == {"first": 0, "now": 1500, "at": 734}
+    assert same(weights(past), weights(client.get(f"/api/sessions/{other}").json()))
+    now = client.get(f"/api/sessions/{sid}").json()
+    assert now["step"] == 1500 and now["timeline"]["at"] is None
+
+
+def test_boundary_and_trace_at_a_past_step(client: TestClient, sid: str):
+    train(client, sid, 600)
+    other = client.post("/api/sessions", json={}).json()["id"]
+    train(client, other, 250)
+    for route, query in (("boundary", {"resolution": 20}), ("trace", {"index": 3})):
+        past = client.get(f"/api/sessions/{sid}/{route}", params={**query, "step": 250})
+        then = client.get(f"/api/sessions/{other}/{route}", params=query)
+        assert past.status_code == 200, past.text
+        assert past.json() == then.json()
+
+
+def test_a_step_outside_the_run_names_the_field_and_the_range(client: TestClient, sid: str):
+    train(client, sid, 100)
+    for route in ("", "/boundary", "/trace"):
+        response = client.get(f"/api/sessions/{sid}{route}", params={"step": 101})
+        assert_problem(response, 422, "step", "between 0 and 100")
+
+
+def test_a_branch_repeats_the_original_then_goes_its_own_way(client: TestClient, sid: str):
+    train(client, sid, 1000)
+    response = client.post(f"/api/sessions/{sid}/branch", json={"step": 400})
+    assert response.status_code == 201, response.text
+    branch = response.json()
+    assert branch["id"] != sid and branch["step"] == 400
+    train(client, branch["id"], 100)
+    original = client.get(f"/api/sessions/{sid}", params={"step": 500}).json()
+    assert same(weights(client.get(f"/api/sessions/{branch['id']}").json()), weights(original))
+    # the original is untouched, and the branch changes on its own
+    assert client.get(f"/api/sessions/{sid}").json()["step"] == 1000
+    patch = {"train": {"learning_rate": 1.0}}
+    assert client.patch(f"/api/sessions/{branch['id']}/config", json=patch).status_code == 200
+    train(client, branch["id"], 10)
+    assert client.get(f"/api/sessions/{sid}").json()["config"]["train"]["learning_rate"] == 0.1
+
+
+def test_branch_refuses_a_bad_step(client: TestClient, sid: str):
+    train(client, sid, 10)
+    response = client.post(f"/api/sessions/{sid}/branch", json={"step": 11})
+    assert_problem(response, 422, "step", "between 0 and 10")
+    response = client.post(f"/api/sessions/{sid}/branch", json={"step": 3, "when": 1})
+    assert response.status_code == 422
+
+
+def test_the_stream_seeks_steps_and_replays_phases_in_the_past(client: TestClient, sid: str):
+    train(client, sid, 300)
+    reference = client.post("/api/sessions", json={}).json()["id"]
+    train(client, reference, 120)
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        assert viewer.frame()["timeline"] == {"first": 0, "now": 300, "at": None}
+        viewer.send(type="seek", step=120)
+        frame = viewer.frame()
+        assert frame["step"] == 120 and frame["timeline"]["at"] == 120
+        expected = weights(client.get(f"/api/sessions/{reference}").json())
+        shown = [frame["_arrays"][f"layers.{i}.{k}"] for i in range(2) for k in ("W", "b")]
+        assert same(shown, expected)
+        # replay update 121 phase by phase: the same as the reference taking it
+        for phase in ("forward", "backward", "update"):
+            viewer.send(type="phase", phase=phase)
+            frame = viewer.frame()
+            assert frame["phase"] == phase if phase != "update" else frame["step"] == 121
+        train(client, reference, 1)
+        expected = weights(client.get(f"/api/sessions/{reference}").json())
+        shown = [frame["_arrays"][f"layers.{i}.{k}"] for i in range(2) for k in ("W", "b")]
+        assert same(shown, expected)
+        viewer.send(type="step", steps=500)  # never past the live step: back to live
+        frame = viewer.frame()
+        assert frame["step"] == 300 and frame["timeline"]["at"] is None
+        viewer.send(type="seek", step=301)
+        error = viewer.message("error")
+        assert error["field"] == "step" and "between 0 and 300" in error["detail"]
+    # the live session never moved
+    assert client.get(f"/api/sessions/{sid}").json()["step"] == 300
+
+
+def test_play_returns_to_live(client: TestClient, sid: str):
+    train(client, sid, 50)
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="seek", step=10)
+        assert viewer.frame()["timeline"]["at"] == 10
+        viewer.send(type="play", fps=30)
+        frame = viewer.frame()
+        while frame["step"] <= 50:
+            frame = viewer.frame()
+        assert frame["timeline"]["at"] is None
+        viewer.send(type="pause")
+
+
+def test_a_reset_elsewhere_returns_a_seeking_viewer_to_live(client: TestClient, sid: str):
+    train(client, sid, 80)
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        viewer.frame()
+        viewer.send(type="seek", step=40)
+        assert viewer.frame()["timeline"]["at"] == 40
+        assert client.post(f"/api/sessions/{sid}/reset").status_code == 200
+        viewer.send(type="refresh")
+        frame = viewer.frame()
+        assert frame["step"] == 0 and frame["timeline"]["at"] is None
