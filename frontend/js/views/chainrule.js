@@ -3,7 +3,7 @@
 // layout, and the chain-rule product ∂y/∂g · ∂g/∂x beside the direct Jacobian ∂y/∂x.
 // It needs no session and no frame: everything comes from GET /api/chain-rule.
 
-import { OKABE_ITO, baseLayout, el, header, nested, react } from "./panel_common.js";
+import { DIVERGING, baseLayout, el, header, nested, react } from "./panel_common.js";
 import { sci } from "../format.js";
 import { liveMatrix, op, symbolNode } from "./eq_render.js";
 
@@ -69,7 +69,7 @@ function planeTrace() {
   const z = xs.map((y) => xs.map((x) => 3 * x * x * y));
   return {
     type: "heatmap", x: xs, y: xs, z, zmid: 0, zmin: -81, zmax: 81,
-    colorscale: [[0, OKABE_ITO.vermillion], [0.5, "#f7f7f7"], [1, OKABE_ITO.blue]],
+    colorscale: DIVERGING, // f is signed: the page's signed scale
     showscale: false, hovertemplate: "pick (x, y) = (%{x:.2f}, %{y:.2f})<br>f = 3x²y = %{z:.3~g}<extra></extra>",
   };
 }

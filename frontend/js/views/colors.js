@@ -1,6 +1,22 @@
-// Colours shared by the boundary and the network: the Okabe–Ito palette (safe for the
-// common colour-vision deficiencies), one colour and one marker shape per class, and a
-// diverging blue (+) / orange (−) scale for signed values.
+// Colours shared by the boundary, the network and the panels.
+//
+// Classes: the Okabe–Ito palette (safe for the common colour-vision deficiencies), one
+// colour and one marker shape per class. Signed values (weights, gradients ∂J/∂W, δ, a
+// unit's value): a purple (−) / olive (+) diverging scale, light grey at 0, that shares no
+// colour with the classes, so "orange" only ever means class 1.
+//
+// Why these two ends. The classes a lesson uses most, orange (L* 71), blue (L* 46) and
+// bluish green (L* 58), sit in the middle of the lightness range, and under deuteranopia
+// or protanopia hue collapses to one blue–yellow axis: orange reads yellow, purple reads
+// blue, green reads yellow-grey. So the ends differ from the classes by lightness, which
+// every viewer sees: both are dark (purple L* 18, olive L* 34; a thin edge stays visible on
+// white on a projector). They also differ from each other on the axis that survives: purple
+// lies on the blue side, olive on the yellow side, as in ColorBrewer's purple–green PRGn,
+// whose green is moved here towards olive (yellow-green), away from class 3's bluish
+// green. CIEDE2000 ΔE ≥ 20 from classes 1–3 for normal, deuteranope, protanope and
+// tritanope vision (Machado et al. 2009 simulation); tests/browser/test_ux_colors.py checks
+// the plain CIELAB ΔE. The mid stops (PRGn's lilac, a yellow-green) keep weak values
+// coloured rather than grey.
 
 import { decode } from "../typed.js";
 
@@ -9,27 +25,66 @@ export const CLASS_COLORS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E0
 /** A second cue beside colour, so no one has to tell classes apart by hue alone. */
 export const CLASS_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"];
 
-export const POSITIVE = "#0072B2";
-export const NEGATIVE = "#E69F00";
+/** The signed scale's stops, from −1 to +1: its ends, its mid stops and its zero. */
+export const NEGATIVE = "#4A0F5E";
+export const NEGATIVE_MID = "#9970AB";
+export const ZERO = "#F7F7F7";
+export const POSITIVE_MID = "#9AAF2E";
+export const POSITIVE = "#445800";
+
+/** The signed scale as a Plotly colorscale (heatmaps with zmid 0); diverging() below
+ * interpolates the same stops linearly in RGB, as Plotly does, so a ring, a thumbnail and
+ * a heatmap cell of the same value have the same colour. */
+export const DIVERGING = [[0, NEGATIVE], [0.25, NEGATIVE_MID], [0.5, ZERO], [0.75, POSITIVE_MID], [1, POSITIVE]];
 
 export function rgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
 
-const POS_RGB = rgb(POSITIVE);
-const NEG_RGB = rgb(NEGATIVE);
+const STOPS = DIVERGING.map(([at, hex]) => [at, rgb(hex)]);
 
-/** t in [−1, 1] → [r, g, b]: white at 0, blue towards +1, orange towards −1. */
+/** t in [−1, 1] → [r, g, b]: light grey at 0, olive towards +1, purple towards −1. */
 export function diverging(t) {
-  const a = Math.min(1, Math.abs(t));
-  const c = t >= 0 ? POS_RGB : NEG_RGB;
-  return [255 + (c[0] - 255) * a, 255 + (c[1] - 255) * a, 255 + (c[2] - 255) * a];
+  const u = (Math.max(-1, Math.min(1, t || 0)) + 1) / 2;
+  let k = 1;
+  while (k < STOPS.length - 1 && u > STOPS[k][0]) k += 1;
+  const [a, from] = STOPS[k - 1];
+  const [b, to] = STOPS[k];
+  const f = (u - a) / (b - a);
+  return [from[0] + (to[0] - from[0]) * f, from[1] + (to[1] - from[1]) * f, from[2] + (to[2] - from[2]) * f];
 }
 
 export function cssDiverging(t) {
   const [r, g, b] = diverging(Math.round(t * 32) / 32); // 65 shades: enough for a ring
   return `rgb(${r | 0},${g | 0},${b | 0})`;
+}
+
+/**
+ * The one legend of the signed colours: a − 0 + strip and what it colours. The network
+ * panel shows it in its heading, next to the edges and rings it explains; the heatmaps and
+ * δ maps use the same scale and refer to it.
+ */
+export function signLegend() {
+  const legend = document.createElement("div");
+  legend.className = "sign-legend";
+  legend.setAttribute("role", "img");
+  legend.setAttribute("aria-label", "Colours of signed values (weights, gradients, δ): purple negative, grey zero, olive positive");
+  legend.title = "Weights, gradients ∂J/∂W and δ: purple negative, light grey 0, olive positive (darker = larger |value|)";
+  const strip = document.createElement("span");
+  strip.className = "sign-strip";
+  strip.style.background = `linear-gradient(to right, ${DIVERGING.map(([at, hex]) => `${hex} ${at * 100}%`).join(", ")})`;
+  for (const [sign, text] of [["neg", "−"], ["zero", "0"], ["pos", "+"]]) {
+    const mark = document.createElement("span");
+    mark.className = `sign-mark sign-${sign}`;
+    mark.textContent = text;
+    strip.append(mark);
+  }
+  const words = document.createElement("span");
+  words.className = "sign-words";
+  words.textContent = "weights, gradients, δ";
+  legend.append(strip, words);
+  return legend;
 }
 
 /**

@@ -1,7 +1,8 @@
 // The network diagram: input features, hidden units and outputs, as TF Playground draws them,
 // and the animated step of backpropagation.
 //
-// - A node's ring shows its value for the selected example (blue +, orange −; white 0), and
+// - A node's ring shows its value for the selected example (olive +, purple −, grey 0: the
+//   signed scale of colors.js, explained by the legend in the panel's heading), and
 //   the node holds a thumbnail of that unit's value over the whole input plane.
 // - An edge's colour is the sign and its width the magnitude of its weight, or, switched,
 //   of its gradient ∂J/∂W on the last minibatch. Hovering shows the numbers.
@@ -15,7 +16,7 @@
 
 import { decode } from "../typed.js";
 import { fmt } from "../format.js";
-import { CLASS_COLORS, cssDiverging, diverging, readMap, rgb } from "./colors.js";
+import { CLASS_COLORS, cssDiverging, diverging, readMap, rgb, signLegend } from "./colors.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const MAX_EDGES = 4000; // beyond this the edges are left out (the matrices tab shows W and U)
@@ -49,6 +50,10 @@ export function mount(root, ctx) {
   empty.textContent = "Waiting for the network…";
   root.replaceChildren(svg, nodesLayer, labelsLayer, tooltip, empty);
   root.after(legend);
+  // The page's one legend of the signed colours, beside the panel's title: it stays in
+  // view in every phase and in presentation mode, where the caption under the diagram
+  // gives way to the step card.
+  root.closest("section")?.querySelector(".panel-head h2")?.after(signLegend());
 
   let shapeKey = "";
   let geometry = null; // {columns: [{x, nodes: [{x, y}]}], size}
@@ -473,8 +478,8 @@ export function mount(root, ctx) {
     const caption = geometry.tooMany
       ? `More than ${MAX_EDGES} weights: edges are not drawn; the Matrices tab shows them all.`
       : useGrad
-      ? `Edges: ${exampleGrad ? "∂J/∂w for the traced example" : "∂J/∂w of the last minibatch"}; blue +, orange −; width ∝ |∂J/∂w| within each layer (max ${frame.layers.map((l, i) => `${l.name} ${fmt(layerMax[i], 2)}`).join(", ")}). Rings: ${exampleGrad ? "δ" : "values"} of the traced example.`
-      : `Edges: weights; blue +, orange −; width ∝ |w| (max ${fmt(globalMax, 2)}). Rings: the traced example's values.`;
+      ? `Edges: ${exampleGrad ? "∂J/∂w for the traced example" : "∂J/∂w of the last minibatch"}; olive +, purple −; width ∝ |∂J/∂w| within each layer (max ${frame.layers.map((l, i) => `${l.name} ${fmt(layerMax[i], 2)}`).join(", ")}). Rings: ${exampleGrad ? "δ" : "values"} of the traced example.`
+      : `Edges: weights; olive +, purple −; width ∝ |w| (max ${fmt(globalMax, 2)}). Rings: the traced example's values.`;
     setText(legend, caption);
 
     if (frame.boundary) paintMaps(arch, frame.boundary);

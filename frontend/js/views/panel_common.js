@@ -109,20 +109,16 @@ export function series(value) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Colours (Okabe–Ito): positive = blue, negative = orange, white at zero.
+// Colours. Lines and categories: Okabe–Ito. Signed values (heatmaps, δ maps): the page's
+// one signed scale, colors.js's DIVERGING (purple −, light grey 0, olive +), which the
+// network panel's legend explains.
+
+export { DIVERGING } from "./colors.js";
 
 export const OKABE_ITO = {
   orange: "#E69F00", sky: "#56B4E9", green: "#009E73", yellow: "#F0E442",
   blue: "#0072B2", vermillion: "#D55E00", purple: "#CC79A7", black: "#000000",
 };
-
-export const DIVERGING = [
-  [0, OKABE_ITO.vermillion],
-  [0.25, OKABE_ITO.orange],
-  [0.5, "#f7f7f7"],
-  [0.75, OKABE_ITO.sky],
-  [1, OKABE_ITO.blue],
-];
 
 /** The largest |value| of a nested array or typed array, for a colour scale centred on 0. */
 export function maxAbs(values) {
