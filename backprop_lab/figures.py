@@ -3,8 +3,8 @@
 Each function reads the trainer (parameters, gradients, history, one batched pass over a
 grid) and returns a ``plotly.graph_objects.Figure`` that looks like the page's view of the
 same quantity: the Okabe–Ito class colours and marker shapes of ``frontend/js/views/
-colors.js``, blue for positive and orange for negative values, classes numbered 1 … K as in
-the lecture, and the lecture's symbols (W, U, b, c, h, z, o, δ^(o), ∂J/∂W) with Plotly's
+colors.js`` and its purple (−) / olive (+) scale for signed values, classes numbered 1 … K as
+in the lecture, and the lecture's symbols (W, U, b, c, h, z, o, δ^(o), ∂J/∂W) with Plotly's
 ``<sup>``/``<sub>`` text markup. The figures are data, not pictures: a heatmap's ``z`` is the
 engine's number, so a test (or a student) can read the values back.
 
@@ -33,7 +33,10 @@ __all__ = [
     "CLASS_SYMBOLS",
     "DIVERGING",
     "NEGATIVE",
+    "NEGATIVE_MID",
     "POSITIVE",
+    "POSITIVE_MID",
+    "ZERO",
     "boundary",
     "curves",
     "delta_maps",
@@ -47,11 +50,22 @@ CLASS_COLORS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#56B4E9"
 """Class k's colour (Okabe–Ito, safe for the common colour-vision deficiencies), as colors.js."""
 CLASS_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
 """A second cue beside colour, one marker shape per class, as colors.js."""
-POSITIVE = "#0072B2"  # blue: a positive weight, gradient or δ
-NEGATIVE = "#E69F00"  # orange: a negative one
-VERMILLION, SKY = "#D55E00", "#56B4E9"
-DIVERGING = [[0.0, VERMILLION], [0.25, NEGATIVE], [0.5, "#f7f7f7"], [0.75, SKY], [1.0, POSITIVE]]
-"""The matrices' and maps' colour scale (panel_common.js): orange −, white 0, blue +."""
+# Signed values (weights, gradients, δ) have a scale of their own that shares no colour with
+# the classes, as colors.js explains: dark purple −, light grey 0, dark olive +.
+NEGATIVE = "#4A0F5E"  # purple: a negative weight, gradient or δ
+NEGATIVE_MID = "#9970AB"
+ZERO = "#F7F7F7"
+POSITIVE_MID = "#9AAF2E"
+POSITIVE = "#445800"  # olive: a positive one
+DIVERGING = [
+    [0.0, NEGATIVE],
+    [0.25, NEGATIVE_MID],
+    [0.5, ZERO],
+    [0.75, POSITIVE_MID],
+    [1.0, POSITIVE],
+]
+"""The signed colour scale of colors.js (heatmaps, maps, edges): purple −, grey 0, olive +."""
+BLUE, VERMILLION = "#0072B2", "#D55E00"  # Okabe–Ito, the curves' train and test lines
 FONT = {"family": "system-ui, DejaVu Sans, sans-serif", "size": 14, "color": "#222"}
 # The boundary's lightness: a = 0.08 where the classes tie (p = 1/K), 0.70 where the model
 # is sure (p = 1), linear in between, as boundary.js's colour table.
@@ -231,7 +245,7 @@ def _column_title(trainer: Trainer, column: int) -> str:
 def network(trainer: Trainer, edges: Literal["weights", "gradients"] = "weights") -> go.Figure:
     """The network diagram: inputs, hidden units and outputs, an edge per weight.
 
-    As on the page an edge's colour is its sign (blue +, orange −) and its width is
+    As on the page an edge's colour is its sign (olive +, purple −) and its width is
     proportional to its magnitude: |w| against the largest weight of the whole network, or,
     with ``edges="gradients"``, |∂J/∂w| (the minibatch mean of :meth:`Trainer.grads`)
     against the largest of its own layer, because gradients of different layers differ by
@@ -331,11 +345,11 @@ def network(trainer: Trainer, edges: Literal["weights", "gradients"] = "weights"
             font={"size": 16},
         )
     if edges == "weights":
-        note = f"edges: weights; blue +, orange −<br>width ∝ |w| (max {scales[0]:.3g})"
+        note = f"edges: weights; olive +, purple −<br>width ∝ |w| (max {scales[0]:.3g})"
     else:
         maxima = ", ".join(f"{s} {m:.3g}" for s, m in zip(symbols, scales, strict=True))
         note = (
-            "edges: ∂J/∂w (minibatch mean, J = NLL); blue +, orange −<br>"
+            "edges: ∂J/∂w (minibatch mean, J = NLL); olive +, purple −<br>"
             f"width ∝ |∂J/∂w| within each layer (max {maxima})"
         )
     fig.update_layout(
@@ -425,8 +439,9 @@ def neuron_maps(trainer: Trainer, layer: Layer = 1, resolution: int = 50) -> go.
     """Each unit's value over the input plane: hᵢ of a hidden layer, or o_k of the output.
 
     The page draws these maps inside the network's nodes. A hidden layer's maps share one
-    symmetric range, blue for positive values and orange for negative (ReLU's h ≥ 0 shows
-    white to blue); the output's o_k = P(class k | x) use 0 … 1.
+    symmetric range, olive for positive values and purple for negative (ReLU's h ≥ 0 shows
+    grey to olive); the output's o_k = P(class k | x) use 0 … 1, in blue (a probability,
+    not a sign).
     """
     index = _check_layer(trainer, layer)
     grid = trainer.grid(resolution, deltas=False)
@@ -437,7 +452,7 @@ def neuron_maps(trainer: Trainer, layer: Layer = 1, resolution: int = 50) -> go.
             titles = ["o = P(y = 1 | x)"]
         else:
             titles = [f"o<sub>{k + 1}</sub> = P(class {k + 1} | x)" for k in range(len(maps))]
-        scale = [[0.0, "#f7f7f7"], [1.0, POSITIVE]]
+        scale = [[0.0, ZERO], [1.0, BLUE]]
         return _small_multiples(
             maps,
             grid.x1,
@@ -473,7 +488,7 @@ def delta_maps(
     For a hidden layer, δ^(z)ⱼ = ∂J/∂zⱼ (J = NLL, the loss sign); for ``"output"``,
     δ^(o) = o − y. J is the loss of class ``target`` (0 … K − 1, as the engine counts) or,
     by default, of the class the network predicts at each point, as the page's delta maps.
-    Blue means raising that unit's input raises J, orange lowers it; one symmetric range
+    Olive means raising that unit's input raises J, purple lowers it; one symmetric range
     per figure, 0 in the middle.
     """
     index = _check_layer(trainer, layer)
@@ -522,9 +537,9 @@ def curves(trainer: Trainer) -> go.Figure:
         rows=1, cols=2, subplot_titles=["Loss J (mean NLL)", "Accuracy"], horizontal_spacing=0.1
     )
     series = [
-        (1, "train", h.train_loss, POSITIVE, None),
+        (1, "train", h.train_loss, BLUE, None),
         (1, "test", h.test_loss, VERMILLION, "dash"),
-        (2, "train", h.train_accuracy, POSITIVE, None),
+        (2, "train", h.train_accuracy, BLUE, None),
         (2, "test", h.test_accuracy, VERMILLION, "dash"),
     ]
     for col, name, values, colour, dash in series:
@@ -565,7 +580,7 @@ def heatmap(trainer: Trainer, name: str) -> go.Figure:
     connect, as the page's Matrices tab shows them.
 
     A gradient is :meth:`Trainer.grads`: the mean over the minibatch the next step uses,
-    with J = NLL. A bias vector is shown as a column. One symmetric colour range, 0 white.
+    with J = NLL. A bias vector is shown as a column. One symmetric colour range, 0 light grey.
     """
     names = trainer.parameter_names
     param = _gradient_name(name)

@@ -2,6 +2,8 @@
 are the engine's numbers, the same the server sends for the same state."""
 
 import base64
+import re
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -195,3 +197,66 @@ def test_boundary_figure_equals_the_servers_boundary_of_the_same_state(model: st
         served_h = [decode(a) for a in served["layers"][1]["activations"]]
         for j, trace in enumerate(h.data):
             assert np.array_equal(np.asarray(trace.z), served_h[j])
+
+
+# ------------------------------------------------------------ the page's palette, read from JS
+COLORS_JS = Path(__file__).resolve().parents[2] / "frontend" / "js" / "views" / "colors.js"
+
+
+def js_palette() -> dict[str, object]:
+    """colors.js's colour constants: each `export const NAME = "#RRGGBB";`, its CLASS_COLORS
+    list, and DIVERGING's stops with the names they use replaced by their colours."""
+    source = COLORS_JS.read_text(encoding="utf-8")
+    constants = dict(re.findall(r'export const (\w+) = "(#[0-9A-Fa-f]{6})";', source))
+    classes = re.search(r"export const CLASS_COLORS = \[([^\]]*)\]", source)
+    assert classes, "CLASS_COLORS not found in colors.js"
+    stops = re.search(r"export const DIVERGING = \[(.*?)\];", source, re.DOTALL)
+    assert stops, "DIVERGING not found in colors.js"
+    diverging = [
+        [float(at), constants[name]]
+        for at, name in re.findall(r"\[\s*([\d.]+)\s*,\s*(\w+)\s*\]", stops.group(1))
+    ]
+    return {
+        **constants,
+        "CLASS_COLORS": re.findall(r'"(#[0-9A-Fa-f]{6})"', classes.group(1)),
+        "DIVERGING": diverging,
+    }
+
+
+def same_scale(scale: object, expected: list) -> bool:
+    """A plotly colorscale (tuples once inside a figure) equals [[at, "#hex"], …]."""
+    return [[float(at), str(c).upper()] for at, c in scale] == [
+        [at, c.upper()] for at, c in expected
+    ]
+
+
+def test_figures_use_the_pages_signed_palette_and_class_colours() -> None:
+    js = js_palette()
+    assert len(js["DIVERGING"]) == 5, js["DIVERGING"]
+    for name in ("POSITIVE", "NEGATIVE", "POSITIVE_MID", "NEGATIVE_MID", "ZERO"):
+        assert getattr(figures, name).upper() == str(js[name]).upper(), name
+    assert same_scale(figures.DIVERGING, js["DIVERGING"])
+    assert [c.upper() for c in figures.CLASS_COLORS] == [c.upper() for c in js["CLASS_COLORS"]]
+
+    tr = Trainer(Config(model=ModelConfig(hidden=[4], activation="tanh")))
+    tr.train(10)
+    signed = {
+        "heatmap W": figures.heatmap(tr, "W"),
+        "heatmap dJ/dU": figures.heatmap(tr, "dJ/dU"),
+        "delta maps": figures.delta_maps(tr, 1, resolution=10),
+        "output deltas": figures.delta_maps(tr, "output", resolution=10),
+        "neuron maps": figures.neuron_maps(tr, 1, resolution=10),
+    }
+    for name, fig in signed.items():
+        for trace in fig.data:
+            assert same_scale(trace.colorscale, js["DIVERGING"]), name
+    for edges in ("weights", "gradients"):
+        lines = [
+            t for t in figures.network(tr, edges=edges).data if str(t.meta).startswith("edges")
+        ]
+        colours = {t.line.color.upper() for t in lines}
+        assert colours == {str(js["POSITIVE"]).upper(), str(js["NEGATIVE"]).upper()}, colours
+    # Class colours stay the classes': the boundary's points and maps use no signed colour.
+    boundary = figures.boundary(tr, resolution=10)
+    points = [t for t in boundary.data if t.type == "scatter" and t.meta == "train"]
+    assert [p.marker.color.upper() for p in points] == [c.upper() for c in js["CLASS_COLORS"][:2]]

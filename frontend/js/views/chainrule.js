@@ -122,11 +122,12 @@ export function mount(root, ctx) {
 
   function drawPlane(x, y) {
     if (!root.getClientRects().length) return;
-    const marker = {
+    // A black ring in a white one: seen on the light middle and on the dark ends alike.
+    const ring = (size, width, color) => ({
       type: "scatter", mode: "markers", x: [x], y: [y], hoverinfo: "skip",
-      marker: { size: 18, color: "#000", line: { width: 3, color: "#000" }, symbol: "circle-open" },
-    };
-    react(plane, [planeTrace(), marker], baseLayout({
+      marker: { size, color, line: { width, color }, symbol: "circle-open" },
+    });
+    react(plane, [planeTrace(), ring(24, 3, "#fff"), ring(18, 3, "#000")], baseLayout({
       height: 300,
       margin: { l: 50, r: 10, t: 30, b: 45 },
       title: { text: "pick a point (f = 3x²y shaded)", font: { size: 15 } },
