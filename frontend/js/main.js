@@ -18,6 +18,7 @@ import { mountConnection } from "./connection.js";
 import { mountExport } from "./export.js";
 import { mountTabs } from "./tabs.js";
 import { mountPresentation } from "./presentation.js";
+import { mountTimeline } from "./timeline.js";
 import { Session } from "./session.js";
 import { openStream } from "./stream.js";
 import { parseBinaryFrame } from "./typed.js";
@@ -118,6 +119,8 @@ const FULL_UPDATE = ["boundary", "network", "curves"];
 const stats = { frames: 0, full: 0, drawMs: 0, views: {} };
 window.backpropLab = {
   stats,
+  /** The newest frame drawn, as the views got it (read by the browser tests). */
+  lastFrame: () => ctx.lastFrame,
   drawBinary: (buffer, { resetHistory = false } = {}) => {
     const frame = parseBinaryFrame(buffer);
     if (resetHistory) frame.history_reset = true;
@@ -145,6 +148,7 @@ function drawFrame(frame) {
   }
   running.update(frame);
   banner.update(frame);
+  timeline.update(frame);
   stats.frames += 1;
   if (FULL_UPDATE.every((id) => views.find((v) => v.id === id)?.view.drawnSeq === frame.seq)) stats.full += 1;
   stats.drawMs += performance.now() - t0;
@@ -196,6 +200,7 @@ const running = mountRunning(document.body, ctx);
 mountExport(document.body, ctx, controls);
 mountTabs(document.querySelector(".tabs"), ctx);
 mountPresentation(document.getElementById("present"), ctx);
+const timeline = mountTimeline(document.getElementById("timeline"), ctx, notify, () => running.stop());
 
 session.onFrame = drawFrame;
 session.send = ctx.send;

@@ -60,6 +60,12 @@ export class Session {
     this.#adopt(await this.api.postJSON("/api/sessions/import", exported));
   }
 
+  /** Continue in a new run from step `step` of this one (POST …/branch); the page then
+   * follows the branch (the caller reconnects the stream). */
+  async branch(step) {
+    this.#adopt(await this.api.postJSON(`${this.base}/branch`, { step }));
+  }
+
   /** Take the server's session as ours; an imported model also brings its convention. */
   #adopt(state, { keepConvention = false } = {}) {
     this.id = state.id;

@@ -266,6 +266,9 @@ export function mount(root, ctx) {
         curves.clear();
       }
       curves.append(frame.history);
+      // Time travel: the curves keep every step and mark the one the page shows.
+      const at = frame.timeline?.at ?? null;
+      for (const chart of [lossChart, accuracyChart, normChart]) chart.mark(at);
       if (fetching && frame.history) arrivedMeanwhile.push(frame.history);
       if (skipped && (!frame.history_reset || frame.history_partial)) backfill();
       visible.offer(frame);

@@ -16,6 +16,7 @@ import { baseLayout, presenting } from "./panel_common.js";
 const MARKERS_BELOW = 30; // fewer points than this get markers: a first point alone is seen
 const LINE_WIDTH = 3;
 const DASH = [9, 6];
+const MARK_COLOR = "#222"; // the past step shown: neutral, apart from every series colour
 const TIP_STYLE = {
   position: "absolute", pointerEvents: "none", whiteSpace: "pre", zIndex: "2",
   font: "15px/1.35 system-ui, 'DejaVu Sans', sans-serif", color: "#222",
@@ -198,6 +199,7 @@ export class LiveChart {
     this.look = null; // the series and page style the Plotly frame was drawn for
     this.rangeKey = null; // and its axis ranges
     this.pointer = null; // {x, y} in the chart's pixels while hovering
+    this.marked = null; // the past step shown (time travel), marked by a vertical line
     this.canvas = document.createElement("canvas");
     this.canvas.className = "live-lines";
     Object.assign(this.canvas.style, { position: "absolute", pointerEvents: "none" });
@@ -252,6 +254,13 @@ export class LiveChart {
       this.paint();
     }
     this.node.dataset.points = String(xs.length);
+  }
+
+  /** Mark the step the page shows from the past (null: none); the lines stay as they are. */
+  mark(step) {
+    if (step === this.marked) return;
+    this.marked = step;
+    this.paint();
   }
 
   /** The layout for the axes as they are: the frame Plotly draws. */
@@ -406,7 +415,27 @@ export class LiveChart {
       }
     }
     g.setLineDash([]);
+    this.paintMark(g, area, toX);
     this.paintHover(g, area, toX, toY);
+  }
+
+  /** The past step shown: a dark vertical line across the plot, labelled with its step. */
+  paintMark(g, area, toX) {
+    if (this.marked === null) return;
+    const x = Math.round(toX(this.marked)) + 0.5;
+    g.strokeStyle = MARK_COLOR;
+    g.lineWidth = 2;
+    g.beginPath();
+    g.moveTo(x, 0);
+    g.lineTo(x, area.height);
+    g.stroke();
+    const k = presenting() ? 1.3 : 1;
+    g.font = `600 ${Math.round(13 * k)}px system-ui, sans-serif`;
+    g.fillStyle = MARK_COLOR;
+    const label = `step ${this.marked.toLocaleString("en-US")}`;
+    const width = g.measureText(label).width;
+    const left = x + 4 + width > area.width ? x - 4 - width : x + 4;
+    g.fillText(label, left, Math.round(14 * k));
   }
 
   /** Data → canvas pixels along one axis (y grows downwards). */
