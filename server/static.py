@@ -63,11 +63,12 @@ def frontend_files(root: Path) -> list[str]:
 
 
 def build_store() -> AssetStore:
-    """Every served file read and compressed, once: `/`, `/static/*`, Plotly.js and the
-    files of Swagger UI (for /docs)."""
+    """Every served file read and compressed, once: `/`, `/compare`, `/static/*`,
+    Plotly.js and the files of Swagger UI (for /docs)."""
     root = frontend_dir()
     store = AssetStore()
     store.add("/", root / "index.html", REVALIDATE)
+    store.add("/compare", root / "compare.html", REVALIDATE)  # runs side by side
     for relative in frontend_files(root):
         store.add(f"/static/{relative}", root / relative, REVALIDATE)
     store.add(PLOTLY_URL, plotly_js_path(), PLOTLY_CACHE)
@@ -98,7 +99,7 @@ def mount_frontend(app: FastAPI) -> AssetStore:
             raise HTTPException(status_code=404)
         return response
 
-    for path in ("/", PLOTLY_URL, "/static/{path:path}", SWAGGER_UI_URL + "/{name}"):
+    for path in ("/", "/compare", PLOTLY_URL, "/static/{path:path}", SWAGGER_UI_URL + "/{name}"):
         app.add_route(path, serve, methods=["GET", "HEAD"], include_in_schema=False)
     return store
 

@@ -74,7 +74,7 @@ export function mountTimeline(root, ctx, notify, pause) {
       if (!runs.includes(from)) runs.push(from);
       runs.push(ctx.sessionId());
       ctx.reconnect();
-      compareLink.href = `compare.html?runs=${runs.slice(-3).join(",")}&step=${step}`;
+      compareLink.href = `/compare?runs=${runs.slice(-3).join(",")}&step=${step}`;
       compareLink.hidden = false;
       notify(`Branched at step ${fmtInt(step)}: a new run from exactly that state. Change anything (η, the batch size…) and press Play; “Compare runs” shows it beside the original.`, 12000);
     } catch (err) {
