@@ -104,6 +104,7 @@ def test_a_file_added_to_frontend_is_served_without_code_changes(
 ) -> None:
     (tmp_path / "js" / "later").mkdir(parents=True)
     (tmp_path / "index.html").write_text("<!doctype html><title>t</title>")
+    (tmp_path / "compare.html").write_text("<!doctype html><title>c</title>")
     (tmp_path / "js" / "later" / "new_view.js").write_text("export const answer = 42;\n" * 50)
     (tmp_path / "__init__.py").write_text("")
     (tmp_path / "js" / ".new_view.js.swp").write_bytes(b"editor state")
