@@ -6,9 +6,10 @@ import numpy as np
 
 from tests.browser.test_page_training import open_lab
 
-# Per thumbnail canvas: its side and how blue (255 − red: white is 0, blue is positive h)
-# each of an n×n lattice of its pixels is, top row first.
-BLUENESS = """(node, n) => {
+# Per thumbnail canvas: its side and how far towards the signed scale's positive end (255 −
+# red grows from its grey zero through its yellow-green to its olive: ReLU's h ≥ 0) each of
+# an n×n lattice of its pixels is, top row first.
+POSITIVENESS = """(node, n) => {
   const canvas = node.querySelector('canvas');
   const g = canvas.getContext('2d');
   const T = canvas.width;
@@ -20,7 +21,7 @@ BLUENESS = """(node, n) => {
       out.push(255 - r);
     }
   }
-  return {side: T, blue: out};
+  return {side: T, positive: out};
 }"""
 
 
@@ -50,9 +51,9 @@ def test_each_hidden_thumbnail_pictures_its_units_map(page, live_server) -> None
         if np.ptp(expected) < 1e-3:
             continue  # a flat map (a dead unit) says nothing about orientation
         node = page.locator(f'#network .node[data-node="1,{j}"]')
-        shown = node.evaluate(BLUENESS, n)
+        shown = node.evaluate(POSITIVENESS, n)
         assert 8 <= shown["side"] <= 50, shown["side"]  # drawn from the sampled-down map
-        correlation = np.corrcoef(expected, np.array(shown["blue"], dtype=float))[0, 1]
+        correlation = np.corrcoef(expected, np.array(shown["positive"], dtype=float))[0, 1]
         assert correlation > 0.9, (j, correlation)
         checked += 1
     assert checked >= 3, "too few units with a map to compare"

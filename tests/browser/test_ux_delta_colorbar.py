@@ -21,9 +21,10 @@ COLOUR_BAR = """div => {
   return { ticks, title };
 }"""
 
-# How blue (+) or orange (−) each unit's map is on the whole: the mean of blue − red over
-# the pixels of its heatmap image, as the browser painted it.
-BLUENESS = """async div => {
+# How olive (+) or purple (−) each unit's map is on the whole: the mean of green − blue over
+# the pixels of its heatmap image, as the browser painted it (the signed scale of colors.js:
+# green − blue is 0 at its grey zero, above 0 all along its olive side, below on its purple).
+OLIVENESS = """async div => {
   const out = [];
   for (const image of div.querySelectorAll('image')) {
     const img = new Image();
@@ -36,7 +37,7 @@ BLUENESS = """async div => {
     c.drawImage(img, 0, 0);
     const px = c.getImageData(0, 0, canvas.width, canvas.height).data;
     let sum = 0;
-    for (let i = 0; i < px.length; i += 4) sum += px[i + 2] - px[i];
+    for (let i = 0; i < px.length; i += 4) sum += px[i + 1] - px[i + 2];
     out.push(sum / (px.length / 4));
   }
   return out;
@@ -88,7 +89,7 @@ def test_the_delta_colour_bar_reads_upwards_in_both_conventions(page, live_serve
     assert top > 0 and middle == 0 and bottom < 0, loss
     assert "∂J/∂z" in loss["title"] and "J = NLL" in loss["title"], loss
     expect(panel.locator(".panel-note", has_text="J = NLL")).to_be_visible()
-    blue_loss = maps.evaluate(BLUENESS)
+    olive_loss = maps.evaluate(OLIVENESS)
     screenshot(page, "ux-delta-maps-loss-1920x1080")
 
     page.locator("#equations").get_by_label("J = log P, ascent").check()
@@ -98,11 +99,11 @@ def test_the_delta_colour_bar_reads_upwards_in_both_conventions(page, live_serve
     assert "J = log P" in loglik["title"], loglik
     # δ under J = log P is minus δ under J = NLL: the same range, each map's colours flipped.
     assert loglik["values"] == [top, 0, bottom] or loglik["values"] == [-bottom, 0, -top]
-    blue_loglik = maps.evaluate(BLUENESS)
-    strongest = max(range(len(blue_loss)), key=lambda i: abs(blue_loss[i]))
-    assert abs(blue_loss[strongest]) > 5, blue_loss
-    for before, after in zip(blue_loss, blue_loglik, strict=True):
+    olive_loglik = maps.evaluate(OLIVENESS)
+    strongest = max(range(len(olive_loss)), key=lambda i: abs(olive_loss[i]))
+    assert abs(olive_loss[strongest]) > 5, olive_loss
+    for before, after in zip(olive_loss, olive_loglik, strict=True):
         if abs(before) > 5:
-            assert before * after < 0, (blue_loss, blue_loglik)
+            assert before * after < 0, (olive_loss, olive_loglik)
     maps.scroll_into_view_if_needed()
     screenshot(page, "ux-delta-maps-loglik-1920x1080")
