@@ -67,34 +67,51 @@ def diverged(
 
 @dataclass(frozen=True, eq=False)
 class SGDSnapshot:
-    """An optimiser's buffers at one moment, never written after it is taken."""
+    """An optimiser's buffers at one moment, never written after it is taken.
+
+    A *light* snapshot (``complete`` False) keeps only θ and a live velocity u: enough to
+    take the next update exactly, not to undo the last one. The buffers it leaves out
+    (None) are rebuilt by that next update.
+    """
 
     params: tuple[Layer, ...]
-    previous: tuple[Layer, ...]
-    velocity: tuple[Layer, ...]
-    velocity_spare: tuple[Layer, ...]
+    previous: tuple[Layer, ...] | None
+    velocity: tuple[Layer, ...] | None
+    velocity_spare: tuple[Layer, ...] | None
     velocity_live: bool
     can_rollback: bool
     last_used_velocity: bool
 
     @property
+    def complete(self) -> bool:
+        return self.previous is not None
+
+    @property
     def nbytes(self) -> int:
         buffers = (self.params, self.previous, self.velocity, self.velocity_spare)
-        return sum(la.W.nbytes + la.b.nbytes for layers in buffers for la in layers)
+        return sum(la.W.nbytes + la.b.nbytes for ls in buffers if ls for la in ls)
 
 
 @dataclass(frozen=True, eq=False)
 class SamplerSnapshot:
-    """A minibatch sampler's state at one moment (see :meth:`MinibatchSampler.snapshot`)."""
+    """A minibatch sampler's state at one moment (see :meth:`MinibatchSampler.snapshot`).
+
+    The epoch's permutation is kept as the RNG state that drew it (``order_rng``) when that
+    is known: a few dozen bytes instead of 8 per training point, and drawing it again gives
+    the same permutation bit for bit. Otherwise (a sampler loaded from a saved state) the
+    permutation itself is kept.
+    """
 
     n: int
     rng: dict[str, Any]  # the PCG64 bit generator's state
-    order: np.ndarray | None  # this epoch's permutation
+    order: np.ndarray | None  # this epoch's permutation, when order_rng is unknown
     cursor: int
+    order_rng: dict[str, Any] | None = None  # the RNG state this epoch's permutation came from
 
     @property
     def nbytes(self) -> int:
-        return (0 if self.order is None else self.order.nbytes) + 64  # + the 128-bit state
+        states = 64 if self.order_rng is None else 128  # 128-bit PCG64 states, roughly
+        return (0 if self.order is None else self.order.nbytes) + states
 
 
 class SGD:
@@ -175,16 +192,18 @@ class SGD:
         self.can_rollback = False
         return True
 
-    def snapshot(self) -> SGDSnapshot:
-        """Copies of every buffer and flag, for a timeline checkpoint (see
-        :mod:`engine.timeline`); :meth:`from_snapshot` restores them bit for bit."""
+    def snapshot(self, complete: bool = True) -> SGDSnapshot:
+        """Copies of the buffers and flags, for a timeline checkpoint (see
+        :mod:`engine.timeline`); :meth:`from_snapshot` restores them bit for bit. Not
+        ``complete``: θ and a live velocity only (see :class:`SGDSnapshot`)."""
+        copy = lambda layers: tuple(la.copy() for la in layers)  # noqa: E731
         return SGDSnapshot(
-            params=tuple(la.copy() for la in self.params),
-            previous=tuple(la.copy() for la in self.previous),
-            velocity=tuple(la.copy() for la in self.velocity),
-            velocity_spare=tuple(la.copy() for la in self._velocity_spare),
+            params=copy(self.params),
+            previous=copy(self.previous) if complete else None,
+            velocity=copy(self.velocity) if complete or self.velocity_live else None,
+            velocity_spare=copy(self._velocity_spare) if complete else None,
             velocity_live=self.velocity_live,
-            can_rollback=self.can_rollback,
+            can_rollback=self.can_rollback if complete else False,
             last_used_velocity=self.last_used_velocity,
         )
 
@@ -197,9 +216,15 @@ class SGD:
         sgd = cls.__new__(cls)
         sgd.learning_rate, sgd.l2, sgd.momentum = learning_rate, l2, momentum
         sgd.params = [la.copy() for la in snap.params]
-        sgd.previous = [la.copy() for la in snap.previous]
-        sgd.velocity = [la.copy() for la in snap.velocity]
-        sgd._velocity_spare = [la.copy() for la in snap.velocity_spare]
+
+        def buffers(layers: tuple[Layer, ...] | None) -> list[Layer]:
+            if layers is not None:
+                return [la.copy() for la in layers]
+            return [Layer(np.zeros_like(la.W), np.zeros_like(la.b)) for la in snap.params]
+
+        sgd.previous = buffers(snap.previous)
+        sgd.velocity = buffers(snap.velocity)
+        sgd._velocity_spare = buffers(snap.velocity_spare)
         sgd.velocity_live = snap.velocity_live
         sgd.can_rollback = snap.can_rollback
         sgd.last_used_velocity = snap.last_used_velocity
@@ -250,6 +275,7 @@ class MinibatchSampler:
         self.n = n  # training-set size
         self.rng = np.random.default_rng(seed)
         self.order: np.ndarray | None = None  # this epoch's permutation
+        self._order_rng: dict[str, Any] | None = None  # the RNG state that drew it
         self.cursor = 0  # next position in it
         self._all = np.arange(n)
 
@@ -257,6 +283,7 @@ class MinibatchSampler:
         """The training set changed (custom points): start a new epoch, keep the RNG."""
         self.n = n
         self.order = None
+        self._order_rng = None
         self.cursor = 0
         self._all = np.arange(n)
 
@@ -267,6 +294,7 @@ class MinibatchSampler:
             return self._all
         cursor = self.cursor
         if self.order is None or cursor + m > n:
+            self._order_rng = self.rng.bit_generator.state  # once an epoch: a few µs
             self.order = self.rng.permutation(n)
             cursor = 0
         self.cursor = cursor + m
@@ -284,15 +312,25 @@ class MinibatchSampler:
 
     def snapshot(self) -> SamplerSnapshot:
         """The RNG state, epoch permutation and cursor (see :meth:`SGD.snapshot`)."""
-        order = None if self.order is None else self.order.copy()
-        return SamplerSnapshot(self.n, self.rng.bit_generator.state, order, self.cursor)
+        state = self.rng.bit_generator.state
+        if self.order is None:
+            return SamplerSnapshot(self.n, state, None, self.cursor)
+        if self._order_rng is not None:
+            return SamplerSnapshot(self.n, state, None, self.cursor, self._order_rng)
+        return SamplerSnapshot(self.n, state, self.order.copy(), self.cursor)
 
     @classmethod
     def from_snapshot(cls, snap: SamplerSnapshot) -> MinibatchSampler:
         """A sampler that draws exactly the minibatches the snapshotted one would have."""
         sampler = cls(snap.n, 0)
         sampler.rng.bit_generator.state = snap.rng
-        sampler.order = None if snap.order is None else snap.order.copy()
+        if snap.order_rng is not None:
+            drawn = np.random.default_rng()
+            drawn.bit_generator.state = snap.order_rng
+            sampler.order = drawn.permutation(snap.n)  # the same draw, the same permutation
+            sampler._order_rng = snap.order_rng
+        else:
+            sampler.order = None if snap.order is None else snap.order.copy()
         sampler.cursor = snap.cursor
         return sampler
 
@@ -308,6 +346,7 @@ class MinibatchSampler:
     def load_state(self, d: dict[str, Any]) -> None:
         self.rng.bit_generator.state = json.loads(d["rng"])
         self.order = np.array(d["order"], dtype=np.int64) if d["order"] is not None else None
+        self._order_rng = None  # not saved: a snapshot keeps the permutation itself
         self.cursor = int(d["cursor"])
 
 

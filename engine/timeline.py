@@ -10,13 +10,17 @@ used (:func:`~engine.optimizer.sgd_steps`), which makes it bit-identical.
 Checkpoints are of two kinds:
 
 * **regular**, every :attr:`Timeline.spacing` steps of plain training. When more than
-  :data:`MAX_REGULAR` exist, the spacing doubles and every other one goes: memory stays
-  bounded however long the run, and the longest replay is spacing − 1 steps, at most
-  2N / MAX_REGULAR for a run of N steps (255 steps for 100,000 with the defaults);
+  :data:`MAX_REGULAR` exist, or they hold more than :data:`MAX_BYTES`, the spacing
+  doubles and every other one goes: memory stays bounded however long the run, and the
+  longest replay is one spacing, at most 2N / MAX_REGULAR steps for a run of N steps (256
+  for 100,000 with the default network). A regular checkpoint is *light*: θ, a live
+  momentum velocity and the sampler, not the buffers that would undo its last update, so
+  a seek replays at least one step from the checkpoint before (which rebuilds them);
 * **anchors**, taken after anything replay could not reproduce: a reset, a changed
   hyperparameter, edited points, a parameter set by hand, a divergence rollback, a
-  loaded state. A replay never crosses one. Several changes at one step leave one anchor
-  (the last state wins). Past :data:`MAX_ANCHORS`, the oldest part of the run is
+  loaded state. A replay never crosses one, so an anchor keeps the complete state.
+  Several changes at one step leave one anchor (the last state wins). Past
+  :data:`MAX_ANCHORS` (or MAX_BYTES of anchors alone), the oldest part of the run is
   forgotten and the timeline starts at the oldest anchor kept.
 
 A checkpoint refers to the *world* in force from it on: the config and a read-only
@@ -50,10 +54,14 @@ FIRST_SPACING = 16
 """Steps between regular checkpoints at the start of a run (doubles as the run grows)."""
 
 MAX_REGULAR = 512
-"""Regular checkpoints kept at most; about 6 KB each for the default 2-8-2 network."""
+"""Regular checkpoints kept at most; about 1 KB each for the default 2-8-2 network."""
 
 MAX_ANCHORS = 256
 """Anchors kept at most; older ones, and the steps before them, are forgotten."""
+
+MAX_BYTES = 8 * 2**20
+"""Checkpoint memory per run at most (8 MiB): a big network gets fewer, sparser
+checkpoints (longer seeks) rather than more memory."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +90,7 @@ class Checkpoint:
     examples_seen: int
     last_batch_size: int
     last_idx: np.ndarray | None
-    last_bwd: Backward | None  # the last update's gradient (never written again)
+    last_bwd: Backward | None  # the last update's gradient (anchors only; never written)
     diverged: bool
     divergence: str | None
     anchor: bool
@@ -107,6 +115,7 @@ class Timeline:
         self._world: World | None = None
         self._sources: tuple[np.ndarray, ...] = ()  # the live arrays self._world copied
         self._regular = 0  # regular checkpoints in self.checkpoints
+        self._bytes = 0  # their memory
 
     # ---------------------------------------------------------------- recording
     def restart(self, trainer: Trainer) -> None:
@@ -114,7 +123,7 @@ class Timeline:
         self.checkpoints = []
         self.spacing = FIRST_SPACING
         self._world = None
-        self._regular = 0
+        self._keep([])
         self.changed(trainer)
 
     def changed(self, trainer: Trainer) -> None:
@@ -144,10 +153,12 @@ class Timeline:
     def _append(self, checkpoint: Checkpoint) -> None:
         self.checkpoints.append(checkpoint)
         self._regular += not checkpoint.anchor
+        self._bytes += checkpoint.nbytes
 
     def _keep(self, checkpoints: list[Checkpoint]) -> None:
         self.checkpoints = checkpoints
         self._regular = sum(not c.anchor for c in checkpoints)
+        self._bytes = sum(c.nbytes for c in checkpoints)
 
     def _drop_from(self, step: int) -> None:
         """Forget checkpoints at ``step`` or later (replaced by an anchor, or undone)."""
@@ -155,14 +166,22 @@ class Timeline:
         self._keep(self.checkpoints[: bisect.bisect_left(steps, step)])
 
     def _bound_regular(self) -> None:
-        while self._regular > MAX_REGULAR:
+        while self._regular > MAX_REGULAR or (self._regular and self._bytes > MAX_BYTES):
             self.spacing *= 2
             self._keep([c for c in self.checkpoints if c.anchor or c.step % self.spacing == 0])
+        self._bound_anchors()
 
     def _bound_anchors(self) -> None:
+        if len(self.checkpoints) - self._regular <= MAX_ANCHORS and self._bytes <= MAX_BYTES:
+            return  # the usual case, checked without a pass over the checkpoints
         anchors = [i for i, c in enumerate(self.checkpoints) if c.anchor]
         if len(anchors) > MAX_ANCHORS:
             self._keep(self.checkpoints[anchors[len(anchors) - MAX_ANCHORS] :])
+            anchors = [i for i, c in enumerate(self.checkpoints) if c.anchor]
+        # anchors alone past the budget: forget the oldest (one is always kept)
+        while self._bytes > MAX_BYTES and len(anchors) > 1:
+            self._keep(self.checkpoints[anchors[1] :])
+            anchors = [i for i, c in enumerate(self.checkpoints) if c.anchor]
 
     def _world_of(self, trainer: Trainer) -> World:
         """The current world, or a new one if the config or the data changed."""
@@ -214,6 +233,8 @@ class Timeline:
         step = self.check_step(step, trainer.step)
         steps = [c.step for c in self.checkpoints]
         i = bisect.bisect_right(steps, step) - 1
+        if not self.checkpoints[i].anchor and self.checkpoints[i].step == step:
+            i -= 1  # a light checkpoint cannot undo its last update: replay up to it
         checkpoint = self.checkpoints[i]
         past = _restore(type(trainer), checkpoint)
         _replay(past, step - checkpoint.step)
@@ -242,16 +263,17 @@ def _frozen(array: np.ndarray) -> np.ndarray:
 
 
 def _capture(trainer: Trainer, world: World, anchor: bool) -> Checkpoint:
+    """An anchor keeps everything; a regular checkpoint is light (see the module doc)."""
     last_idx = trainer._last_idx
     return Checkpoint(
         step=trainer.step,
         world=world,
-        sgd=trainer._sgd.snapshot(),
+        sgd=trainer._sgd.snapshot(complete=anchor),
         sampler=trainer._sampler.snapshot(),
         examples_seen=trainer._examples_seen,
         last_batch_size=trainer._last_batch_size,
-        last_idx=None if last_idx is None else last_idx.copy(),
-        last_bwd=trainer._last_bwd,
+        last_idx=None if last_idx is None or not anchor else last_idx.copy(),
+        last_bwd=trainer._last_bwd if anchor else None,
         diverged=trainer.diverged,
         divergence=trainer.divergence,
         anchor=anchor,

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from server.encoding import decode_typed_array
 from tests.browser.conftest import screenshot
+from tests.browser.test_page_training import step_count
 from tests.browser.test_panels_equations import (
     RELATIVE,
     array,
@@ -17,7 +18,6 @@ from tests.browser.test_panels_equations import (
     open_lab,
     read_matrix,
 )
-from tests.browser.test_page_training import step_count
 
 SHOWN = """async () => {
   const { decode } = await import("/static/js/typed.js");

@@ -203,3 +203,35 @@ def test_a_loaded_state_starts_its_timeline_at_the_loaded_step():
     fresh = Trainer()
     fresh.train(310)
     assert same_parameters(loaded.at(310), fresh)
+
+
+def test_every_step_of_a_momentum_run_comes_back():
+    """Light checkpoints keep θ and the live velocity only: a seek must replay through
+    them and still give each step's parameters bit for bit."""
+    live = Trainer(Config.from_dict({"train": {"momentum": 0.9, "l2": 0.01}}))
+    seen = {0: snapshot(live)}
+    for _ in range(300):
+        live.train(1)
+        seen[live.step] = snapshot(live)
+    for step, params in seen.items():
+        assert equal_snapshot(live.at(step), params), step
+
+
+def test_a_big_network_stays_within_the_memory_budget(monkeypatch):
+    monkeypatch.setattr(timeline_module, "MAX_BYTES", 400_000)
+    config = Config.from_dict({"model": {"hidden": [64, 64, 64]}})
+    live = Trainer(config)
+    live.train(2000)
+    assert live.timeline.nbytes <= 400_000 + 2 * live.timeline.checkpoints[0].world.nbytes
+    assert live.timeline.first_step == 0
+    fresh = Trainer(config)
+    fresh.train(1999)
+    assert same_parameters(live.at(1999), fresh)
+
+
+def test_a_light_checkpoint_is_much_smaller_than_an_anchor():
+    live = Trainer(Config.from_dict({"model": {"hidden": [64, 64]}}))
+    live.train(100)
+    anchor, regular = live.timeline.checkpoints[0], live.timeline.checkpoints[-1]
+    assert anchor.anchor and not regular.anchor
+    assert regular.nbytes < anchor.nbytes / 2
