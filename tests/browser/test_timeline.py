@@ -179,3 +179,25 @@ def test_branch_here_continues_in_a_new_run_and_keeps_the_original(page, live_se
     expect(page.locator("#step-counter")).to_have_text("151")
     assert page.request.get(f"{base}/{branch_id}").json()["step"] == 151
     screenshot(page, "timeline-branched-1280x720")
+
+
+def test_presenting_the_bar_makes_room_for_the_phases(page, live_server) -> None:
+    """At 1280×720 presenting, the bar is there to pick a step and steps aside while the
+    phases are walked (the network needs the height); the read-out stays inked."""
+    open_lab(page, live_server, "#presentation=true")
+    play_until(page, 100)
+    page.get_by_role("button", name="Pause").click()
+    bar = page.locator("#timeline")
+    expect(bar).to_be_visible()
+    page.locator("#timeline-range").fill("30")
+    assert settled_in_the_past(page) == 30
+    inked = page.locator("#step-counter").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert inked not in ("rgba(0, 0, 0, 0)", "transparent")
+    page.locator("#boundary-title").click()
+    page.keyboard.press("Shift+ArrowRight")
+    expect(page.locator("#step-card")).to_have_attribute("data-phase", "forward")
+    expect(bar).to_be_hidden()
+    page.keyboard.press("ArrowLeft")  # the keys still travel while the bar is away
+    expect(page.locator("#step-counter")).to_have_text("29")
+    expect(page.locator("#step-card")).to_be_hidden()
+    expect(bar).to_be_visible()

@@ -67,7 +67,9 @@ def test_no_two_network_labels_collide(browser, live_server, size, presenting, h
     ]
     if hidden == "8":
         # The lecture's network: every hidden unit shows its δ⁽ᶻ⁾, the API's for this example.
-        shown = page.locator('#network .node[data-node^="1,"] .node-value').all_inner_texts()
+        values = page.locator('#network .node[data-node^="1,"] .node-value')
+        assert all(v.is_visible() for v in values.all()), "a hidden unit's δ is not on screen"
+        shown = values.all_inner_texts()
         assert len(shown) == 8 and all(shown), shown
         trace = api_trace(page, live_server, session_id, index=0)
         expected = array(trace["delta_z"]["value"]).ravel()

@@ -101,7 +101,9 @@ export function mount(root, ctx) {
     const names = !(gap - size < 90 || size < 30);
     root.classList.toggle("no-names", !names);
     const valueWidth = fontPx * 0.85 * 0.62 * 9 + 10; // "−8.5×10⁻⁴" with its padding
-    const valueLine = fontPx * 0.85 * 1.3 + 4; // one value's height, and a little air
+    // one value beside its unit: its line (line-height 1.15, network.css) and a little air,
+    // so that 8 units in presentation type at 1280×720 still show every δ
+    const valueLine = fontPx * 0.85 * 1.15 + 3;
     const nameWidth = fontPx * 0.85 * 0.62 * 4 + 12; // "h₁,₈" and its gap to the unit
     root.setAttribute("role", "img");
     root.setAttribute(
