@@ -71,6 +71,7 @@ class World:
     config: Config
     dataset: Dataset  # read-only arrays
     generated_x_train: np.ndarray  # what reset() scales the initial weights by
+    data_version: int  # the trainer's data_version when the data was copied
 
     @property
     def nbytes(self) -> int:
@@ -253,7 +254,7 @@ def _snapshot_world(trainer: Trainer) -> World:
     ds = trainer.dataset
     arrays = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)
     frozen = Dataset(*(_frozen(a) for a in arrays), ds.classes)
-    return World(trainer.config, frozen, _frozen(trainer._generated_x_train))
+    return World(trainer.config, frozen, _frozen(trainer._generated_x_train), trainer.data_version)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -289,6 +290,7 @@ def _restore(cls: type[Trainer], c: Checkpoint) -> Trainer:
     t.dataset = Dataset(ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.classes)
     t._generated_x_train = world.generated_x_train
     t._build_model()
+    t.data_version = world.data_version
     t._health = HealthWatch()
     train = world.config.train
     t._sgd = SGD.from_snapshot(c.sgd, train.learning_rate, train.l2, train.momentum)

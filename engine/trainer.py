@@ -148,6 +148,9 @@ class Trainer:
 
     def _data_changed(self) -> None:
         """Recompute the feature matrices and targets after the data or features change."""
+        # which data set this is: a viewer of a past step (Trainer.at) fetches the points
+        # again only when the step shown was trained on other data than the one it has
+        self.data_version = getattr(self, "data_version", -1) + 1
         ds = self.dataset
         K = ds.classes
         self._phi_train = feature_matrix(ds.x_train, self.config.model.features)  # (n, d)

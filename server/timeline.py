@@ -17,11 +17,13 @@ def trainer_at(live: Any, step: int | None) -> Any:
 
 
 def timeline_dict(live: Any, shown: Any = None) -> dict[str, Any]:
-    """{"first", "now", "at"}: the revisitable steps, and the past step ``shown`` (if the
-    values beside this block come from a past trainer rather than the live one)."""
+    """{"first", "now", "at", "data"}: the revisitable steps, the past step ``shown`` (if
+    the values beside this block come from a past trainer rather than the live one), and
+    the version of the points it was trained on (a client fetches them again on a change)."""
     past = shown is not None and shown is not live
     return {
         "first": live.timeline.first_step,
         "now": int(live.step),
         "at": int(shown.step) if past else None,
+        "data": int((shown if past else live).data_version),
     }

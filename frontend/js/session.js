@@ -23,6 +23,8 @@ export class Session {
     this.store = store;
     this.id = null;
     this.dataset = null; // the points, from the last session state (frames do not carry them)
+    this.dataVersion = null; // which points those are (timeline.data; see #followData)
+    this.fetchingData = null; // the step whose points are being fetched
     this.layerNames = [];
     this.send = () => {};
     this.onFrame = () => {};
@@ -69,7 +71,7 @@ export class Session {
   /** Take the server's session as ours; an imported model also brings its convention. */
   #adopt(state, { keepConvention = false } = {}) {
     this.id = state.id;
-    this.dataset = state.dataset;
+    this.#takeData(state);
     this.layerNames = state.layer_names;
     const patch = fromConfig(state.config);
     if (!keepConvention) {
@@ -107,6 +109,7 @@ export class Session {
 
   /** Every frame passes here: the points and the phase shown are attached for the views. */
   frame(frame) {
+    this.#followData(frame);
     frame.dataset = this.dataset;
     if (this.pendingPhase) {
       // The engine calls the state after an update "ready"; the page shows "update".
@@ -138,7 +141,7 @@ export class Session {
   /** Reload the points (after a change of data or model) and ask for a fresh frame. */
   async refreshState() {
     const state = await this.api.getJSON(this.base);
-    this.dataset = state.dataset;
+    this.#takeData(state);
     this.layerNames = state.layer_names;
     this.send({ type: "refresh" });
   }
@@ -172,19 +175,42 @@ export class Session {
 
   async addPoints(points, split = "train") {
     const state = await this.api.postJSON(`${this.base}/points`, { points, split });
-    this.dataset = state.dataset;
+    this.#takeData(state);
     this.send({ type: "refresh" });
   }
 
   async removePoints(disc) {
     const state = await this.api.deleteJSON(`${this.base}/points`, disc);
-    this.dataset = state.dataset;
+    this.#takeData(state);
     this.send({ type: "refresh" });
   }
 
   /** Commands in flight when the socket dropped will never be answered. */
   connectionLost() {
     this.#rejectPending(new CommandError("The connection dropped before the server answered; try again."));
+  }
+
+  #takeData(state) {
+    this.dataset = state.dataset;
+    this.dataVersion = state.timeline?.data ?? null;
+  }
+
+  /** A frame of a step trained on other points than the ones held (time travel to before
+   * a points edit, or back): fetch that step's points once, then draw again. */
+  #followData(frame) {
+    const timeline = frame.timeline;
+    if (!timeline || this.dataVersion === null || timeline.data === this.dataVersion) return;
+    const step = timeline.at;
+    if (this.fetchingData !== null && this.fetchingData === (step ?? "live")) return;
+    this.fetchingData = step ?? "live";
+    const url = step === null ? this.base : `${this.base}?step=${step}`;
+    this.api.getJSON(url).then((state) => {
+      if (state.id !== this.id) return;
+      this.#takeData(state);
+      this.send({ type: "refresh" });
+    }, (err) => this.onError(err.message)).finally(() => {
+      this.fetchingData = null;
+    });
   }
 
   #sendResolution(state) {

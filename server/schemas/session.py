@@ -120,6 +120,10 @@ class TimelineOut(BaseModel):
         default=None,
         description="The past step these values are from; null when they are live.",
     )
+    data: int = Field(
+        description="Version of the points these values were trained on: it changes when "
+        "points are edited, so a client showing a past step knows to fetch them again."
+    )
 
 
 class SessionState(BaseModel):

@@ -201,3 +201,23 @@ def test_presenting_the_bar_makes_room_for_the_phases(page, live_server) -> None
     expect(page.locator("#step-counter")).to_have_text("29")
     expect(page.locator("#step-card")).to_be_hidden()
     expect(bar).to_be_visible()
+
+
+def test_a_step_before_a_points_edit_shows_the_points_of_then(page, live_server) -> None:
+    session_id = open_lab(page, live_server)
+    play_until(page, 150)
+    page.get_by_role("button", name="Pause").click()
+    count = page.locator("#point-count")
+    expect(count).to_contain_text("320 train")
+    answer = page.request.post(
+        f"{live_server.url}/api/sessions/{session_id}/points",
+        data={"points": [{"x1": 0.5, "x2": 0.5, "label": 1}, {"x1": -0.5, "x2": 0.5, "label": 0}]},
+    )
+    assert answer.ok, answer.text()
+    page.get_by_role("button", name="Step", exact=True).click()  # the page learns of them
+    expect(count).to_contain_text("322 train")
+    page.locator("#timeline-range").fill("60")
+    assert settled_in_the_past(page) == 60
+    expect(count).to_contain_text("320 train")
+    page.get_by_role("button", name="Live").click()
+    expect(count).to_contain_text("322 train")

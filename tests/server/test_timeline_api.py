@@ -39,10 +39,31 @@ def test_a_past_step_reads_as_a_session_trained_exactly_that_far(client: TestCli
     train(client, other, 734)
     past = client.get(f"/api/sessions/{sid}", params={"step": 734}).json()
     assert past["step"] == 734
-    assert past["timeline"] == {"first": 0, "now": 1500, "at": 734}
+    assert past["timeline"] == {"first": 0, "now": 1500, "at": 734, "data": now_data(client, sid)}
     assert same(weights(past), weights(client.get(f"/api/sessions/{other}").json()))
     now = client.get(f"/api/sessions/{sid}").json()
     assert now["step"] == 1500 and now["timeline"]["at"] is None
+
+
+def now_data(client: TestClient, sid: str) -> int:
+    return client.get(f"/api/sessions/{sid}").json()["timeline"]["data"]
+
+
+def test_a_step_before_a_points_edit_says_its_points_differ(client: TestClient, sid: str):
+    train(client, sid, 100)
+    before = now_data(client, sid)
+    point = {"x1": 0.5, "x2": 0.5, "label": 1}
+    added = client.post(f"/api/sessions/{sid}/points", json={"points": [point]})
+    assert added.status_code == 200, added.text
+    train(client, sid, 100)
+    after = now_data(client, sid)
+    assert after != before
+    past = client.get(f"/api/sessions/{sid}", params={"step": 50}).json()
+    assert past["timeline"]["data"] == before
+    n_now = len(decode_typed_array(client.get(f"/api/sessions/{sid}").json()["dataset"]["y_train"]))
+    assert len(decode_typed_array(past["dataset"]["y_train"])) == n_now - 1
+    later = client.get(f"/api/sessions/{sid}", params={"step": 150}).json()
+    assert later["timeline"]["data"] == after
 
 
 def test_boundary_and_trace_at_a_past_step(client: TestClient, sid: str):
@@ -94,7 +115,8 @@ def test_the_stream_seeks_steps_and_replays_phases_in_the_past(client: TestClien
     train(client, reference, 120)
     with connect(client, sid) as ws:
         viewer = Viewer(ws)
-        assert viewer.frame()["timeline"] == {"first": 0, "now": 300, "at": None}
+        data = now_data(client, sid)
+        assert viewer.frame()["timeline"] == {"first": 0, "now": 300, "at": None, "data": data}
         viewer.send(type="seek", step=120)
         frame = viewer.frame()
         assert frame["step"] == 120 and frame["timeline"]["at"] == 120
