@@ -8,11 +8,22 @@ from anyio import to_thread
 from fastapi import FastAPI
 
 from server import __version__
+from server.classes import ClassRegistry
 from server.docs import mount_docs
 from server.encoding import OrjsonResponse
 from server.errors import BodyLimit, SafetyNet, install_error_handlers
 from server.memory import keep_freed_memory
-from server.routes import chain_rule, health, history, inspect, options, points, sessions, stream
+from server.routes import (
+    chain_rule,
+    classes,
+    health,
+    history,
+    inspect,
+    options,
+    points,
+    sessions,
+    stream,
+)
 from server.sessions import SessionStore
 from server.settings import Settings
 from server.static import mount_frontend
@@ -35,6 +46,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             while True:
                 await anyio.sleep(sweep_interval(app.state.settings))
                 app.state.store.expire()
+                app.state.classes.sweep(app.state.store.alive)
 
         tg.start_soon(sweep)
         yield
@@ -58,10 +70,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = SessionStore(settings.max_sessions, settings.session_ttl_seconds)
+    app.state.classes = ClassRegistry()
     install_error_handlers(app)
+    classes.install_class_errors(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SafetyNet)  # added last = outermost: it sees every exception
-    for module in (health, options, history, sessions, inspect, points, chain_rule, stream):
+    routers = (health, options, history, sessions, inspect, points, chain_rule, stream, classes)
+    for module in routers:
         app.include_router(module.router)
     mount_docs(app)
     mount_frontend(app)

@@ -42,6 +42,7 @@ class Session:
         default_factory=lambda: {"sign": "loss", "layout": "row", "bias": "separate"}
     )  # how traces are shown to this session's viewers; changes live
     streams: int = 0  # open WebSocket streams; informational
+    view: dict[str, Any] = field(default_factory=dict)  # what its page shows (for a class)
 
     async def run(self, work: Callable[[], T], limiter: CapacityLimiter | None = None) -> T:
         """Run `work` in a worker thread while holding this session's lock.

@@ -101,6 +101,21 @@ def mount_frontend(app: FastAPI) -> AssetStore:
 
     for path in ("/", "/compare", PLOTLY_URL, "/static/{path:path}", SWAGGER_UI_URL + "/{name}"):
         app.add_route(path, serve, methods=["GET", "HEAD"], include_in_schema=False)
+
+    async def serve_page(request: Request) -> Response:
+        """A class's join link, /join/<code> (or /join, to type the code): the page, which
+        reads the code from its own address and follows the class."""
+        response = store.respond(
+            "/",
+            request.method,
+            accept_encoding=_joined(request, "accept-encoding"),
+            if_none_match=_joined(request, "if-none-match"),
+        )
+        assert response is not None  # index.html is always in the store
+        return response
+
+    for path in ("/join", "/join/{code}"):
+        app.add_route(path, serve_page, methods=["GET", "HEAD"], include_in_schema=False)
     return store
 
 

@@ -138,6 +138,9 @@ class Stream:
         self.last_row_step: int | None = None  # the step of its last row
         self.past: Any = None  # a Trainer rebuilt at a past step (a `seek`), or None: live
         self.past_origin: Any = None  # the live run's first checkpoint when it was made
+        # the open classes (server/classes.py): this stream's frames go to the followers
+        self.classes = getattr(getattr(websocket, "app", None), "state", None)
+        self.classes = getattr(self.classes, "classes", None)
 
     # --- the two tasks -------------------------------------------------------------------
 
@@ -220,8 +223,18 @@ class Stream:
                     await self.websocket.send_bytes(message)
                 else:
                     await self.websocket.send_text(message.decode())
+                self._publish(message)
             if due:
                 self.next_due = next_due(self.next_due, 1.0 / self.fps, time.monotonic())
+
+    def _room(self) -> Any:
+        return self.classes.of_session(self.session.id) if self.classes is not None else None
+
+    def _publish(self, message: bytes) -> None:
+        """The frame just sent, to the followers of this session's class: encoded once."""
+        room = self._room()
+        if room is not None:
+            room.publish(message, self.binary)
 
     async def _close_gone(self, scope: anyio.CancelScope) -> None:
         await self.websocket.send_text(
@@ -321,6 +334,12 @@ class Stream:
             self._queue(kind, ("seek", command.step))
         elif kind == "refresh":
             self._queue(kind, ("refresh", None))
+        elif kind == "view":
+            sent = command.model_dump(exclude={"type"}, exclude_none=True)
+            self.session.view = {**self.session.view, **sent}
+            room = self._room()
+            if room is not None:
+                room.publish_view(dict(self.session.view))
 
     def _select(self, command: Any) -> None:
         point = command.x1 is not None or command.x2 is not None

@@ -57,6 +57,12 @@ export function streamUrl(sessionId) {
   return `${scheme}://${location.host}/api/sessions/${sessionId}/stream?encoding=binary`;
 }
 
+/** A class's follower stream: the lecturer's frames, read-only (docs/api.md, Class mode). */
+export function classStreamUrl(code) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}/api/classes/${code}/stream`;
+}
+
 export const getJSON = (path) => request("GET", path);
 export const postJSON = (path, body = {}) => request("POST", path, body);
 export const patchJSON = (path, body) => request("PATCH", path, body);

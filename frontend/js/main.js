@@ -7,7 +7,7 @@
 // matrices and chain-rule tabs).
 
 import * as api from "./api.js";
-import { creating, firstSocket, store } from "./boot.js";
+import { creating, firstSocket, joinCode, store } from "./boot.js";
 import { CONFIG_PROPERTIES, fromConfig, parseHash } from "./state.js";
 import { mountDemos } from "./demos.js";
 import { mountControls } from "./controls.js";
@@ -19,6 +19,8 @@ import { mountExport } from "./export.js";
 import { mountTabs } from "./tabs.js";
 import { mountPresentation } from "./presentation.js";
 import { mountTimeline } from "./timeline.js";
+import { mountClass } from "./class.js";
+import { mountFollow } from "./follow.js";
 import { Session } from "./session.js";
 import { openStream } from "./stream.js";
 import { parseBinaryFrame } from "./typed.js";
@@ -29,14 +31,19 @@ import { startPlotly } from "./plotly.js";
 const session = new Session(api, store);
 let stream = null;
 // The session was asked for before this module loaded (boot.js); its answer is taken here.
-const created = session.start(creating).then(() => null, (err) => err);
+// A follower's page (/join/<code>) asked for none: it follows a class instead.
+const created = creating ? session.start(creating).then(() => null, (err) => err) : null;
 
 const ctx = {
   getState: store.get,
   setState: (patch) => store.set(patch),
   onState: (fn) => store.subscribe(fn),
   sessionId: () => session.id,
-  send: (command) => stream?.send(command),
+  /** The REST prefix of what the page shows (a session, or a followed class), or null. */
+  restBase: () => (session.id || session.following ? session.base : null),
+  /** A follower's page watches: it sends nothing that would change the session. */
+  readOnly: () => Boolean(session.following),
+  send: (command) => (session.following ? undefined : stream?.send(command)),
   /** Follow the session to a new id (after a model upload). */
   reconnect: () => stream?.reconnect(),
   api,
@@ -201,6 +208,7 @@ mountExport(document.body, ctx, controls);
 mountTabs(document.querySelector(".tabs"), ctx);
 mountPresentation(document.getElementById("present"), ctx);
 const timeline = mountTimeline(document.getElementById("timeline"), ctx, notify, () => running.stop());
+const classDialog = mountClass(document.getElementById("class"), document.getElementById("class-dialog"), ctx);
 
 session.onFrame = drawFrame;
 session.send = ctx.send;
@@ -219,7 +227,7 @@ function connectionChanged(status, retry) {
   } else {
     session.connectionLost();
   }
-  if (status === "gone") {
+  if (status === "gone" && !session.following) {
     session.recover().then(() => stream.reconnect(), (err) => banner.problem(err.message));
   }
 }
@@ -228,6 +236,13 @@ const START_RETRY_MS = 3000;
 
 /** Create the session (boot.js asked already), then open its stream. */
 async function start() {
+  if (joinCode !== null) {
+    const follow = mountFollow({
+      ctx, session, store, banner, classDialog, openStream, drawFrame, onStatus: connectionChanged,
+    });
+    stream = await follow.start(joinCode);
+    return;
+  }
   const refused = (err) => err && err.status >= 400 && err.status < 500;
   const firstAnswer = await created;
   let err = firstAnswer;

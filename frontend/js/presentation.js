@@ -14,7 +14,11 @@ export function mountPresentation(button, ctx) {
     setOpen(false);
     document.body.classList.toggle("presentation", state.presentation);
     button.setAttribute("aria-pressed", String(state.presentation));
-    button.textContent = state.presentation ? "Exit presenting" : "Present";
+    // Pressed, the button reads "Exit": a projector's top bar at 1280 px has no room for
+    // more, and its name says the rest.
+    button.textContent = state.presentation ? "Exit" : "Present";
+    if (state.presentation) button.setAttribute("aria-label", "Exit presenting");
+    else button.removeAttribute("aria-label");
     // Let the charts measure their new size.
     requestAnimationFrame(() => window.dispatchEvent(new Event("resize")));
   }

@@ -94,6 +94,7 @@ export function mountRunning(root, ctx) {
 
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (ctx.readOnly?.()) return; // a follower's page: the lecturer runs the session
     const target = event.target;
     const typing = target.closest?.("input, select, textarea, [contenteditable]");
     if (event.key === " " || event.code === "Space") {

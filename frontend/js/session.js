@@ -8,6 +8,11 @@
 import { fromConfig, toConfig } from "./state.js";
 
 const CONVENTION = ["sign", "layout", "bias"];
+/** UI state a class's followers mirror: its name in the stream's `view` command. */
+export const VIEW_KEYS = {
+  tab: "tab", selected: "selected", selectedSplit: "selected_split", edgeMode: "edge_mode",
+  discretize: "discretize", showTest: "show_test", sign: "sign", layout: "layout", bias: "bias",
+};
 
 export class CommandError extends Error {
   constructor(message, field = null) {
@@ -25,6 +30,8 @@ export class Session {
     this.dataset = null; // the points, from the last session state (frames do not carry them)
     this.dataVersion = null; // which points those are (timeline.data; see #followData)
     this.fetchingData = null; // the step whose points are being fetched
+    this.following = null; // a class's join code while following it (read-only)
+    this.viewPhase = null; // the phase the followed lecturer's page shows
     this.layerNames = [];
     this.send = () => {};
     this.onFrame = () => {};
@@ -35,12 +42,34 @@ export class Session {
     store.subscribe((state, changed) => this.#stateChanged(state, changed));
   }
 
+  /** The REST prefix of what this page shows: its own session, or the class it follows. */
   get base() {
-    return `/api/sessions/${this.id}`;
+    return this.following ? `/api/classes/${this.following}` : `/api/sessions/${this.id}`;
   }
 
   streamUrl() {
-    return this.api.streamUrl(this.id);
+    return this.following ? this.api.classStreamUrl(this.following) : this.api.streamUrl(this.id);
+  }
+
+  /** Follow a class by its join code: the page shows the lecturer's session, read-only. */
+  async follow(code) {
+    const state = await this.api.getJSON(`/api/classes/${code}`);
+    this.following = code;
+    this.id = null;
+    this.#adopt(state);
+  }
+
+  /** "Make it mine": a private copy of the followed session, continuing from where it is. */
+  async makeItMine() {
+    const state = await this.api.postJSON(`/api/classes/${this.following}/fork`);
+    this.following = null;
+    this.viewPhase = null;
+    this.#adopt(state);
+  }
+
+  /** What the lecturer's page shows besides the frame, relayed to a class's followers. */
+  sendView(view) {
+    if (!this.following && this.id) this.send({ type: "view", ...view });
   }
 
   /** Create the session from the URL hash's config, or take the answer of a request
@@ -82,6 +111,7 @@ export class Session {
 
   /** Sent on every (re)connect: what this page wants to see in its frames. */
   streamOpened() {
+    if (this.following) return; // a follower watches: it asks for nothing
     const send = this.send;
     this.pendingPhase = null;
     const state = this.store.get();
@@ -110,6 +140,7 @@ export class Session {
   /** Every frame passes here: the points and the phase shown are attached for the views. */
   frame(frame) {
     this.#followData(frame);
+    if (this.following) this.#lecturersPhase(frame);
     frame.dataset = this.dataset;
     if (this.pendingPhase) {
       // The engine calls the state after an update "ready"; the page shows "update".
@@ -148,6 +179,7 @@ export class Session {
 
   play(stepsPerFrame) {
     this.send({ type: "play", steps_per_frame: stepsPerFrame, fps: this.store.get().fps });
+    this.sendView({ phase: "ready" });
   }
 
   pause() {
@@ -156,16 +188,19 @@ export class Session {
 
   step(steps = 1) {
     this.send({ type: "step", steps });
+    this.sendView({ phase: "ready" });
   }
 
   /** One engine phase (forward, backward, update); its frame is shown as that phase. */
   phase(name) {
     this.pendingPhase = name;
+    this.sendView({ phase: name });
     this.send({ type: "phase", phase: name });
   }
 
   /** A phase with no server work (the loss is computed by the forward pass): redraw only. */
   showLocalPhase(name) {
+    this.sendView({ phase: name });
     if (this.lastFrame) this.onFrame({ ...this.lastFrame, phase: name, fromPhaseCommand: true, history: { rows: 0 }, history_reset: false });
   }
 
@@ -188,6 +223,16 @@ export class Session {
   /** Commands in flight when the socket dropped will never be answered. */
   connectionLost() {
     this.#rejectPending(new CommandError("The connection dropped before the server answered; try again."));
+  }
+
+  /** A follower shows the lecturer's phase: the engine's state after a forward pass is
+   * the lecturer's "loss" when they said so, its "ready" after an update their "update";
+   * a change of phase animates as on the lecturer's page. */
+  #lecturersPhase(frame) {
+    const engine = frame.phase;
+    if (this.viewPhase === "loss" && engine === "forward") frame.phase = "loss";
+    else if (this.viewPhase === "update" && engine === "ready") frame.phase = "update";
+    if (frame.phase !== this.lastFrame?.phase && frame.phase !== "ready") frame.fromPhaseCommand = true;
   }
 
   #takeData(state) {
@@ -225,6 +270,8 @@ export class Session {
 
   #stateChanged(state, changed) {
     if (!this.id) return;
+    const viewed = changed.filter((k) => k in VIEW_KEYS);
+    if (viewed.length) this.sendView(Object.fromEntries(viewed.map((k) => [VIEW_KEYS[k], state[k]])));
     const convention = changed.filter((k) => CONVENTION.includes(k));
     if (convention.length) this.send({ type: "convention", ...Object.fromEntries(convention.map((k) => [k, state[k]])) });
     if (changed.includes("selected") || changed.includes("selectedSplit")) this.send(selectCommand(state));

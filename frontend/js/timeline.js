@@ -55,6 +55,7 @@ export function mountTimeline(root, ctx, notify, pause) {
 
   document.addEventListener("keydown", (event) => {
     if (!shown || shown.at === null || event.defaultPrevented) return; // only while in the past
+    if (ctx.readOnly?.()) return; // a follower's page follows the lecturer's step
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (event.target.closest?.("input, select, textarea, [contenteditable]")) return; // its own keys
     const keys = { ArrowLeft: () => shown.at - 1, Home: () => shown.first ?? 0, End: () => null };

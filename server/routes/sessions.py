@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from engine import Config, Convention, Trainer
 from server.deps import SessionDep, SettingsDep, StoreDep
@@ -213,7 +213,9 @@ async def reset(session: SessionDep, settings: SettingsDep) -> Response:
 
 
 @router.delete("/{id}", status_code=204, summary="Delete the session")
-def delete_session(session: SessionDep, store: StoreDep) -> Response:
-    """Free the session now rather than waiting for it to expire."""
+def delete_session(session: SessionDep, store: StoreDep, request: Request) -> Response:
+    """Free the session now rather than waiting for it to expire (its class, if open,
+    ends with it)."""
     store.remove(session.id)
+    request.app.state.classes.close(session.id, "the lecturer's session has ended")
     return Response(status_code=204)

@@ -114,6 +114,24 @@ class Seek(_Command):
     )
 
 
+class View(_Command):
+    """What the page shows besides the frame: relayed to the followers of the session's
+    class (if one is open), so that their pages show the same tab, phase, traced example
+    and edge mode; any subset, merged into the last one sent."""
+
+    type: Literal["view"]
+    tab: Literal["curves", "matrices", "chain-rule"] | None = None
+    phase: Literal["ready", "forward", "loss", "backward", "update"] | None = None
+    selected: int | None = Field(default=None, ge=0, le=100_000)
+    selected_split: Literal["train", "test"] | None = None
+    edge_mode: Literal["weight", "gradient"] | None = None
+    discretize: bool | None = None
+    show_test: bool | None = None
+    sign: Sign | None = None
+    layout: Layout | None = None
+    bias: Bias | None = None
+
+
 class Refresh(_Command):
     """Send a frame now without training (e.g. after a tab becomes visible)."""
 
@@ -131,6 +149,7 @@ Command = Annotated[
     | ConventionCmd
     | Reset
     | Seek
+    | View
     | Refresh,
     Field(discriminator="type"),
 ]

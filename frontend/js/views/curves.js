@@ -132,7 +132,7 @@ export function mount(root, ctx) {
   let resets = 0; // history resets seen: a fetch begun before the last one is out of date
 
   function backfill() {
-    const id = ctx.sessionId?.();
+    const id = ctx.restBase?.(); // a session's, or a followed class's
     if (!id) return;
     if (fetching) {
       fetchAgain = true;
@@ -142,10 +142,10 @@ export function mount(root, ctx) {
     arrivedMeanwhile = [];
     const generation = resets;
     fetching = new Promise((resolve) => setTimeout(resolve, wait))
-      .then(() => ctx.api.getJSON(`/api/sessions/${id}/history`))
+      .then(() => ctx.api.getJSON(`${id}/history`))
       .then((history) => {
         // A reset (or another session) since the request: this history is of the old run.
-        if (generation !== resets || id !== ctx.sessionId?.()) return;
+        if (generation !== resets || id !== ctx.restBase?.()) return;
         curves.clear();
         curves.append(history);
         for (const block of arrivedMeanwhile) curves.append(block);

@@ -1,0 +1,267 @@
+"""Class mode over HTTP and WebSocket (see server/classes.py and docs/api.md, Class mode).
+
+The session id is the lecturer's key: with it a browser opens and closes the session's
+class. The join code is a follower's key: with it a browser reads the session's state
+(without its id), its history, its live frames, and forks a private copy. Nothing under
+/api/classes changes the lecturer's session.
+"""
+
+import contextlib
+from typing import Annotated, Any
+
+import anyio
+import segno
+from fastapi import APIRouter, Path, Query, Request, Response, WebSocket
+from pydantic import BaseModel, Field
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from engine import Trainer
+from server.classes import (
+    CODE_DIGITS,
+    ClassNotFoundError,
+    ClassRegistry,
+    Room,
+    TooManyGuessesError,
+    format_code,
+)
+from server.deps import SessionDep, SettingsDep, StoreDep
+from server.encoding import ArrayPacker, OrjsonResponse, dumps
+from server.errors import problem
+from server.payloads import history_dict
+from server.routes.sessions import state_dict
+from server.schemas.common import ERRORS
+from server.schemas.session import SessionState
+from server.sessions import SessionStore
+
+router = APIRouter(tags=["class"], responses=ERRORS)
+
+CLOSE_CLASS_ENDED = 4410  # the class was closed, or its session ended
+READ_ONLY = (
+    "following a class is read-only: the join code lets you watch, nothing else; "
+    '"Make it mine" (POST /api/classes/{code}/fork) gives you your own copy to change'
+)
+
+CodePath = Annotated[
+    str,
+    Path(
+        description=f"The class's join code: {CODE_DIGITS} digits (spaces are ignored).",
+        max_length=32,
+        examples=["48217309"],
+    ),
+]
+
+
+class ClassOut(BaseModel):
+    """An open class, as its lecturer sees it."""
+
+    code: str = Field(description=f"The join code, {CODE_DIGITS} digits.")
+    code_display: str = Field(description='The code as it is read aloud: "4821 7309".')
+    join_path: str = Field(description="The follower's page on this server: /join/<code>.")
+    join_url: str = Field(description="join_path on the address this request was sent to.")
+    qr_svg: str = Field(description="A QR code of join_url, as an SVG document.")
+    followers: int = Field(description="Follower streams open now.")
+
+
+def registry_of(request: Request | WebSocket) -> ClassRegistry:
+    return request.app.state.classes
+
+
+def _client(request: Request | WebSocket) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def class_dict(room: Room, request: Request) -> dict[str, Any]:
+    join_path = f"/join/{room.code}"
+    join_url = str(request.base_url).rstrip("/") + join_path
+    qr = segno.make(join_url, error="m")
+    return {
+        "code": room.code,
+        "code_display": format_code(room.code),
+        "join_path": join_path,
+        "join_url": join_url,
+        "qr_svg": qr.svg_inline(scale=8, dark="#000", light="#fff", border=2),
+        "followers": room.followers,
+    }
+
+
+def find_room(request: Request | WebSocket, code: str) -> Room:
+    store: SessionStore = request.app.state.store
+    return registry_of(request).find(code, _client(request), store.alive)
+
+
+def install_class_errors(app: Any) -> None:
+    """404 for an unknown or closed code (one answer for both), 429 past the guess limit."""
+
+    @app.exception_handler(ClassNotFoundError)
+    async def not_found(_: Request, exc: ClassNotFoundError) -> OrjsonResponse:
+        return problem(404, str(exc), "code")
+
+    @app.exception_handler(TooManyGuessesError)
+    async def too_many(_: Request, exc: TooManyGuessesError) -> OrjsonResponse:
+        response = problem(429, str(exc), "code")
+        response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        return response
+
+
+# ---------------------------------------------------------------- the lecturer (session id)
+
+
+@router.post(
+    "/api/sessions/{id}/class",
+    status_code=201,
+    response_model=ClassOut,
+    summary="Open a class on this session",
+)
+async def open_class(session: SessionDep, request: Request) -> Response:
+    """A join code (and its link and QR code) with which other browsers follow this
+    session live, read-only. One class per session: asking again returns the same one."""
+    room = registry_of(request).open(session)
+    if room.view is None and session.view:
+        room.publish_view(dict(session.view))  # what the lecturer's page shows already
+    return OrjsonResponse(class_dict(room, request), status_code=201)
+
+
+@router.get("/api/sessions/{id}/class", response_model=ClassOut, summary="This session's class")
+async def read_class(session: SessionDep, request: Request) -> Response:
+    """The open class of this session, with its live follower count; 404 if none."""
+    room = registry_of(request).of_session(session.id)
+    if room is None:
+        return problem(404, "this session has no open class: POST …/class opens one", "id")
+    return OrjsonResponse(class_dict(room, request))
+
+
+@router.delete("/api/sessions/{id}/class", status_code=204, summary="Close this session's class")
+async def close_class(session: SessionDep, request: Request) -> Response:
+    """End the class: every follower's view ends with a message, and the code stops
+    working. The session itself goes on."""
+    if not registry_of(request).close(session.id, "The lecturer closed the class."):
+        return problem(404, "this session has no open class", "id")
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- a follower (join code)
+
+
+def _public_state(state: dict[str, Any], room: Room) -> dict[str, Any]:
+    state = {k: v for k, v in state.items() if k != "id"}  # the id is the lecturer's key
+    state["class"] = {"code": room.code, "followers": room.followers}
+    return state
+
+
+@router.get("/api/classes/{code}", summary="The followed session's state, read-only")
+async def class_state(
+    code: CodePath,
+    request: Request,
+    settings: SettingsDep,
+    step: Annotated[
+        int | None, Query(description="A past step, as in GET /api/sessions/{id}.")
+    ] = None,
+) -> Response:
+    """The session state of the class (config, step, metrics, parameters, points,
+    timeline), without the session's id; rate-limited for unknown codes."""
+    room = find_room(request, code)
+    session = room.session
+    state = await session.run(lambda: state_dict(session, settings, step))
+    return OrjsonResponse(_public_state(state, room))
+
+
+@router.get("/api/classes/{code}/history", summary="The followed session's learning curves")
+async def class_history(code: CodePath, request: Request) -> Response:
+    room = find_room(request, code)
+    session = room.session
+    pack = ArrayPacker(binary=False)
+    content = await session.run(lambda: dumps(history_dict(session.trainer.history, pack)))
+    return Response(content, media_type="application/json")
+
+
+@router.post(
+    "/api/classes/{code}/fork",
+    status_code=201,
+    response_model=SessionState,
+    summary='"Make it mine": a private copy of the followed session',
+)
+async def fork(
+    code: CodePath, request: Request, store: StoreDep, settings: SettingsDep
+) -> Response:
+    """A new session of your own from the class's session as it is now: data, parameters,
+    optimiser state, sampler, history and display convention, continuing exactly from
+    there (its next steps are the ones the lecturer's would take). The lecturer's session
+    is not touched, and its id is not revealed."""
+    room = find_room(request, code)
+    session = room.session
+
+    def copy() -> Trainer:
+        live = session.trainer
+        return live.at(live.step)
+
+    trainer = await session.run(copy)
+    own = store.add(trainer)
+    own.convention = dict(session.convention)
+    state = await own.run(lambda: state_dict(own, settings))
+    return OrjsonResponse(state, status_code=201)
+
+
+@router.websocket("/api/classes/{code}/stream")
+async def follow(websocket: WebSocket, code: str) -> None:
+    """The lecturer's frames and view, as they happen: the newest one whenever this socket
+    is ready for it (a slow follower skips frames). Commands are refused: read-only."""
+    await websocket.accept()
+    try:
+        room = find_room(websocket, code)
+    except (ClassNotFoundError, TooManyGuessesError) as exc:
+        await websocket.send_text(dumps({"type": "closed", "detail": str(exc)}).decode())
+        await websocket.close(code=CLOSE_CLASS_ENDED, reason="no such class")
+        return
+    room.followers += 1
+    try:
+        await _follow(websocket, room)
+    except* (WebSocketDisconnect, RuntimeError, anyio.BrokenResourceError):
+        pass  # the follower left while a frame was on its way
+    finally:
+        room.followers -= 1
+        if websocket.application_state == WebSocketState.CONNECTED:
+            with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+                await websocket.close()
+
+
+async def _follow(websocket: WebSocket, room: Room) -> None:
+    seen = (-1, -1)  # (frame seq, view seq) sent: a newcomer gets the newest of both at once
+
+    async def refuse_commands() -> None:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            refusal = {"type": "error", "status": 403, "command": None, "field": None}
+            await websocket.send_text(dumps({**refusal, "detail": READ_ONLY}).decode())
+
+    async def send_newest() -> None:
+        nonlocal seen
+        while True:
+            if room.closed is not None:
+                ended = {"type": "closed", "detail": room.closed}
+                await websocket.send_text(dumps(ended).decode())
+                await websocket.close(code=CLOSE_CLASS_ENDED, reason="class ended")
+                return
+            frame_seq, view_seq = room.seq, room.view_seq
+            if view_seq != seen[1] and room.view is not None:
+                await websocket.send_text(dumps({"type": "view", **room.view}).decode())
+            if frame_seq != seen[0] and room.frame is not None:
+                if room.frame_binary:
+                    await websocket.send_bytes(room.frame)
+                else:
+                    await websocket.send_text(room.frame.decode())
+            seen = (frame_seq, view_seq)
+            await room.changed(seen)
+
+    async with anyio.create_task_group() as tg:
+
+        async def run(fn: Any) -> None:
+            try:
+                await fn()
+            finally:
+                tg.cancel_scope.cancel()
+
+        tg.start_soon(run, refuse_commands)
+        tg.start_soon(run, send_newest)
+
