@@ -7,7 +7,8 @@ top lives here:
 * :mod:`backprop_lab.figures` — the page's figures as ``plotly.graph_objects.Figure``s,
   drawn from a local :class:`engine.Trainer`;
 * :mod:`backprop_lab.client` — :class:`Client`, a session on a running ``backprop-lab``
-  server driven through its public HTTP and WebSocket API, arrays decoded into NumPy.
+  server driven through its public HTTP and WebSocket API, arrays decoded into NumPy, and
+  :class:`Class`, a lecturer's class followed read-only by its join code.
 
 Importing this package imports neither plotly nor the WebSocket library: each module
 pulls in what it needs when it is imported.
@@ -18,9 +19,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from backprop_lab.client import Client, ServerError, Session
+    from backprop_lab.client import Class, Client, ServerError, Session
 
-__all__ = ["Client", "ServerError", "Session"]
+__all__ = ["Class", "Client", "ServerError", "Session"]
 
 
 def __getattr__(name: str) -> Any:

@@ -29,7 +29,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Client", "ServerError", "Session", "decode", "decode_array", "quantities"]
+__all__ = [
+    "Class",
+    "Client",
+    "ServerError",
+    "Session",
+    "decode",
+    "decode_array",
+    "quantities",
+]
 
 DTYPES = {
     "f8": "<f8",
@@ -175,6 +183,15 @@ class Client:
         """Attach to an existing session (raises :class:`ServerError`, 404, if it is gone)."""
         self.request("GET", f"/api/sessions/{urllib.parse.quote(id, safe='')}")
         return Session(self, id)
+
+    def follow(self, code: str) -> Class:
+        """Attach to a class, read-only, by its join code (the digits the lecturer's page
+        shows; spaces are fine): the lecturer's state, history and live frames, and
+        :meth:`Class.fork` for a session of your own (raises :class:`ServerError`, 404, if
+        no class is open under that code)."""
+        digits = "".join(ch for ch in code if ch.isdigit())
+        self.request("GET", f"/api/classes/{digits}")
+        return Class(self, digits)
 
     def import_state(self, export: dict[str, Any]) -> Session:
         """A new session from an export (``Session.export()``, the page's Export, or
@@ -366,3 +383,58 @@ class Session:
                 if play:
                     with contextlib.suppress(ConnectionClosed):
                         ws.send(json.dumps({"type": "pause"}))
+
+
+class Class:
+    """A class followed by its join code: read-only. Nothing here can change the
+    lecturer's session (the server refuses it); :meth:`fork` makes a copy that can."""
+
+    def __init__(self, client: Client, code: str) -> None:
+        self.client = client
+        self.code = code
+        self._path = f"/api/classes/{code}"
+
+    def __repr__(self) -> str:
+        return f"Class({self.code[:4]} {self.code[4:]} on {self.client.url})"
+
+    def state(self) -> dict[str, Any]:
+        """The lecturer's session state (config, step, metrics, parameters, points), as
+        :meth:`Session.state` but without the session's id."""
+        return self.client.request("GET", self._path)
+
+    def history(self) -> dict[str, Any]:
+        """The learning curves, one NumPy array per series."""
+        return self.client.request("GET", self._path + "/history")
+
+    def fork(self) -> Session:
+        """"Make it mine": a session of your own, continuing exactly from where the
+        lecturer's is now."""
+        state = self.client.request("POST", self._path + "/fork")
+        return Session(self.client, state["id"])
+
+    def frames(self, timeout: float = 30.0) -> Iterator[dict[str, Any]]:
+        """The lecturer's frames as they are sent, arrays decoded (the newest one first,
+        then each new one; a slow reader skips frames). The lecturer's view changes (tab,
+        phase, traced example) come as ``{"type": "view", …}`` items. The iterator ends
+        when the class is closed."""
+        from websockets.exceptions import ConnectionClosed
+        from websockets.sync.client import connect
+
+        base = self.client.url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        with connect(f"{base}{self._path}/stream", open_timeout=timeout, max_size=None) as ws:
+            while True:
+                try:
+                    message = ws.recv(timeout=timeout)
+                except ConnectionClosed:
+                    return
+                if isinstance(message, bytes):
+                    yield decode_binary_frame(message)
+                    continue
+                payload = json.loads(message)
+                kind = payload.get("type")
+                if kind == "frame":
+                    yield decode(payload)
+                elif kind == "view":
+                    yield payload
+                elif kind == "closed":
+                    return

@@ -175,3 +175,29 @@ def test_decode_array_reads_every_dtype_and_a_range() -> None:
     }
     assert np.array_equal(decode_array(spec), np.array([-2.0, 2.0], dtype=np.float32))
     assert decode_array({"dtype": "f8", "shape": "", "bdata": base64.b64encode(b"\0" * 8)}) == 0
+
+
+def test_following_a_class_reads_the_lecturers_session_and_forks_it(client: Client) -> None:
+    lecturer = client.new()
+    lecturer.step(40)
+    room = client.request("POST", f"/api/sessions/{lecturer.id}/class")
+    followed = client.follow(room["code_display"])  # as read aloud: "4821 7309"
+    state = followed.state()
+    assert "id" not in state and state["step"] == 40
+    assert isinstance(state["layers"][0]["W"], np.ndarray)
+    assert followed.history()["step"][-1] == 40
+    # the stream: the lecturer's next frame, as the lecturer's own stream sends it
+    frames = followed.frames()
+    for frame in itertools.islice(lecturer.frames(play=False), 1):
+        assert frame["step"] == 40
+    first = next(f for f in frames if f.get("type") == "frame")
+    assert first["step"] == 40 and isinstance(first["layers"][0]["W"], np.ndarray)
+    frames.close()
+    mine = followed.fork()
+    assert mine.id != lecturer.id and mine.state()["step"] == 40
+    mine.step(5)
+    assert lecturer.state()["step"] == 40  # the lecturer's session is untouched
+    client.request("DELETE", f"/api/sessions/{lecturer.id}/class")
+    with pytest.raises(ServerError) as gone:
+        client.follow(room["code"])
+    assert gone.value.status == 404 and gone.value.field == "code"
