@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         max_resolution=args.max_resolution,
         stream_resolution=args.stream_resolution,
         max_request_bytes=args.max_request_bytes,
+        bind_host=args.host,
     )
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     url = f"http://{shown_host}:{args.port}"

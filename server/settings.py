@@ -21,6 +21,7 @@ class Settings:
     max_fps: int = 60  # a projector refreshes at 60 Hz; more frames are never seen
     max_resolution: int = 200  # boundary grid side; 200×200 = 40,000 points per pass
     stream_resolution: int = 50  # a stream's grid side until the client asks for another
+    bind_host: str = "127.0.0.1"  # the interface served: loopback means no one else can join
 
 
 def limits_of(settings: Settings) -> dict[str, int | float]:

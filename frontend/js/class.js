@@ -32,6 +32,8 @@ export function mountClass(button, dialog, ctx) {
     $("class-url").textContent = room.join_url;
     $("class-qr").innerHTML = room.qr_svg; // an SVG the server drew from the join link
     $("class-followers").textContent = String(room.followers);
+    $("class-hint").textContent = room.hint ?? "";
+    $("class-hint").hidden = !room.hint;
   }
 
   /** Everything a follower mirrors, sent at once so a new class starts in step. */

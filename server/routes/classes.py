@@ -7,6 +7,7 @@ class. The join code is a follower's key: with it a browser reads the session's 
 """
 
 import contextlib
+import socket
 from typing import Annotated, Any
 
 import anyio
@@ -60,6 +61,9 @@ class ClassOut(BaseModel):
     join_url: str = Field(description="join_path on the address this request was sent to.")
     qr_svg: str = Field(description="A QR code of join_url, as an SVG document.")
     followers: int = Field(description="Follower streams open now.")
+    hint: str | None = Field(
+        description="Why students may not reach join_url, and what to do (null: nothing)."
+    )
 
 
 def registry_of(request: Request | WebSocket) -> ClassRegistry:
@@ -70,9 +74,46 @@ def _client(request: Request | WebSocket) -> str:
     return request.client.host if request.client else "unknown"
 
 
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+ONLY_HERE = (
+    "This server listens on this computer only, so students' devices cannot reach it: "
+    "restart it with `make run HOST=0.0.0.0` (or `backprop-lab --host 0.0.0.0`) on a network "
+    "you share with them."
+)
+
+
+def lan_address() -> str | None:
+    """This machine's address on its local network (the interface a packet to the outside
+    would leave by; a UDP connect sends nothing), or None without one."""
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed, never contacted
+        address = probe.getsockname()[0]
+        return None if address.startswith("127.") or address == "0.0.0.0" else address
+    return None
+
+
+def join_base(request: Request) -> tuple[str, str | None]:
+    """The address students should open, and a hint if they cannot reach this server.
+
+    A lecturer usually opens the page at localhost: the link must carry the machine's
+    network address instead, which students can reach if the server listens on it."""
+    settings = request.app.state.settings
+    base = str(request.base_url).rstrip("/")
+    if settings.bind_host in LOOPBACK:
+        return base, ONLY_HERE
+    if request.url.hostname in LOOPBACK:
+        address = lan_address()
+        if address is None:
+            return base, "This computer has no network address students could use."
+        port = f":{request.url.port}" if request.url.port else ""
+        return f"{request.url.scheme}://{address}{port}", None
+    return base, None
+
+
 def class_dict(room: Room, request: Request) -> dict[str, Any]:
     join_path = f"/join/{room.code}"
-    join_url = str(request.base_url).rstrip("/") + join_path
+    base, hint = join_base(request)
+    join_url = base + join_path
     qr = segno.make(join_url, error="m")
     return {
         "code": room.code,
@@ -81,6 +122,7 @@ def class_dict(room: Room, request: Request) -> dict[str, Any]:
         "join_url": join_url,
         "qr_svg": qr.svg_inline(scale=8, dark="#000", light="#fff", border=2),
         "followers": room.followers,
+        "hint": hint,
     }
 
 

@@ -178,3 +178,24 @@ def test_a_late_follower_gets_the_newest_frame_at_once(client: TestClient, sid: 
         assert lecturer.frame()["step"] == 12
         with follow(client, code) as ws:  # joins after the frame was sent
             assert Viewer(ws).frame()["step"] == 12
+
+
+def test_the_join_link_is_an_address_students_can_reach(monkeypatch) -> None:
+    import server.routes.classes as routes
+    from server.main import create_app
+
+    from .conftest import SETTINGS
+
+    # served on this computer only: the link is given, with what to do about it
+    with TestClient(create_app(SETTINGS)) as local:
+        sid = local.post("/api/sessions", json={}).json()["id"]
+        room = open_class(local, sid)
+        assert "HOST=0.0.0.0" in room["hint"]
+    # served to the network, page opened at localhost: the link carries the LAN address
+    monkeypatch.setattr(routes, "lan_address", lambda: "10.1.2.3")
+    shared = SETTINGS.__class__(**{**SETTINGS.__dict__, "bind_host": "0.0.0.0"})
+    with TestClient(create_app(shared), base_url="http://localhost:8000") as lecturer:
+        sid = lecturer.post("/api/sessions", json={}).json()["id"]
+        room = open_class(lecturer, sid)
+        assert room["join_url"] == f"http://10.1.2.3:8000/join/{room['code']}"
+        assert room["hint"] is None
