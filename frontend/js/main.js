@@ -218,6 +218,9 @@ session.onError = (message, command) => {
 };
 
 const connection = mountConnection(document.getElementById("connection"), banner, () => stream?.retryNow());
+// Back on the network (a laptop rejoining the room's Wi-Fi): connect now, not at the end
+// of a back-off that grew while it was away; the newest frame follows within a moment.
+window.addEventListener("online", () => stream?.retryNow());
 
 function connectionChanged(status, retry) {
   connection.changed(status, retry);
