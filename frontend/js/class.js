@@ -86,11 +86,13 @@ export function mountClass(button, dialog, ctx) {
     location.assign(`/join/${digits}`);
   }
 
-  button.addEventListener("click", () => {
+  function open() {
     joinError.textContent = "";
     show();
-    dialog.showModal();
-  });
+    if (!dialog.open) dialog.showModal();
+  }
+
+  button.addEventListener("click", open);
   $("class-open").addEventListener("click", openClass);
   $("class-end").addEventListener("click", closeClass);
   joinForm.addEventListener("submit", join);
@@ -100,6 +102,7 @@ export function mountClass(button, dialog, ctx) {
   });
 
   return {
+    open,
     /** The join form alone (a follower's page that has no valid code yet). */
     askForCode(message = "") {
       room = null;

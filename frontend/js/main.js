@@ -19,8 +19,6 @@ import { mountExport } from "./export.js";
 import { mountTabs } from "./tabs.js";
 import { mountPresentation } from "./presentation.js";
 import { mountTimeline } from "./timeline.js";
-import { mountClass } from "./class.js";
-import { mountFollow } from "./follow.js";
 import { Session } from "./session.js";
 import { openStream } from "./stream.js";
 import { parseBinaryFrame } from "./typed.js";
@@ -208,7 +206,15 @@ mountExport(document.body, ctx, controls);
 mountTabs(document.querySelector(".tabs"), ctx);
 mountPresentation(document.getElementById("present"), ctx);
 const timeline = mountTimeline(document.getElementById("timeline"), ctx, notify, () => running.stop());
-const classDialog = mountClass(document.getElementById("class"), document.getElementById("class-dialog"), ctx);
+// The Class dialog and a follower's page are loaded when first needed: most pages never
+// open a class, and the first frame should not wait for them.
+const classButton = document.getElementById("class");
+let classDialog = null;
+function loadClassDialog() {
+  classDialog ??= import("./class.js").then((m) => m.mountClass(classButton, document.getElementById("class-dialog"), ctx));
+  return classDialog;
+}
+classButton.addEventListener("click", () => loadClassDialog().then((dialog) => dialog.open()), { once: true });
 
 session.onFrame = drawFrame;
 session.send = ctx.send;
@@ -240,6 +246,7 @@ const START_RETRY_MS = 3000;
 /** Create the session (boot.js asked already), then open its stream. */
 async function start() {
   if (joinCode !== null) {
+    const [{ mountFollow }, classDialog] = await Promise.all([import("./follow.js"), loadClassDialog()]);
     const follow = mountFollow({
       ctx, session, store, banner, classDialog, openStream, drawFrame, onStatus: connectionChanged,
     });
