@@ -8,6 +8,7 @@ row-major. Nested JSON lists cost ~500 times more to encode and parse for a 100�
 
 import base64
 import struct
+import zlib
 from typing import Any
 
 import numpy as np
@@ -187,11 +188,123 @@ def binary_message(header: dict[str, Any], packer: ArrayPacker) -> bytes:
     return b"".join([*prefix, *packer.buffers()])  # the arrays are copied once, here
 
 
+# Binary stream frames are deflated (zlib, RFC 1950) at this level: measured by
+# benchmarks/bench_frames.py, level 1 takes a third of level 6's time for a fifth more bytes.
+DEFLATE_LEVEL = 1
+
+
+def compress_message(message: bytes) -> bytes:
+    """A binary message as sent on the stream: its zlib stream. It starts with 0x78, which
+    an uncompressed message never does (its first byte is n mod 256, and n ≡ 4 mod 8)."""
+    return zlib.compress(message, DEFLATE_LEVEL)
+
+
+def is_compressed(message: bytes | bytearray | memoryview) -> bool:
+    return len(message) > 0 and message[0] == 0x78
+
+
+def plane_residual(maps: np.ndarray) -> np.ndarray:
+    """Each uint8 map (last two axes) minus its plane prediction, modulo 256.
+
+    The prediction of a byte is left + up − up-left (0 beyond the map's edges): exact on a
+    plane, so a smooth map (a probability, a ReLU unit's h) leaves mostly 0 and ±1, which
+    deflate stores in a fraction of the bytes. `restore_plane` is the inverse.
+    """
+    q = maps.astype(np.int16)
+    predicted = np.zeros_like(q)
+    predicted[..., :, 1:] += q[..., :, :-1]
+    predicted[..., 1:, :] += q[..., :-1, :]
+    predicted[..., 1:, 1:] -= q[..., :-1, :-1]
+    q -= predicted
+    return q.astype(np.uint8)  # two's complement: the residual modulo 256
+
+
+def restore_plane(residual: np.ndarray) -> np.ndarray:
+    """The inverse of `plane_residual` for one map (rows, cols); row by row, vectorised."""
+    r = residual.astype(np.int64)
+    out = np.empty_like(r)
+    # Row 0: a running sum of the residuals (each byte is predicted by its left neighbour).
+    out[0] = np.cumsum(r[0])
+    for i in range(1, r.shape[0]):
+        # q[i,j] − q[i−1,j] = r[i,j] + (q[i,j−1] − q[i−1,j−1]): a running sum along the row.
+        out[i] = out[i - 1] + np.cumsum(r[i])
+    return (out & 0xFF).astype(np.uint8)
+
+
+def complement_residual(last: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """The last class's quantised probability minus 255 − Σ of the others', modulo 256
+    (probabilities sum to 1, so that is 0 or ±1 from rounding)."""
+    rest = 255 - others.astype(np.int16).sum(axis=0)
+    return (last.astype(np.int16) - rest).astype(np.uint8)
+
+
+def argmax_residual(predicted: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """The predicted class minus the first largest quantised probability, modulo 256 (0
+    except where two classes round to the same byte)."""
+    first = np.argmax(probabilities, axis=0).astype(np.int16)
+    return (predicted.astype(np.int16) - first).astype(np.uint8)
+
+
+def restore_predictions(header: Any, buffers: bytearray) -> None:
+    """Undo the `predict` of every array in `header` in place (bytes in `buffers`), and drop
+    the key: planes first, then complements (of planes), then argmaxes (of both)."""
+    found: list[dict[str, Any]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if "offset" in value and "dtype" in value:
+                if "predict" in value:
+                    found.append(value)
+                return
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(header)
+
+    def view(spec: dict[str, Any]) -> np.ndarray:
+        shape = tuple(int(n) for n in str(spec["shape"]).split(",") if n.strip())
+        raw = np.frombuffer(buffers, dtype=np.uint8, count=spec["nbytes"], offset=spec["offset"])
+        return raw.reshape(shape)
+
+    def kind(spec: dict[str, Any]) -> str:
+        predict = spec["predict"]
+        return predict if isinstance(predict, str) else next(iter(predict))
+
+    for order in ("plane", "complement", "argmax"):
+        for spec in found:
+            if kind(spec) != order:
+                continue
+            target = view(spec)
+            if order == "plane":
+                restored = restore_plane(target)
+            else:
+                refs = np.stack([view({**spec, "offset": o}) for o in spec["predict"][order]])
+                if order == "complement":
+                    base = 255 - refs.astype(np.int16).sum(axis=0)
+                else:
+                    base = np.argmax(refs, axis=0).astype(np.int16)
+                restored = (target.astype(np.int16) + base).astype(np.uint8)
+            start = spec["offset"]
+            buffers[start : start + spec["nbytes"]] = restored.tobytes()
+    for spec in found:
+        del spec["predict"]
+
+
 def split_binary_message(message: bytes) -> tuple[dict[str, Any], memoryview]:
-    """Header and buffer region of a binary frame (the client's half, used by the tests)."""
+    """Header and buffer region of a binary frame (the client's half, used by the tests):
+    inflated if deflated, with every predicted map restored to its bytes."""
+    if is_compressed(message):
+        message = zlib.decompress(message)
     (length,) = struct.unpack_from("<I", message, 0)
     header = orjson.loads(message[4 : 4 + length])
-    return header, memoryview(message)[4 + length :]
+    if b'"predict"' not in message[4 : 4 + length]:
+        return header, memoryview(message)[4 + length :]
+    buffers = bytearray(message[4 + length :])
+    restore_predictions(header, buffers)
+    return header, memoryview(buffers)
 
 
 def decode_binary_array(spec: dict[str, Any], buffers: memoryview) -> np.ndarray:

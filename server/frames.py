@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine import Convention
-from server.encoding import ArrayPacker, binary_message, dumps
+from server.encoding import ArrayPacker, binary_message, compress_message, dumps
 from server.payloads import (
     boundary_dict,
     health_list,
@@ -69,6 +69,7 @@ def frame_dict(
     deltas: bool = True,
     thumbnails: int | None = None,
     shown: Any = None,
+    predict: bool | None = None,
 ) -> dict[str, Any]:
     """Step, metrics, new history rows, layers, optional maps and trace of the selection.
 
@@ -77,7 +78,11 @@ def frame_dict(
     `thumbnails`, the h maps are sampled down to about that side (see boundary_dict).
     `shown` is a past trainer of the session (server/timeline.py) to describe instead of
     the live one; the history rows stay the live run's, so the curves keep every step.
+    `predict=False` keeps binary maps unpredicted (see boundary_dict); so does a stream's
+    first frame (`seq` 0), which `encode_frame` does not deflate either: see there.
     """
+    if seq == 0:
+        predict = False
     live = session.trainer
     trainer = shown if shown is not None else live
     if metrics is None or metrics.step != trainer.step:
@@ -100,7 +105,9 @@ def frame_dict(
     }
     if resolution:
         grid = trainer.grid(resolution, target=grid_target, deltas=deltas)
-        frame["boundary"] = boundary_dict(grid, pack, quantized=quantized, thumbnails=thumbnails)
+        frame["boundary"] = boundary_dict(
+            grid, pack, quantized=quantized, thumbnails=thumbnails, predict=predict
+        )
     if selection is not None and not selection.empty:
         convention = Convention(**session.convention)
         trace, kind = run_trace(trainer, selection, convention)
@@ -109,5 +116,15 @@ def frame_dict(
 
 
 def encode_frame(frame: dict[str, Any], pack: ArrayPacker) -> bytes:
-    """The frame as bytes: JSON text (inline base64) or a binary message."""
-    return binary_message(frame, pack) if pack.binary else dumps(frame)
+    """The frame as bytes: JSON text (inline base64), or a binary message deflated (its
+    maps as residuals of a prediction, see boundary_dict): a sixth of its bytes.
+
+    A stream's first frame (`seq` 0) goes as it is: the page draws it before its code has
+    been compiled, when inflating and restoring the maps cost it 10–30 ms instead of under
+    one (benchmarks/bench_frames.py, "cold"); one frame a connection weighs nothing on the
+    network.
+    """
+    if not pack.binary:
+        return dumps(frame)
+    message = binary_message(frame, pack)
+    return message if frame.get("seq") == 0 else compress_message(message)

@@ -10,7 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from server.encoding import ArrayPacker, quantize
+from server.encoding import (
+    ArrayPacker,
+    argmax_residual,
+    complement_residual,
+    plane_residual,
+    quantize,
+)
 
 
 def _num(value: Any) -> float | None:
@@ -167,7 +173,11 @@ def _map_range(maps: np.ndarray, symmetric: bool) -> tuple[float, float, bool]:
 
 
 def boundary_dict(
-    grid: Any, pack: ArrayPacker, quantized: bool, thumbnails: int | None = None
+    grid: Any,
+    pack: ArrayPacker,
+    quantized: bool,
+    thumbnails: int | None = None,
+    predict: bool | None = None,
 ) -> dict[str, Any]:
     """Probabilities and neuron maps; with `quantized`, every map as u1 plus its range.
 
@@ -177,7 +187,15 @@ def boundary_dict(
 
     Quantised maps share one range per layer (so units of a layer compare by colour), and
     delta maps use a symmetric range so that 0 sits in the middle of a diverging scale.
+
+    Quantised maps in a binary message (stream frames, which are deflated as a whole) go as
+    residuals of a prediction, marked by `predict` (docs/api.md, "Binary frames"): each map
+    of its plane (left + up − up-left), the last class's probability of 255 minus the
+    others', the predicted class of the largest probability. The bytes are the same once
+    restored; deflated, they take a third as many as the maps themselves. `predict=False`
+    sends the maps themselves (for comparison, in benchmarks/bench_frames.py).
     """
+    predict = quantized and pack.binary and predict is not False
 
     def maps(stack: np.ndarray, fixed: tuple[float, float] | None, symmetric: bool) -> list:
         if not quantized:
@@ -185,7 +203,10 @@ def boundary_dict(
         low, high, finite = _map_range(stack, symmetric)
         if fixed is not None:
             low, high = fixed
-        return pack.add_stack(quantize(stack, low, high, finite=finite), range=[low, high])
+        q = quantize(stack, low, high, finite=finite)
+        if predict:
+            return pack.add_stack(plane_residual(q), range=[low, high], predict="plane")
+        return pack.add_stack(q, range=[low, high])
 
     stride = max(1, math.ceil(grid.resolution / thumbnails)) if thumbnails else 1
     layers = []
@@ -195,13 +216,25 @@ def boundary_dict(
         layers.append(
             {"layer": i + 1, "activations": maps(acts, None, symmetric=False), "deltas": deltas}
         )
+    predicted = np.asarray(grid.predicted, dtype=np.uint8)
+    if predict:
+        q = quantize(grid.probabilities, 0.0, 1.0)  # (K, R, R), K ≥ 2
+        probabilities = pack.add_stack(plane_residual(q[:-1]), range=[0.0, 1.0], predict="plane")
+        others = [spec["offset"] for spec in probabilities]
+        last = complement_residual(q[-1], q[:-1])
+        probabilities.append(pack.add(last, range=[0.0, 1.0], predict={"complement": others}))
+        every = [spec["offset"] for spec in probabilities]
+        predicted_spec = pack.add(argmax_residual(predicted, q), predict={"argmax": every})
+    else:
+        probabilities = maps(grid.probabilities, (0.0, 1.0), symmetric=False)
+        predicted_spec = pack.add(predicted)
     return {
         "resolution": int(grid.resolution),
         "extent": [float(v) for v in grid.extent],
         "x1": pack.add(np.asarray(grid.x1, dtype=np.float32)),
         "x2": pack.add(np.asarray(grid.x2, dtype=np.float32)),
         "target": getattr(grid, "target", None),
-        "probabilities": maps(grid.probabilities, (0.0, 1.0), symmetric=False),
-        "predicted": pack.add(np.asarray(grid.predicted, dtype=np.uint8)),
+        "probabilities": probabilities,
+        "predicted": predicted_spec,
         "layers": layers,
     }

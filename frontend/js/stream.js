@@ -1,7 +1,7 @@
 // The WebSocket client: commands out, frames in, and a reconnect that survives bad Wi-Fi.
 //
-// Frames arrive as binary messages (a JSON header plus the arrays' raw bytes, see
-// docs/api.md): no base64 to encode on the server or to decode here. They are handed to the
+// Frames arrive as binary messages (a JSON header plus the arrays' raw bytes, deflated, see
+// docs/api.md): no base64 to encode on the server or to decode here; typed.js inflates them. They are handed to the
 // page at most once per animation frame: if the server sends faster than the browser can
 // paint, only the newest frame is parsed and drawn (older ones would be stale by the time
 // they reached the screen), so rendering never falls behind.
