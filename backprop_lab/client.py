@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import struct
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -113,11 +112,14 @@ def decode(value: Any, buffers: bytes | memoryview | None = None) -> Any:
 
 
 def decode_binary_frame(message: bytes) -> dict[str, Any]:
-    """A binary stream message: a little-endian uint32 n, n bytes of JSON header (padded),
-    then the arrays' buffers that the header's specs point into (docs/api.md)."""
-    (n,) = struct.unpack_from("<I", message, 0)
-    header = json.loads(bytes(message[4 : 4 + n]))
-    return decode(header, memoryview(message)[4 + n :])
+    """A binary stream message (docs/api.md, "Binary frames"): deflated after the first,
+    a little-endian uint32 n, n bytes of JSON header (padded), then the arrays' buffers,
+    the maps among them sent as residuals of a prediction. Read by the server package's
+    own reader of that format (installed with this one), then decoded as NumPy."""
+    from server.encoding import split_binary_message
+
+    header, buffers = split_binary_message(message)
+    return decode(header, buffers)
 
 
 def quantities(trace: dict[str, Any]) -> dict[str, Any]:
