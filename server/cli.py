@@ -8,6 +8,7 @@ import webbrowser
 import uvicorn
 
 from server.main import create_app
+from server.persist import DATA_DIR_ENV, PersistError, default_data_dir
 from server.settings import Settings
 
 
@@ -30,7 +31,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--session-ttl",
         type=float,
         default=defaults.session_ttl_seconds,
-        help="seconds an idle session lives (default: %(default)s)",
+        help="seconds an idle session stays in memory; a saved one then waits on disk "
+        "(see --keep-days) (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=str(default_data_dir()),
+        help="directory of the sessions database, kept across restarts (default: %(default)s; "
+        f"${DATA_DIR_ENV} changes the default)",
+    )
+    parser.add_argument(
+        "--no-persist",
+        action="store_true",
+        help="keep sessions in memory only: nothing is written, a restart forgets them",
+    )
+    parser.add_argument(
+        "--keep-days",
+        type=float,
+        default=defaults.keep_seconds / 86400,
+        help="days a session unused is kept on disk before it is deleted (default: %(default)s)",
     )
     limits = (
         ("--max-steps", "max_steps_per_call", "SGD steps in one request or step command"),
@@ -57,6 +76,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--max-sessions must be at least 1 (got {args.max_sessions})")
     if args.session_ttl <= 0:
         parser.error(f"--session-ttl must be positive (got {args.session_ttl})")
+    if not args.keep_days > 0:
+        parser.error(f"--keep-days must be positive (got {args.keep_days})")
     for flag, name, _ in limits:
         if getattr(args, name) < 1:
             parser.error(f"{flag} must be at least 1 (got {getattr(args, name)})")
@@ -70,10 +91,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run uvicorn in the foreground until interrupted."""
-    args = parse_args(argv)
-    settings = Settings(
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The server's Settings from parsed flags."""
+    return Settings(
         max_sessions=args.max_sessions,
         session_ttl_seconds=args.session_ttl,
         max_steps_per_call=args.max_steps_per_call,
@@ -83,15 +103,29 @@ def main(argv: list[str] | None = None) -> None:
         stream_resolution=args.stream_resolution,
         max_request_bytes=args.max_request_bytes,
         bind_host=args.host,
+        data_dir=None if args.no_persist else args.data_dir,
+        keep_seconds=args.keep_days * 86400,
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run uvicorn in the foreground until interrupted."""
+    args = parse_args(argv)
+    settings = settings_from(args)
+    try:
+        app = create_app(settings)
+    except PersistError as exc:
+        sys.exit(f"backprop-lab: {exc} (--no-persist starts without saving sessions)")
     shown_host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     url = f"http://{shown_host}:{args.port}"
     sys.stdout.write(f"Backprop Lab is running at {url}  (Ctrl+C to stop)\n")
+    saved = settings.data_dir
+    sys.stdout.write(f"Sessions are {f'saved in {saved}' if saved else 'not saved'}\n")
     sys.stdout.flush()
     if args.open:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         ws_per_message_deflate=False,  # deflate costs milliseconds per large frame

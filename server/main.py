@@ -13,6 +13,7 @@ from server.docs import mount_docs
 from server.encoding import OrjsonResponse
 from server.errors import BodyLimit, SafetyNet, install_error_handlers
 from server.memory import keep_freed_memory
+from server.persist import Persister
 from server.routes import (
     chain_rule,
     classes,
@@ -37,20 +38,31 @@ def sweep_interval(settings: Settings) -> float:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Warm the engine up, then free expired sessions in the background, so memory returns
-    even with no traffic."""
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(to_thread.run_sync, warm_up_quietly, app.state.settings)
+    """Load the saved sessions back and start writing behind them (with persistence), warm
+    the engine up, then free expired sessions in the background, so memory returns even
+    with no traffic. On shutdown, write every unsaved change."""
+    persister: Persister | None = app.state.persist
+    if persister is not None:
+        # before the first request: a page reconnecting after a restart finds its session
+        await to_thread.run_sync(persister.restore)
+        persister.start()
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(to_thread.run_sync, warm_up_quietly, app.state.settings)
 
-        async def sweep() -> None:
-            while True:
-                await anyio.sleep(sweep_interval(app.state.settings))
-                app.state.store.expire()
-                app.state.classes.sweep(app.state.store.alive)
+            async def sweep() -> None:
+                while True:
+                    await anyio.sleep(sweep_interval(app.state.settings))
+                    app.state.store.expire()
+                    app.state.classes.sweep(app.state.store.alive)
 
-        tg.start_soon(sweep)
-        yield
-        tg.cancel_scope.cancel()
+            tg.start_soon(sweep)
+            yield
+            tg.cancel_scope.cancel()
+    finally:
+        if persister is not None:
+            with anyio.CancelScope(shield=True):  # even when shut down by cancellation
+                await to_thread.run_sync(persister.stop)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,6 +82,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = SessionStore(settings.max_sessions, settings.session_ttl_seconds)
+    app.state.persist = (
+        Persister(
+            app.state.store,
+            settings.data_dir,
+            interval=settings.save_interval_seconds,
+            keep_seconds=settings.keep_seconds,
+        )
+        if settings.data_dir is not None
+        else None
+    )
     app.state.classes = ClassRegistry()
     install_error_handlers(app)
     classes.install_class_errors(app)

@@ -49,6 +49,7 @@ from server.timeline import trainer_at
 
 log = logging.getLogger("backprop_lab.stream")
 
+CHANGES = ("step", "phase", "config", "reset")  # actions that change the session's state
 MAX_PENDING = 16  # commands waiting for the next frame; more is a client bug or a flood
 MAX_REPLIES = 32  # acks and errors waiting to be sent; the oldest are dropped beyond this
 MAX_COMMAND_BYTES = 64_000  # a command is a few hundred bytes; a config with lists, a few KB
@@ -320,7 +321,9 @@ class Stream:
             change = {k: v for k, v in command.model_dump().items() if k != "type" and v}
             merged = {**self.session.convention, **change}
             Convention(**merged)
-            self.session.convention = merged
+            if merged != self.session.convention:
+                self.session.convention = merged
+                self.session.changed()
             self._queue(kind, ("refresh", None))
         elif kind == "reset":
             self._queue(kind, ("reset", None))
@@ -336,7 +339,10 @@ class Stream:
             self._queue(kind, ("refresh", None))
         elif kind == "view":
             sent = command.model_dump(exclude={"type"}, exclude_none=True)
-            self.session.view = {**self.session.view, **sent}
+            view = {**self.session.view, **sent}
+            if view != self.session.view:
+                self.session.view = view
+                self.session.changed()
             room = self._room()
             if room is not None:
                 room.publish_view(dict(self.session.view))
@@ -435,8 +441,11 @@ class Stream:
                         "detail": str(exc),
                     }
                 )
-        if due and not trainer.diverged:
+        trains = due and not trainer.diverged
+        if trains:
             metrics = trainer.train(self.steps_per_frame)
+        if trains or any(kind in CHANGES for kind, _ in actions):
+            self.session.changed()  # written behind, at most every few seconds (persist.py)
         if trainer.diverged and self.playing:
             self.playing = False  # nothing to gain from stepping a diverged net
             replies.append({"type": "ack", "command": "pause", **self.status()})

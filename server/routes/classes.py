@@ -239,6 +239,7 @@ async def fork(
     trainer = await session.run(copy)
     own = store.add(trainer)
     own.convention = dict(session.convention)
+    own.changed()
     state = await own.run(lambda: state_dict(own, settings))
     return OrjsonResponse(state, status_code=201)
 

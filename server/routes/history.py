@@ -133,5 +133,6 @@ async def import_session(
     session = store.add(trainer)
     if body.convention:
         session.convention = Convention.from_dict(body.convention).to_dict()
+        session.changed()
     state = await session.run(lambda: state_dict(session, settings))
     return OrjsonResponse(state, status_code=201)

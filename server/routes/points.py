@@ -79,6 +79,7 @@ async def add_points(session: SessionDep, settings: SettingsDep, body: PointsIn)
         xy = np.array([[p.x1, p.x2] for p in body.points], dtype=np.float64)
         labels = np.array([p.label for p in body.points], dtype=np.int64)
         trainer.add_points(xy, labels, split=body.split)
+        session.changed()
         return state_dict(session, settings)
 
     return OrjsonResponse(await session.run(work))
@@ -101,6 +102,7 @@ async def remove_points(session: SessionDep, settings: SettingsDep, body: Points
             trainer.remove_points(list(body.indices), split=body.split)
         else:
             trainer.remove_near(body.x1, body.x2, body.radius)
+        session.changed()
         return state_dict(session, settings)
 
     return OrjsonResponse(await session.run(work))

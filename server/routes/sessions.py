@@ -113,6 +113,7 @@ async def branch(
     trainer = await session.run(rebuild)
     branched = store.add(trainer)
     branched.convention = dict(session.convention)
+    branched.changed()
     state = await branched.run(lambda: state_dict(branched, settings))
     return OrjsonResponse(state, status_code=201)
 
@@ -148,6 +149,7 @@ async def patch_config(session: SessionDep, body: ConfigPatch) -> Response:
         if partial:
             _, reinitialised = trainer.reconfigure(partial)
         after = trainer.config.to_dict()
+        session.changed()
         return {
             "config": after,
             "reinitialised": bool(reinitialised),
@@ -183,6 +185,7 @@ async def step(session: SessionDep, settings: SettingsDep, body: StepRequest) ->
             metrics = trainer.update_phase()
         elif steps:
             metrics = trainer.train(steps)
+        session.changed()
         pack = ArrayPacker(binary=False)
         frame = frame_dict(
             session,
@@ -207,6 +210,7 @@ async def reset(session: SessionDep, settings: SettingsDep) -> Response:
 
     def work() -> dict[str, Any]:
         session.trainer.reset()
+        session.changed()
         return state_dict(session, settings)
 
     return OrjsonResponse(await session.run(work))
