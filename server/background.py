@@ -32,8 +32,9 @@ class BackgroundServer:
         WebSocket support, as an install without a WebSocket library does."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(settings)  # no data_dir in settings: nothing is saved
         config = uvicorn.Config(
-            create_app(settings),
+            self.app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
