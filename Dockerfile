@@ -15,9 +15,13 @@ COPY frontend ./frontend
 COPY backprop_lab ./backprop_lab
 RUN pip install . && rm -rf /src
 
-RUN useradd --create-home --uid 10001 lab
+RUN useradd --create-home --uid 10001 lab && mkdir /data && chown lab /data
 USER lab
 WORKDIR /home/lab
+# Sessions are saved in /data/sessions.sqlite3: mount a volume there to keep them
+# (docker run -v backprop-lab:/data …); --no-persist keeps them in memory only.
+ENV BACKPROP_LAB_DATA_DIR=/data
+VOLUME /data
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
