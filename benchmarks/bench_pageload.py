@@ -209,7 +209,10 @@ class Server:
         self.host = host
         self.port = free_port()
         self.url = f"http://{host}:{self.port}"
-        self.env = {**os.environ, "PYTHONPATH": str(source)}
+        # saved sessions (if the version saves them) go to a folder of the log's, not the
+        # user's data directory
+        data = log.parent / f"data-{self.port}"
+        self.env = {**os.environ, "PYTHONPATH": str(source), "BACKPROP_LAB_DATA_DIR": str(data)}
         self.startup_s = 0.0
 
     def __enter__(self) -> "Server":

@@ -62,7 +62,7 @@ def start_server(max_sessions: int) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [
             sys.executable, "-m", "server.cli", "--host", "127.0.0.1", "--port", str(port),
-            "--max-sessions", str(max_sessions),
+            "--max-sessions", str(max_sessions), "--no-persist",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

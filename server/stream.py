@@ -43,7 +43,7 @@ from server.errors import (
 from server.frames import Selection, encode_frame, frame_dict
 from server.routes.inspect import COORDINATE_LIMIT, check_selection
 from server.schemas.stream import COMMAND
-from server.sessions import Session, SessionStore
+from server.sessions import Session, SessionNotFoundError, SessionStore
 from server.settings import Settings
 from server.timeline import trainer_at
 
@@ -513,13 +513,15 @@ async def serve_stream(
 ) -> None:
     """Accept, look the session up, run the stream, and end cleanly whatever happens."""
     await websocket.accept()
-    if session_id not in store:
+    try:
+        # from memory, or loaded back from the saved sessions (disk: off the event loop)
+        session = await anyio.to_thread.run_sync(store.get, session_id)
+    except SessionNotFoundError:
         await websocket.send_text(
             dumps({"type": "closed", "detail": f"session {session_id!r} does not exist"}).decode()
         )
         await websocket.close(code=CLOSE_GONE, reason="no such session")
         return
-    session = store.get(session_id)
     session.streams += 1
     state = websocket.app.state
     if getattr(state, "frame_lanes", None) is None:

@@ -1,6 +1,7 @@
 """Sessions on disk (server/persist.py): schema and migrations, bit-exact round trips, the
 write-behind cadence, crashes mid-write, restarts, --no-persist, expiry then deletion."""
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -425,3 +426,19 @@ def test_startup_restores_the_sessions_live_at_shutdown_not_older_ones(tmp_path:
     assert recent.id in store2 and old.id not in store2
     assert clock2.now - store2.get(recent.id).last_used == 0  # get marks it used
     assert store2.get(old.id).trainer.step == 1  # the older one loads when asked for
+
+
+def test_a_stream_opens_on_a_session_evicted_from_memory(tmp_path: Path) -> None:
+    """The page's stream, not only REST, brings a saved session back into memory."""
+    full = settings(tmp_path, max_sessions=1)
+    app = create_app(full)
+    with TestClient(app) as client:
+        first = client.post("/api/sessions", json=CONFIG).json()["id"]
+        client.post(f"/api/sessions/{first}/step", json={"steps": 12})
+        client.post("/api/sessions", json=CONFIG)  # full: the first leaves memory
+        assert first not in app.state.store
+        with client.websocket_connect(f"/api/sessions/{first}/stream?encoding=json") as ws:
+            message = json.loads(ws.receive_text())
+            while message["type"] != "frame":
+                message = json.loads(ws.receive_text())
+        assert message["step"] == 12
