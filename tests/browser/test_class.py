@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PageProblems, screenshot
 from tests.browser.test_page_training import open_lab
 
-SYNC_MS = 2_000  # a frame at 30 fps is 33 ms; the loaded 2-core machine gets slack
+SYNC_MS = 5_000  # a frame at 30 fps is 33 ms; four pages on 2 loaded cores get slack
 
 
 @pytest.fixture(scope="module")
