@@ -365,22 +365,7 @@ class Session:
             for command in commands:
                 ws.send(json.dumps(command))
             try:
-                while True:
-                    try:
-                        message = ws.recv(timeout=timeout)
-                    except ConnectionClosed:
-                        return
-                    if isinstance(message, bytes):
-                        yield decode_binary_frame(message)
-                        continue
-                    payload = json.loads(message)
-                    kind = payload.get("type")
-                    if kind == "frame":
-                        yield decode(payload)
-                    elif kind == "error":
-                        raise ServerError(payload.get("detail", "refused"), payload.get("field"))
-                    elif kind == "closed":
-                        return
+                yield from _stream_messages(ws, timeout)
             finally:
                 if play:
                     with contextlib.suppress(ConnectionClosed):
@@ -419,24 +404,34 @@ class Class:
         then each new one; a slow reader skips frames). The lecturer's view changes (tab,
         phase, traced example) come as ``{"type": "view", …}`` items. The iterator ends
         when the class is closed."""
-        from websockets.exceptions import ConnectionClosed
         from websockets.sync.client import connect
 
         base = self.client.url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
         with connect(f"{base}{self._path}/stream", open_timeout=timeout, max_size=None) as ws:
-            while True:
-                try:
-                    message = ws.recv(timeout=timeout)
-                except ConnectionClosed:
-                    return
-                if isinstance(message, bytes):
-                    yield decode_binary_frame(message)
-                    continue
-                payload = json.loads(message)
-                kind = payload.get("type")
-                if kind == "frame":
-                    yield decode(payload)
-                elif kind == "view":
-                    yield payload
-                elif kind == "closed":
-                    return
+            yield from _stream_messages(ws, timeout, views=True)
+
+
+def _stream_messages(ws: Any, timeout: float, views: bool = False) -> Iterator[dict[str, Any]]:
+    """A stream's frames, decoded (and a class's `view` messages, with ``views``), until the
+    socket closes or the server says the session or class is gone; a refused command
+    raises :class:`ServerError`; acks are skipped."""
+    from websockets.exceptions import ConnectionClosed
+
+    while True:
+        try:
+            message = ws.recv(timeout=timeout)
+        except ConnectionClosed:
+            return
+        if isinstance(message, bytes):
+            yield decode_binary_frame(message)
+            continue
+        payload = json.loads(message)
+        kind = payload.get("type")
+        if kind == "frame":
+            yield decode(payload)
+        elif kind == "view" and views:
+            yield payload
+        elif kind == "error":
+            raise ServerError(payload.get("detail", "refused"), payload.get("field"))
+        elif kind == "closed":
+            return
