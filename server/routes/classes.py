@@ -16,7 +16,6 @@ from fastapi import APIRouter, Path, Query, Request, Response, WebSocket
 from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from engine import Trainer
 from server.classes import (
     CODE_DIGITS,
     ClassNotFoundError,
@@ -29,7 +28,7 @@ from server.deps import SessionDep, SettingsDep, StoreDep
 from server.encoding import ArrayPacker, OrjsonResponse, dumps
 from server.errors import problem
 from server.payloads import history_dict
-from server.routes.sessions import state_dict
+from server.routes.sessions import copy_session, state_dict
 from server.schemas.common import ERRORS
 from server.schemas.session import SessionState
 from server.sessions import SessionStore
@@ -230,17 +229,7 @@ async def fork(
     there (its next steps are the ones the lecturer's would take). The lecturer's session
     is not touched, and its id is not revealed."""
     room = find_room(request, code)
-    session = room.session
-
-    def copy() -> Trainer:
-        live = session.trainer
-        return live.at(live.step)
-
-    trainer = await session.run(copy)
-    own = store.add(trainer)
-    own.convention = dict(session.convention)
-    own.changed()
-    state = await own.run(lambda: state_dict(own, settings))
+    state = await copy_session(room.session, store, settings)
     return OrjsonResponse(state, status_code=201)
 
 

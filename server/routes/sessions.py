@@ -15,7 +15,7 @@ from server.schemas.common import ERRORS
 from server.schemas.config import ConfigChange, ConfigIn
 from server.schemas.frame import Frame, StepRequest
 from server.schemas.session import BranchIn, ConfigPatch, SessionState
-from server.sessions import Session
+from server.sessions import Session, SessionStore
 from server.settings import Settings, limits_of
 from server.timeline import timeline_dict, trainer_at
 
@@ -104,18 +104,25 @@ async def branch(
     changing one thing (η, the batch size, the activation…) shows what it alone does. Its
     timeline reaches back as far as this one's. The original is not touched.
     """
-    step = body.step if body is not None else None
+    state = await copy_session(session, store, settings, body.step if body else None)
+    return OrjsonResponse(state, status_code=201)
+
+
+async def copy_session(
+    session: Session, store: SessionStore, settings: Settings, step: int | None = None
+) -> dict[str, Any]:
+    """A new session from `session` as it was after `step` updates (None: now), with its
+    display convention; returns the new session's state. A branch and a class's fork."""
 
     def rebuild() -> Trainer:
         live = session.trainer
         return live.at(live.step if step is None else step)
 
     trainer = await session.run(rebuild)
-    branched = store.add(trainer)
-    branched.convention = dict(session.convention)
-    branched.changed()
-    state = await branched.run(lambda: state_dict(branched, settings))
-    return OrjsonResponse(state, status_code=201)
+    copy = store.add(trainer)
+    copy.convention = dict(session.convention)
+    copy.changed()
+    return await copy.run(lambda: state_dict(copy, settings))
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
