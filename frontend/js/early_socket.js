@@ -14,7 +14,8 @@ export function openEarly(url) {
   for (const type of KEPT) socket.addEventListener(type, keep);
   return {
     /** The socket, and `replay()` to call once the taker's listeners are on it: every event
-     * so far reaches them as if it came now. Nothing arrives in between (one task). */
+     * so far reaches them as if it came now. Nothing arrives in between if it is called in
+     * the same task, or a microtask of it: network events come in tasks of their own. */
     take() {
       for (const type of KEPT) socket.removeEventListener(type, keep);
       return { socket, replay: () => kept.splice(0).forEach((e) => socket.dispatchEvent(copy(e))) };

@@ -127,7 +127,10 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
       retryTimer = setTimeout(connect, delay);
     });
     // An "error" event is always followed by "close"; the browser already logs the cause.
-    taken?.replay();
+    // The kept events are replayed once openStream has returned: an "open" among them makes
+    // the page send its first commands, through the stream object the caller has not got
+    // yet while this function runs. A microtask still comes before any new network event.
+    if (taken) queueMicrotask(taken.replay);
   }
 
   connect();

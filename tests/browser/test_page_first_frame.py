@@ -112,6 +112,12 @@ def test_stream_opened_during_load_is_kept_and_its_first_frame_not_lost(page, li
     assert page.evaluate(f"!performance.getEntriesByName('{MARK}').length")
     parked[0].continue_()
     page.wait_for_function(FIRST_BOUNDARY)
+    # What the page asks of the stream when it opens (the traced example, the resolution)
+    # reaches the server although the socket opened before main.js listened: the frames
+    # then carry the trace, and a phase shows its equations on the step card.
+    page.wait_for_function("window.backpropLab.lastFrame()?.trace?.quantities?.length > 0")
+    page.keyboard.press("Shift+ArrowRight")
+    expect(page.locator("#step-card")).to_have_attribute("data-phase", "forward")
     page.keyboard.press("Space")
     expect(page.locator("#step-counter")).not_to_have_text("0")
     assert len(sockets) == 1, f"the page opened {len(sockets)} streams: {sockets}"
