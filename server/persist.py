@@ -9,6 +9,12 @@ What is stored per session: the trainer's complete state (`Trainer.to_state()`: 
 data with custom points, parameters, optimiser, sampler RNG, step, history), the display
 convention and the view, as JSON, zlib-compressed when larger than a few kilobytes.
 
+The same file holds the saved experiments and lessons (schema version 2: tables
+`experiments`, `lessons` and `scenes`; server/library.py reads and writes them through
+its own `Database` connection). Unlike a session row, an experiment or a scene is kept
+until it is deleted: it is something a user chose to keep. Without a data directory the
+library uses `Database(MEMORY)`, an in-memory database with the same schema.
+
 Writing. Every change marks the session (`Session.changed()`); a writer thread looks every
 `TICK_SECONDS` for changed sessions and writes each one at most every `interval` seconds
 (2 s by default): a single change is on disk within a tick, a session training at 60
@@ -35,7 +41,8 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,8 +105,49 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX sessions_used_at ON sessions (used_at)")
 
 
+def _v2(conn: sqlite3.Connection) -> None:
+    """Version 2: saved experiments and lessons (server/library.py). A scene owns a copy
+    of its state, so deleting an experiment or a session never changes a lesson."""
+    conn.execute(
+        """CREATE TABLE experiments (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            meta TEXT NOT NULL,           -- JSON: epoch, loss, accuracy, summary, view
+            encoding TEXT NOT NULL,       -- 'json' or 'json+zlib'
+            state BLOB NOT NULL,          -- {format, trainer, convention}
+            thumbnail BLOB NOT NULL,      -- PNG, drawn once when saved
+            created_at REAL NOT NULL,     -- wall-clock seconds (Unix time)
+            updated_at REAL NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX experiments_created_at ON experiments (created_at)")
+    conn.execute(
+        """CREATE TABLE lessons (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE scenes (
+            id TEXT PRIMARY KEY,
+            lesson_id TEXT NOT NULL REFERENCES lessons (id),
+            position INTEGER NOT NULL,    -- 0, 1, … within its lesson
+            caption TEXT NOT NULL,
+            step INTEGER NOT NULL,
+            meta TEXT NOT NULL,           -- JSON: summary, view
+            encoding TEXT NOT NULL,
+            state BLOB NOT NULL,          -- {format, trainer, convention}
+            thumbnail BLOB NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX scenes_lesson ON scenes (lesson_id, position)")
+
+
 # MIGRATIONS[i] takes a database from version i to version i + 1. Append, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -154,14 +202,22 @@ def decode(encoding: str, blob: bytes) -> dict[str, Any]:
     return orjson.loads(blob)
 
 
-class Database:
-    """The SQLite file: one connection, used by one thread at a time (its lock)."""
+MEMORY = ":memory:"  # Database(MEMORY): nothing on disk, gone with the object
 
-    def __init__(self, path: Path) -> None:
+
+class Database:
+    """The SQLite file: one connection, used by one thread at a time (its lock).
+
+    `Database(MEMORY)` is an in-memory database with the same schema (no WAL there): what
+    the library uses when the server has no data directory."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.memory = str(path) == MEMORY
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            if not self.memory:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise PersistError(f"cannot open the database {self.path}: {exc}") from exc
         self._conn = conn
@@ -169,10 +225,11 @@ class Database:
         self.closed = False
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise PersistError(f"{self.path} cannot use WAL mode (got {mode})")
-            conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable to a process crash
+            if not self.memory:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise PersistError(f"{self.path} cannot use WAL mode (got {mode})")
+                conn.execute("PRAGMA synchronous = NORMAL")  # WAL: durable to a process crash
             self.version = migrate(conn)
         except sqlite3.Error as exc:
             conn.close()
@@ -185,6 +242,21 @@ class Database:
         with self._lock:
             self._conn.close()
             self.closed = True
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The connection, inside one transaction that holds the database's lock: every
+        statement in the block is committed together, or none is (an exception rolls back).
+        Used by server/library.py, whose edits touch several rows at once."""
+        with self._lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def save(
         self,

@@ -64,22 +64,51 @@ def test_a_new_database_is_created_at_the_latest_version_in_wal_mode(tmp_path: P
     assert Database(db.path).version == db.version  # reopening migrates nothing
 
 
-def test_a_version_1_database_is_migrated_and_keeps_its_sessions(
+def test_a_version_1_database_is_migrated_to_2_and_keeps_its_sessions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A file written by a version-1 Backprop Lab (MIGRATIONS[:1]) gains the library's
+    tables and keeps every session bit-identically."""
+    latest = list(persist.MIGRATIONS)
+    monkeypatch.setattr(persist, "MIGRATIONS", latest[:1])
     store = SessionStore(10, 600.0)
     first = Persister(store, tmp_path)
     assert first.db.version == 1
     session = store.add(trained(20))
     first.flush()
     first.stop()
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert "experiments" not in tables
 
-    def v2(conn: sqlite3.Connection) -> None:
-        conn.execute("ALTER TABLE sessions ADD COLUMN title TEXT NOT NULL DEFAULT ''")
-
-    monkeypatch.setattr(persist, "MIGRATIONS", [*persist.MIGRATIONS, v2])
+    monkeypatch.setattr(persist, "MIGRATIONS", latest)
     second = Persister(SessionStore(10, 600.0), tmp_path)
     assert second.db.version == 2
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert conn.execute("SELECT count(*) FROM experiments").fetchone() == (0,)
+    assert {"sessions", "experiments", "lessons", "scenes"} <= tables
+    loaded = second.load(session.id)
+    assert loaded is not None and loaded.trainer.to_state() == session.trainer.to_state()
+    second.stop()
+
+
+def test_a_later_migration_is_applied_once_and_a_newer_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SessionStore(10, 600.0)
+    first = Persister(store, tmp_path)
+    session = store.add(trained(20))
+    first.flush()
+    first.stop()
+    latest = len(persist.MIGRATIONS)
+
+    def later(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE sessions ADD COLUMN title TEXT NOT NULL DEFAULT ''")
+
+    monkeypatch.setattr(persist, "MIGRATIONS", [*persist.MIGRATIONS, later])
+    second = Persister(SessionStore(10, 600.0), tmp_path)
+    assert second.db.version == latest + 1
     with sqlite3.connect(tmp_path / DB_NAME) as conn:
         assert conn.execute("SELECT title FROM sessions").fetchall() == [("",)]
     loaded = second.load(session.id)
@@ -87,11 +116,26 @@ def test_a_version_1_database_is_migrated_and_keeps_its_sessions(
     second.stop()
 
     # a database from a newer version is refused, and left as it is
-    monkeypatch.setattr(persist, "MIGRATIONS", persist.MIGRATIONS[:1])
+    monkeypatch.setattr(persist, "MIGRATIONS", persist.MIGRATIONS[:latest])
     with pytest.raises(PersistError, match="newer"):
         Database(tmp_path / DB_NAME)
     with sqlite3.connect(tmp_path / DB_NAME) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == latest + 1
+
+
+def test_an_in_memory_database_has_the_same_schema() -> None:
+    db = Database(persist.MEMORY)
+    assert db.version == len(persist.MIGRATIONS)
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO lessons (id, title, created_at, updated_at) VALUES ('a', 't', 0, 0)"
+        )
+    with pytest.raises(RuntimeError), db.transaction() as conn:  # rolled back as a whole
+        conn.execute("DELETE FROM lessons")
+        raise RuntimeError("undo")
+    with db.transaction() as conn:
+        assert conn.execute("SELECT id FROM lessons").fetchall() == [("a",)]
+    db.close()
 
 
 # --- what is written is what comes back --------------------------------------------------
