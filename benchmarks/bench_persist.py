@@ -11,6 +11,10 @@ Run with ``python -m benchmarks.bench_persist`` (``make bench``).
    100 sessions trained in turn as a busy server would: steps per second and process CPU
    (all threads, the writer's included) per 1,000 steps, with the ratio on/off. The two
    are interleaved in one run (off, on, off, on) so that machine noise hits both.
+3. Through a real server: `backprop-lab` started with `--data-dir` (persistence on) and with
+   `--no-persist`, in turn (off, on, off, on), with 10 and 50 sessions each streaming at
+   10 frames/s over its WebSocket (benchmarks/load_streams.py): the interval between a
+   session's consecutive frames (p50, p99 over all sessions) and the server process's CPU.
 Targets are printed beside the figures; nothing here is an assertion.
 """
 
@@ -21,11 +25,13 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+import asyncio  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from benchmarks.load_streams import run_level, start_server  # noqa: E402
 from engine import Config, Trainer  # noqa: E402
 from server.persist import Persister, encode, payload_of  # noqa: E402
 from server.sessions import SessionStore  # noqa: E402
@@ -34,6 +40,9 @@ WRITES = 30
 WINDOW_SECONDS = 4.0
 STEPS_PER_FRAME = 2  # the page's default play speed is a step or two per frame
 TARGET_CPU_RATIO = 1.05  # ≤ 5 % more CPU with persistence on
+STREAM_LEVELS = (10, 50)  # sessions streaming at once through one server
+STREAM_SECONDS = 6.0
+STREAM_RESOLUTION = 50
 NETWORKS = {
     "2-8-2 ReLU (default)": {},
     "6×64 ReLU, 2000 points": {"data": {"points": 2000}, "model": {"hidden": [64] * 6}},
@@ -135,6 +144,46 @@ def main() -> None:
                 f"{ratio:>12.3f}   ≤ {TARGET_CPU_RATIO:.2f} "
                 f"{'ok' if ratio <= TARGET_CPU_RATIO else 'MISSED'}"
             )
+        print_streamed(root)
+
+
+def streamed(sessions: int, persist: bool, directory: Path) -> tuple[float, float, float]:
+    """Frame-interval p50 and p99 (ms) and the server's CPU (cores) with `sessions` streams."""
+    storage = ("--data-dir", str(directory)) if persist else ("--no-persist",)
+    process, url = start_server(sessions + 10, storage)
+    try:
+        level = asyncio.run(
+            run_level(url, process.pid, sessions, STREAM_RESOLUTION, 2, STREAM_SECONDS)
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    return 1e3 * level.p50, 1e3 * level.p99, level.server_cpu
+
+
+def print_streamed(root: Path) -> None:
+    print(
+        f"\nThrough a server: frame intervals with persistence off vs on ({STREAM_SECONDS:.0f} s "
+        f"windows at 10 frames/s, R = {STREAM_RESOLUTION}; off/on interleaved, means of 2)"
+    )
+    header = (
+        f"{'sessions':>8}{'p50 off':>10}{'p50 on':>9}{'p99 off':>10}{'p99 on':>9}"
+        f"{'p99 on/off':>12}{'CPU off':>10}{'CPU on':>9}{'CPU on/off':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for count in STREAM_LEVELS:
+        runs: dict[bool, list[tuple[float, float, float]]] = {False: [], True: []}
+        for round_ in range(2):
+            for persist in (False, True):
+                runs[persist].append(streamed(count, persist, root / f"srv{count}-{round_}"))
+        off = [statistics.mean(v) for v in zip(*runs[False], strict=True)]
+        on = [statistics.mean(v) for v in zip(*runs[True], strict=True)]
+        print(
+            f"{count:>8}{off[0]:>7.0f} ms{on[0]:>6.0f} ms{off[1]:>7.0f} ms{on[1]:>6.0f} ms"
+            f"{on[1] / off[1]:>12.2f}{off[2]:>10.2f}{on[2]:>9.2f}{on[2] / off[2]:>12.3f}"
+        )
+    print("(CPU in cores: process CPU seconds per second of the window)")
 
 
 if __name__ == "__main__":

@@ -56,13 +56,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(max_sessions: int) -> tuple[subprocess.Popen, str]:
-    """`backprop-lab` on a free loopback port; returns the process and its base URL."""
+def start_server(
+    max_sessions: int, storage: tuple[str, ...] = ("--no-persist",)
+) -> tuple[subprocess.Popen, str]:
+    """`backprop-lab` on a free loopback port; returns the process and its base URL.
+    `storage`: the persistence options (none kept by default; ("--data-dir", DIR) keeps)."""
     port = free_port()
     process = subprocess.Popen(
         [
             sys.executable, "-m", "server.cli", "--host", "127.0.0.1", "--port", str(port),
-            "--max-sessions", str(max_sessions), "--no-persist",
+            "--max-sessions", str(max_sessions), *storage,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
