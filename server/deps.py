@@ -1,9 +1,11 @@
-"""Shared dependencies as `Annotated` aliases: `SessionDep`, `StoreDep`, `SettingsDep`."""
+"""Shared dependencies as `Annotated` aliases: `SessionDep`, `StoreDep`, `SettingsDep`,
+`LibraryDep`."""
 
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from server.library import Library
 from server.sessions import Session, SessionStore
 from server.settings import Settings
 
@@ -14,6 +16,10 @@ def get_settings(request: Request) -> Settings:
 
 def get_store(request: Request) -> SessionStore:
     return request.app.state.store
+
+
+def get_library(request: Request) -> Library:
+    return request.app.state.library
 
 
 def get_session(
@@ -34,3 +40,4 @@ def get_session(
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[SessionStore, Depends(get_store)]
 SessionDep = Annotated[Session, Depends(get_session)]
+LibraryDep = Annotated[Library, Depends(get_library)]

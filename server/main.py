@@ -12,14 +12,17 @@ from server.classes import ClassRegistry
 from server.docs import mount_docs
 from server.encoding import OrjsonResponse
 from server.errors import BodyLimit, SafetyNet, install_error_handlers
+from server.library import Library
 from server.memory import keep_freed_memory
 from server.persist import Persister
 from server.routes import (
     chain_rule,
     classes,
+    experiments,
     health,
     history,
     inspect,
+    lessons,
     options,
     points,
     sessions,
@@ -60,9 +63,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             yield
             tg.cancel_scope.cancel()
     finally:
-        if persister is not None:
-            with anyio.CancelScope(shield=True):  # even when shut down by cancellation
+        with anyio.CancelScope(shield=True):  # even when shut down by cancellation
+            if persister is not None:
                 await to_thread.run_sync(persister.stop)
+            await to_thread.run_sync(app.state.library.close)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -93,13 +97,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else None
     )
     app.state.classes = ClassRegistry()
+    # Saved experiments and lessons: in the same database file, or in memory without one.
+    app.state.library = Library(settings.data_dir)
     install_error_handlers(app)
     classes.install_class_errors(app)
+    experiments.install_library_errors(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SafetyNet)  # added last = outermost: it sees every exception
     routers = (health, options, history, sessions, inspect, points, chain_rule, stream, classes)
-    for module in routers:
+    for module in (*routers, experiments, lessons):
         app.include_router(module.router)
+    app.include_router(experiments.session_router)
     mount_docs(app)
     mount_frontend(app)
     return app

@@ -103,8 +103,10 @@ def mount_frontend(app: FastAPI) -> AssetStore:
         app.add_route(path, serve, methods=["GET", "HEAD"], include_in_schema=False)
 
     async def serve_page(request: Request) -> Response:
-        """A class's join link, /join/<code> (or /join, to type the code): the page, which
-        reads the code from its own address and follows the class."""
+        """A class's join link, /join/<code> (or /join, to type the code), a saved
+        experiment's link, /e/<id>, and a lesson's, /lesson/<id>: the page, which reads
+        the code or id from its own address and follows the class, opens the experiment
+        or presents the lesson."""
         response = store.respond(
             "/",
             request.method,
@@ -114,7 +116,7 @@ def mount_frontend(app: FastAPI) -> AssetStore:
         assert response is not None  # index.html is always in the store
         return response
 
-    for path in ("/join", "/join/{code}"):
+    for path in ("/join", "/join/{code}", "/e/{eid}", "/lesson/{lid}"):
         app.add_route(path, serve_page, methods=["GET", "HEAD"], include_in_schema=False)
     return store
 
