@@ -26,6 +26,8 @@ from typing import Any
 
 import anyio
 
+from server.polls import Poll
+
 CODE_DIGITS = 8
 GUESSES_PER_MINUTE = 30
 MAX_CLASSES = 200  # as many as there can be sessions: one per session at most
@@ -75,6 +77,8 @@ class Room:
     view: dict[str, Any] | None = None  # the lecturer page's view (tab, phase, …)
     view_seq: int = 0
     followers: int = 0
+    poll: Poll | None = None  # the question put to the class (server/polls.py), if any
+    poll_seq: int = 0  # changes of the poll: asked, answered, revealed, withdrawn
     closed: str | None = None  # why the class ended, once it has
     _changed: anyio.Event | None = field(default=None, repr=False)
 
@@ -94,13 +98,26 @@ class Room:
         self.view_seq += 1
         self._wake()
 
+    def ask(self, poll: Poll | None) -> None:
+        """Put `poll` to the followers (None withdraws the current one)."""
+        self.poll = poll
+        self.poll_changed()
+
+    def poll_changed(self) -> None:
+        self.poll_seq += 1
+        self._wake()
+
     def close(self, reason: str) -> None:
         self.closed = reason
         self._wake()
 
-    async def changed(self, seen: tuple[int, int]) -> None:
-        """Wait until there is a frame or view newer than `seen` (or the class closed)."""
-        while (self.seq, self.view_seq) == seen and self.closed is None:
+    def seqs(self) -> tuple[int, int, int]:
+        """What a follower has seen, as (frame, view, poll) counters."""
+        return self.seq, self.view_seq, self.poll_seq
+
+    async def changed(self, seen: tuple[int, int, int]) -> None:
+        """Wait until there is a frame, view or poll newer than `seen` (or the class closed)."""
+        while self.seqs() == seen and self.closed is None:
             if self._changed is None:
                 self._changed = anyio.Event()
             await self._changed.wait()

@@ -11,9 +11,10 @@ import socket
 from typing import Annotated, Any
 
 import anyio
+import orjson
 import segno
 from fastapi import APIRouter, Path, Query, Request, Response, WebSocket
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from server.classes import (
@@ -28,6 +29,7 @@ from server.deps import SessionDep, SettingsDep, StoreDep
 from server.encoding import ArrayPacker, OrjsonResponse, dumps
 from server.errors import problem
 from server.payloads import history_dict
+from server.polls import MAX_OPTIONS, Poll, PollError
 from server.routes.sessions import copy_session, state_dict
 from server.schemas.common import ERRORS
 from server.schemas.session import SessionState
@@ -180,6 +182,104 @@ async def close_class(session: SessionDep, request: Request) -> Response:
     return Response(status_code=204)
 
 
+class PollIn(BaseModel):
+    """A question for the class: its text, its options, and the right one (if any)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=200, description="The question.")
+    options: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        min_length=2, max_length=MAX_OPTIONS, description="What followers choose from."
+    )
+    answer: int | None = Field(
+        default=None, ge=0, lt=MAX_OPTIONS, description="The right option's index (or none)."
+    )
+
+
+class RevealIn(BaseModel):
+    """The reveal: optionally the right option, if it was not known when asking."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer: int | None = Field(default=None, ge=0, lt=MAX_OPTIONS)
+
+
+class PollOut(BaseModel):
+    """The question as the lecturer sees it: with the tally while it is being given."""
+
+    id: int
+    text: str
+    options: list[str]
+    answer: int | None
+    revealed: bool
+    tally: list[int] = Field(description="Followers per option.")
+    answered: int = Field(description="Followers who answered.")
+
+
+def _room_of(request: Request, session: Any) -> Room | None:
+    return registry_of(request).of_session(session.id)
+
+
+NO_CLASS = "the session with this id has no open class: POST …/class opens one"
+NO_POLL = "no poll: no question is being asked in this class (PUT …/class/poll asks one)"
+
+
+@router.put(
+    "/api/sessions/{id}/class/poll", response_model=PollOut, summary="Ask the class a question"
+)
+async def ask(session: SessionDep, request: Request, body: PollIn) -> Response:
+    """Put a question to the followers (replacing any earlier one); they answer on their
+    own screens. The tally is in GET …/class/poll, and shown to them after the reveal."""
+    room = _room_of(request, session)
+    if room is None:
+        return problem(404, NO_CLASS, "id")
+    try:
+        poll = Poll(text=body.text, options=tuple(body.options), answer=body.answer)
+    except PollError as exc:
+        return problem(422, str(exc), exc.field)
+    room.ask(poll)
+    return OrjsonResponse(poll.for_lecturer())
+
+
+@router.get("/api/sessions/{id}/class/poll", response_model=PollOut, summary="The tally")
+async def read_poll(session: SessionDep, request: Request) -> Response:
+    room = _room_of(request, session)
+    if room is None:
+        return problem(404, NO_CLASS, "id")
+    if room.poll is None:
+        return problem(404, NO_POLL, "poll")
+    return OrjsonResponse(room.poll.for_lecturer())
+
+
+@router.post(
+    "/api/sessions/{id}/class/poll/reveal", response_model=PollOut, summary="Reveal the answer"
+)
+async def reveal(session: SessionDep, request: Request, body: RevealIn) -> Response:
+    """Close the poll: followers see the right option and how the class answered."""
+    room = _room_of(request, session)
+    if room is None:
+        return problem(404, NO_CLASS, "id")
+    if room.poll is None:
+        return problem(404, NO_POLL, "poll")
+    try:
+        room.poll.reveal(body.answer)
+    except PollError as exc:
+        return problem(422, str(exc), exc.field)
+    room.poll_changed()
+    return OrjsonResponse(room.poll.for_lecturer())
+
+
+@router.delete("/api/sessions/{id}/class/poll", status_code=204, summary="Withdraw the question")
+async def withdraw(session: SessionDep, request: Request) -> Response:
+    room = _room_of(request, session)
+    if room is None:
+        return problem(404, NO_CLASS, "id")
+    if room.poll is None:
+        return problem(404, NO_POLL, "poll")
+    room.ask(None)
+    return Response(status_code=204)
+
+
 # ---------------------------------------------------------------- a follower (join code)
 
 
@@ -256,16 +356,43 @@ async def follow(websocket: WebSocket, code: str) -> None:
                 await websocket.close()
 
 
-async def _follow(websocket: WebSocket, room: Room) -> None:
-    seen = (-1, -1)  # (frame seq, view seq) sent: a newcomer gets the newest of both at once
+def _answer(room: Room, follower: int, text: str) -> dict[str, Any]:
+    """A follower's message: an answer to the poll (the one thing it may send), or a
+    refusal that says why."""
+    try:
+        command = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        command = None
+    if not isinstance(command, dict) or command.get("type") != "answer":
+        return {"type": "error", "status": 403, "command": None, "field": None, "detail": READ_ONLY}
+    poll = room.poll
+    poll_id, option = command.get("poll"), command.get("option")
+    try:
+        if poll is None:
+            raise PollError("poll", "no question is being asked")
+        for name, value in (("poll", poll_id), ("option", option)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise PollError(name, f"{name} must be an integer")
+        poll.vote(follower, poll_id, option)
+    except PollError as exc:
+        return {"type": "error", "status": 422, "command": "answer", "field": exc.field,
+                "detail": str(exc)}  # fmt: skip
+    room.poll_changed()  # the count of answers moved
+    return {"type": "ack", "command": "answer", "poll": poll_id, "option": option}
 
-    async def refuse_commands() -> None:
+
+async def _follow(websocket: WebSocket, room: Room) -> None:
+    # (frame, view, poll) counters sent: a newcomer gets the newest of each at once
+    seen = (-1, -1, -1)
+    follower = id(websocket)  # this connection's key for its poll answers
+
+    async def take_answers() -> None:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            refusal = {"type": "error", "status": 403, "command": None, "field": None}
-            await websocket.send_text(dumps({**refusal, "detail": READ_ONLY}).decode())
+            reply = _answer(room, follower, message.get("text") or "")
+            await websocket.send_text(dumps(reply).decode())
 
     async def send_newest() -> None:
         nonlocal seen
@@ -275,15 +402,18 @@ async def _follow(websocket: WebSocket, room: Room) -> None:
                 await websocket.send_text(dumps(ended).decode())
                 await websocket.close(code=CLOSE_CLASS_ENDED, reason="class ended")
                 return
-            frame_seq, view_seq = room.seq, room.view_seq
-            if view_seq != seen[1] and room.view is not None:
+            now = room.seqs()
+            if now[1] != seen[1] and room.view is not None:
                 await websocket.send_text(dumps({"type": "view", **room.view}).decode())
-            if frame_seq != seen[0] and room.frame is not None:
+            if now[2] != seen[2] and (room.poll is not None or seen[2] != -1):
+                poll = room.poll.for_follower() if room.poll else {"type": "poll", "id": None}
+                await websocket.send_text(dumps(poll).decode())
+            if now[0] != seen[0] and room.frame is not None:
                 if room.frame_binary:
                     await websocket.send_bytes(room.frame)
                 else:
                     await websocket.send_text(room.frame.decode())
-            seen = (frame_seq, view_seq)
+            seen = now
             await room.changed(seen)
 
     async with anyio.create_task_group() as tg:
@@ -294,6 +424,5 @@ async def _follow(websocket: WebSocket, room: Room) -> None:
             finally:
                 tg.cancel_scope.cancel()
 
-        tg.start_soon(run, refuse_commands)
+        tg.start_soon(run, take_answers)
         tg.start_soon(run, send_newest)
-
