@@ -20,10 +20,13 @@ write b apart (bias "separate").
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine import Config, Trainer
+import numpy as np
+
+from engine import Config, Convention, Trainer
 
 LECTURE_ID = "lecture"
 LECTURE_TITLE = "Backpropagation, the lecture"
@@ -40,6 +43,24 @@ PHASES_OF_VIEW: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
+class Question:
+    """Predict, then reveal: asked before the phase `reveal`, answered by its numbers."""
+
+    text: str
+    options: tuple[str, ...]
+    reveal: str  # the engine phase whose numbers answer it: "forward", "backward", "update"
+    answer: Callable[[dict[str, np.ndarray]], int]  # trace quantities after it → option
+
+    def to_dict(self, answer: int | None) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "options": list(self.options),
+            "reveal": self.reveal,
+            "answer": answer,
+        }
+
+
+@dataclass(frozen=True)
 class LectureScene:
     """One slide as a scene: what to build, how to show it, what its caption names."""
 
@@ -51,6 +72,7 @@ class LectureScene:
     view: dict[str, Any]  # a SceneView: tab, phase, convention, traced example…
     shows: tuple[str, ...] = ()  # trace symbols the caption names (checked by the tests)
     phases: tuple[str, ...] = field(default=())  # engine phases run after the steps
+    question: Question | None = None  # asked before the next phase, if the scene has one
 
     def __post_init__(self) -> None:
         if not self.phases:
@@ -151,6 +173,24 @@ SCENES: tuple[LectureScene, ...] = (
         shows=("z", "h", "v", "o"),
     ),
     LectureScene(
+        id="predict-delta-o",
+        slide="Derivative of J with respect to the output layer: predict",
+        caption=(
+            "Predict, then reveal: J = yᵀ log(o) is known. Which sign will δ⁽ᵒ⁾_k, the error "
+            "signal at the target class k, have? Reveal with the backward pass."
+        ),
+        config=_MLP,
+        steps=0,
+        view={"tab": "curves", "phase": "loss", **_LOGLIK_ROW, "bias": "augmented"},
+        shows=("o", "J"),
+        question=Question(
+            text="What sign will δ⁽ᵒ⁾_k have, at the target class k?",
+            options=("positive", "negative", "zero"),
+            reveal="backward",
+            answer=lambda q: _sign_option(q["delta_o"].ravel()[int(q["k"].item()) - 1]),
+        ),
+    ),
+    LectureScene(
         id="delta-o",
         slide="Derivative of J with respect to the output layer",
         caption="δ⁽ᵒ⁾ := ∂J/∂v = [−o₁ ⋯ 1 − o_k ⋯ −o_K], a row vector.",
@@ -167,6 +207,24 @@ SCENES: tuple[LectureScene, ...] = (
         steps=0,
         view={"tab": "curves", "phase": "backward", **_LOGLIK_ROW, "bias": "augmented"},
         shows=("delta_o", "U", "delta_h"),
+    ),
+    LectureScene(
+        id="predict-relu-mask",
+        slide="Error propagation to the input layer: predict",
+        caption=(
+            "Predict, then reveal: δ⁽ᶻ⁾ = δ⁽ʰ⁾ diag(I(z_i > 0)). Look at z in the forward pass: "
+            "how many of the 4 hidden units will pass no error back?"
+        ),
+        config=_MLP,
+        steps=0,
+        view={"tab": "curves", "phase": "loss", **_LOGLIK_ROW, "bias": "augmented"},
+        shows=("z", "h"),
+        question=Question(
+            text="How many of the 4 hidden units will have δ⁽ᶻ⁾ᵢ = 0?",
+            options=("0", "1", "2", "3", "4"),
+            reveal="backward",
+            answer=lambda q: int(np.sum(q["delta_z"].ravel() == 0)),
+        ),
     ),
     LectureScene(
         id="delta-z",
@@ -257,6 +315,35 @@ SCENES: tuple[LectureScene, ...] = (
         shows=("J",),
     ),
 )
+
+
+def _sign_option(value: float) -> int:
+    """The option of ("positive", "negative", "zero") that `value` is."""
+    return 0 if value > 0 else 1 if value < 0 else 2
+
+
+def convention_of(scene: LectureScene) -> Convention:
+    """The display convention the scene's view asks for."""
+    view = scene.view
+    return Convention(
+        sign=view.get("sign", "loss"),
+        layout=view.get("layout", "row"),
+        bias=view.get("bias", "separate"),
+    )
+
+
+def answer_of(scene: LectureScene) -> int | None:
+    """The right option of the scene's question, from the numbers its reveal shows: the
+    scene's network is taken through the reveal's phase and its traced example read."""
+    question = scene.question
+    if question is None:
+        return None
+    trainer = trainer_of(scene)
+    order = ("forward", "backward", "update")
+    for phase in order[len(scene.phases) : order.index(question.reveal) + 1]:
+        getattr(trainer, f"{phase}_phase")()
+    trace = trainer.trace_example(scene.view.get("selected", 0), convention=convention_of(scene))
+    return question.answer({q.symbol: np.asarray(q.value, dtype=float) for q in trace.quantities})
 
 
 def scene(scene_id: str) -> LectureScene | None:

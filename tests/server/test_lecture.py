@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import Convention
-from server.lecture import PHASES_OF_VIEW, SCENES, scene, trainer_of
+from server.lecture import PHASES_OF_VIEW, SCENES, answer_of, scene, trainer_of
 
 LECTURE_ORDER = [
     "jacobian",
@@ -16,8 +16,10 @@ LECTURE_ORDER = [
     "softmax-jacobian",
     "softmax-gradient",
     "mlp-forward",
+    "predict-delta-o",
     "delta-o",
     "delta-h",
+    "predict-relu-mask",
     "delta-z",
     "delta-x",
     "dJ-dU",
@@ -105,3 +107,21 @@ def test_the_last_scene_has_learnt() -> None:
     trained = trainer_of(scene("sgd-trained")).metrics()
     assert trained.train_loss < start.train_loss / 10
     assert trained.test_accuracy > 0.9
+
+
+def test_the_questions_are_answered_by_the_numbers_the_reveal_shows() -> None:
+    """Read before the reveal, the forward pass already decides them: δ⁽ᵒ⁾_k = 1 − o_k > 0
+    for the log-likelihood, and δ⁽ᶻ⁾ᵢ = 0 exactly where zᵢ ≤ 0 (δ⁽ʰ⁾ has no zeros here)."""
+    asked = [s for s in SCENES if s.question]
+    assert [s.id for s in asked] == ["predict-delta-o", "predict-relu-mask"]
+    for s in asked:
+        assert s.view["phase"] == "loss" and s.question.reveal == "backward"
+        assert len(set(s.question.options)) == len(s.question.options)
+    s = scene("predict-delta-o")
+    _, q = trace_of(s)  # at the loss: no δ yet on the page
+    o_k = q["o"].ravel()[int(q["k"].item()) - 1]
+    assert s.question.options[answer_of(s)] == ("positive" if 1 - o_k > 0 else "negative")
+    s = scene("predict-relu-mask")
+    _, q = trace_of(s)
+    dead = int(np.sum(q["z"].ravel() <= 0))
+    assert answer_of(s) == dead == 3, "the mask is the lesson: most units pass nothing back"
