@@ -45,7 +45,7 @@ class NotFoundError(LookupError):
     """No experiment, lesson or scene has this id; `field` names the id's parameter."""
 
     def __init__(self, field: str, what: str, key: str) -> None:
-        super().__init__(f"{what} {key!r} does not exist (it may have been deleted)")
+        super().__init__(f"{field}: {what} {key!r} does not exist (it may have been deleted)")
         self.field = field
 
 
