@@ -43,7 +43,7 @@ def sweep_interval(settings: Settings) -> float:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Load the saved sessions back and start writing behind them (with persistence), warm
     the engine up, then free expired sessions in the background, so memory returns even
-    with no traffic. On shutdown, write every unsaved change."""
+    with no traffic. On shutdown, write every unsaved change and close the library's file."""
     persister: Persister | None = app.state.persist
     if persister is not None:
         # before the first request: a page reconnecting after a restart finds its session

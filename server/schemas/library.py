@@ -4,7 +4,7 @@ Every input model refuses unknown keys, and every bound is a `Field` limit, so a
 value is a 422 whose message names the field and its range (server/errors.py).
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -47,7 +47,7 @@ class SceneView(_In):
     presentation: bool | None = None
     hide: list[Hidden] | None = Field(default=None, max_length=5)
 
-    def stored(self) -> dict:
+    def stored(self) -> dict[str, Any]:
         """The keys given (nulls dropped), as kept with the state."""
         return self.model_dump(exclude_none=True)
 

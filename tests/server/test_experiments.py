@@ -4,6 +4,7 @@ edits, export and import between two servers, refusals that name the field, the
 thumbnail, and the storage: a data dir survives a restart, no data dir keeps them in
 memory."""
 
+import asyncio
 import struct
 import zlib
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.main import create_app
+from server.persist import Database
 from server.settings import Settings
 from server.thumbnail import SIZE
 from tests.server.conftest import SETTINGS, assert_problem
@@ -365,3 +367,37 @@ def test_experiments_and_lessons_survive_a_restart(tmp_path: Path) -> None:
         opened = second.post(f"/api/lessons/{lid}/scenes/{scid}/open")
         assert opened.status_code == 201, opened.text
         assert_same(params(second, opened.json()["id"]), at_save)
+
+
+def test_the_database_is_never_used_on_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every library call reaches the database from a worker thread (no running loop)."""
+    used: list[bool] = []
+    original = Database.transaction
+
+    def checked(self: Database):
+        try:
+            asyncio.get_running_loop()
+            used.append(False)
+        except RuntimeError:
+            used.append(True)
+        return original(self)
+
+    monkeypatch.setattr(Database, "transaction", checked)
+    sid = new_session(client, steps=3)
+    eid = save(client, sid)["id"]
+    client.get("/api/experiments")
+    client.patch(f"/api/experiments/{eid}", json={"name": "b"})
+    client.post(f"/api/experiments/{eid}/duplicate")
+    open_experiment(client, eid)
+    file = client.get(f"/api/experiments/{eid}/export").json()
+    client.post("/api/experiments/import", json=file)
+    client.get(f"/api/experiments/{eid}/thumbnail.png")
+    lid = client.post("/api/lessons", json={"title": "t"}).json()["id"]
+    client.post(f"/api/lessons/{lid}/scenes", json={"session_id": sid})
+    client.get("/api/lessons")
+    client.post(f"/api/lessons/{lid}/duplicate")
+    client.delete(f"/api/lessons/{lid}")
+    client.delete(f"/api/experiments/{eid}")
+    assert len(used) >= 14 and all(used), used
