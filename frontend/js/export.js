@@ -34,8 +34,7 @@ export function mountExport(root, ctx, controls) {
       return;
     }
     try {
-      await ctx.session.importState(exported);
-      ctx.reconnect();
+      ctx.showSession(await ctx.session.importState(exported));
     } catch (err) {
       controls.showError("upload", `${file.name}: ${err.message}`);
     }

@@ -10,7 +10,7 @@
 import { VIEW_KEYS } from "./session.js";
 
 /** What a follower may not touch: everything that changes a session or what it shows. */
-const LOCKED = ["#sidebar", ".run", "#demos", "#class", "#copy-link", "#timeline", ".tabs", ".panel-tools", "#boundary", "#edit-bar"];
+const LOCKED = ["#sidebar", ".run", "#demos", "#class", "#copy-link", "#save", "#open", "#lesson", "#timeline", ".tabs", ".panel-tools", "#boundary", "#edit-bar"];
 const FROM_VIEW = Object.fromEntries(Object.entries(VIEW_KEYS).map(([k, name]) => [name, k]));
 
 export function mountFollow({ ctx, session, store, banner, classDialog, openStream, drawFrame, onStatus }) {
@@ -79,8 +79,9 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
 
   async function makeItMine() {
     mine.disabled = true;
+    let fork;
     try {
-      await session.makeItMine();
+      fork = await session.forkFollowed();
     } catch (err) {
       banner.problem(`${err.message}`);
       mine.disabled = false;
@@ -88,8 +89,7 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
     }
     lock(false);
     bar.hidden = true;
-    history.replaceState(null, "", `/${location.hash}`);
-    stream.reconnect(); // now the student's own session's stream
+    ctx.showSession(fork, null, "/"); // now the student's own session, on its own stream
   }
 
   mine.addEventListener("click", makeItMine);

@@ -7,7 +7,7 @@
 // matrices and chain-rule tabs).
 
 import * as api from "./api.js";
-import { creating, firstSocket, joinCode, store } from "./boot.js";
+import { creating, firstSocket, joinCode, lessonId, opened, reopen, store } from "./boot.js";
 import { CONFIG_PROPERTIES, fromConfig, parseHash } from "./state.js";
 import { mountDemos } from "./demos.js";
 import { mountControls } from "./controls.js";
@@ -44,6 +44,10 @@ const ctx = {
   send: (command) => (session.following ? undefined : stream?.send(command)),
   /** Follow the session to a new id (after a model upload). */
   reconnect: () => stream?.reconnect(),
+  /** Make a session the server just made this page's own (see showSession). */
+  showSession: (state, view, path) => showSession(state, view, path),
+  /** A short message under the top bar (notice.js). */
+  notify: (text, ms) => notify(text, ms),
   api,
   session,
   /** The newest frame drawn, for modules that act on a click (export, tracing). */
@@ -216,6 +220,35 @@ function loadClassDialog() {
 }
 classButton.addEventListener("click", () => loadClassDialog().then((dialog) => dialog.open()), { once: true });
 
+// Saved experiments and lessons: their dialogs and the lesson player load on first use too.
+const lazyButtons = [
+  ["save", () => import("./experiments.js").then((m) => m.mountSave(ctx))],
+  ["open", () => import("./experiments.js").then((m) => m.mountOpen(ctx))],
+  ["lesson", () => import("./lessons.js").then((m) => m.mountLessons(ctx))],
+];
+for (const [id, load] of lazyButtons) {
+  const button = document.getElementById(id);
+  let dialog = null;
+  button.addEventListener("click", () => {
+    dialog ??= load();
+    dialog.then((d) => d.open(), (err) => banner.problem(`This dialog could not be loaded (${err.message}); reload the page.`));
+  });
+}
+
+/**
+ * Show a session state the server just made — a branch, a student's fork, an imported
+ * model, an opened experiment or lesson scene — as this page's session: playing stops (the
+ * old session is left as it was), the state and its saved view are taken (session.show),
+ * and the stream follows the new session, which starts paused: Play continues it live.
+ * `path` is the address a reload should open again (/e/<id>, /lesson/<id>; "/" by default).
+ */
+function showSession(state, view = null, path = "/") {
+  running.stop();
+  session.show(state, view);
+  if (location.pathname !== path) history.replaceState(null, "", path + location.hash);
+  stream?.reconnect();
+}
+
 session.onFrame = drawFrame;
 session.send = ctx.send;
 session.onError = (message, command) => {
@@ -256,11 +289,20 @@ async function start() {
   const refused = (err) => err && err.status >= 400 && err.status < 500;
   const firstAnswer = await created;
   let err = firstAnswer;
+  // A saved experiment's or lesson's link (/e/<id>, /lesson/<id>) opens it, asked again
+  // while the server is unreachable; the defaults once it is known not to exist.
+  let again = reopen ?? (() => null);
   // Refused settings (a 4xx naming the field): the link's setup cannot be opened, so the
   // defaults are. Anything else (server unreachable or busy) leaves the link as it is and
   // asks again until the server answers.
   if (refused(err)) {
-    banner.problem(`${err.message} — the link's settings were not accepted; opening the defaults instead.`);
+    if (reopen) {
+      banner.problem(`${err.message} — this link's ${lessonId ? "lesson" : "saved experiment"} cannot be opened (deleted, or on another server?); opening the defaults instead.`);
+      history.replaceState(null, "", "/" + location.hash);
+      again = () => null;
+    } else {
+      banner.problem(`${err.message} — the link's settings were not accepted; opening the defaults instead.`);
+    }
     store.set(defaultsOfConfig());
     err = await session.start().then(() => null, (again) => again);
     if (refused(err)) return banner.problem(err.message); // asking again would not help
@@ -269,7 +311,7 @@ async function start() {
   while (err) {
     banner.problem(`${err.message} Trying again in ${START_RETRY_MS / 1000} s.`);
     await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
-    err = await session.start().then(() => null, (again) => again);
+    err = await session.start(again()).then(() => null, (again) => again);
   }
   if (retried) banner.hide("problem"); // the server answered: "trying again" is over
   stream = openStream(() => session.streamUrl(), {
@@ -279,6 +321,12 @@ async function start() {
     // boot.js's socket, opened on this session when the first request created it
     early: firstAnswer === null ? await firstSocket : null,
   });
+  // A lesson's link presents it: the caption bar and the scene keys, from the scene opened.
+  const lesson = await opened?.catch(() => null);
+  if (lesson?.lesson && session.id === lesson.state.id) {
+    const { presentLesson } = await import("./lesson_player.js");
+    presentLesson(ctx, lesson.lesson, lesson.state);
+  }
 }
 
 function defaultsOfConfig() {

@@ -14,6 +14,20 @@ export const VIEW_KEYS = {
   discretize: "discretize", showTest: "show_test", sign: "sign", layout: "layout", bias: "bias",
 };
 
+/** What a saved experiment or lesson scene is shown in (the API's SceneView): the view keys
+ * above, presenting and its hidden control groups, and the phase shown (sceneViewOf). */
+export const SCENE_KEYS = { ...VIEW_KEYS, presentation: "presentation", hide: "hide" };
+/** The engine's phase under each phase the page shows: the page's "loss" is the engine after
+ * its forward pass, its "update" the engine ready for the next step. */
+const ENGINE_PHASE = { ready: "ready", forward: "forward", loss: "forward", backward: "backward", update: "ready" };
+
+/** The SceneView of what the page shows: the UI state's view choices and `phase`. */
+export function sceneViewOf(state, phase) {
+  const view = Object.fromEntries(Object.entries(SCENE_KEYS).map(([k, name]) => [name, state[k]]));
+  view.phase = phase in ENGINE_PHASE ? phase : "ready";
+  return view;
+}
+
 export class CommandError extends Error {
   constructor(message, field = null) {
     super(message);
@@ -39,6 +53,7 @@ export class Session {
     this.lastFrame = null;
     this.pendingConfig = []; // {resolve, reject} per config command, oldest first
     this.pendingPhase = null; // the phase asked for, shown on the frame that answers it
+    this.heldPhase = null; // a saved view's phase, shown until the session moves (see show)
     store.subscribe((state, changed) => this.#stateChanged(state, changed));
   }
 
@@ -59,12 +74,10 @@ export class Session {
     this.#adopt(state);
   }
 
-  /** "Make it mine": a private copy of the followed session, continuing from where it is. */
-  async makeItMine() {
-    const state = await this.api.postJSON(`/api/classes/${this.following}/fork`);
-    this.following = null;
-    this.viewPhase = null;
-    this.#adopt(state);
+  /** "Make it mine": a private copy of the followed session, continuing from where it is
+   * (its SessionState, for the page to show). */
+  forkFollowed() {
+    return this.api.postJSON(`/api/classes/${this.following}/fork`);
   }
 
   /** What the lecturer's page shows besides the frame, relayed to a class's followers. */
@@ -75,9 +88,11 @@ export class Session {
   /** Create the session from the URL hash's config, or take the answer of a request
    * already sent (`pending`, see boot.js). */
   async start(pending = null) {
-    // The link's sign, layout and bias win: the stream is told them as soon as it opens.
     const created = await (pending ?? this.api.postJSON("/api/sessions", toConfig(this.store.get())));
-    this.#adopt(created, { keepConvention: true });
+    // An opened experiment or lesson scene (boot.js) comes with its view; otherwise the
+    // link's sign, layout and bias win: the stream is told them as soon as it opens.
+    if (created.view) this.show(created, created.view);
+    else this.#adopt(created, { keepConvention: true });
   }
 
   /** The session vanished (server restart, expiry): make a new one from the same link. */
@@ -86,15 +101,39 @@ export class Session {
     await this.start();
   }
 
-  /** Load an exported model: a new session continuing exactly where the export left off. */
-  async importState(exported) {
-    this.#adopt(await this.api.postJSON("/api/sessions/import", exported));
+  /** Load an exported model: a new session continuing exactly where the export left off
+   * (its SessionState, for the page to show). */
+  importState(exported) {
+    return this.api.postJSON("/api/sessions/import", exported);
   }
 
-  /** Continue in a new run from step `step` of this one (POST …/branch); the page then
-   * follows the branch (the caller reconnects the stream). */
-  async branch(step) {
-    this.#adopt(await this.api.postJSON(`${this.base}/branch`, { step }));
+  /** A new run continuing from step `step` of this one (POST …/branch): its SessionState. */
+  branch(step) {
+    return this.api.postJSON(`${this.base}/branch`, { step });
+  }
+
+  /**
+   * Make `state` (a session the server just made: a branch, a student's fork, an imported
+   * model, an opened experiment or lesson scene) this page's own session: its config and
+   * convention, then `view` (a SceneView) applied to the UI state. The view's phase is held
+   * on the frames until the session moves: a scene saved at "loss" opens at "loss". The
+   * caller reconnects the stream (main.js showSession does both).
+   */
+  show(state, view = null) {
+    this.following = null;
+    this.viewPhase = null;
+    this.pendingPhase = null;
+    this.#adopt(state);
+    this.heldPhase = null;
+    if (!view) return;
+    const patch = {};
+    for (const [key, name] of Object.entries(SCENE_KEYS)) {
+      if (view[name] !== undefined && view[name] !== null) patch[key] = view[name];
+    }
+    // A scene saved on a training example keeps "train" when the view leaves the split out.
+    if ("selected" in patch && !("selectedSplit" in patch)) patch.selectedSplit = "train";
+    this.store.set(patch);
+    if (view.phase === "loss" || view.phase === "update") this.heldPhase = view.phase;
   }
 
   /** Take the server's session as ours; an imported model also brings its convention. */
@@ -142,6 +181,11 @@ export class Session {
     this.#followData(frame);
     if (this.following) this.#lecturersPhase(frame);
     frame.dataset = this.dataset;
+    if (this.heldPhase) {
+      // still the engine's state under the saved phase: show it as saved
+      if (frame.phase === ENGINE_PHASE[this.heldPhase] && frame.timeline?.at == null) frame.phase = this.heldPhase;
+      else this.heldPhase = null;
+    }
     if (this.pendingPhase) {
       // The engine calls the state after an update "ready"; the page shows "update".
       frame.phase = this.pendingPhase;
@@ -178,6 +222,7 @@ export class Session {
   }
 
   play(stepsPerFrame) {
+    this.heldPhase = null;
     this.send({ type: "play", steps_per_frame: stepsPerFrame, fps: this.store.get().fps });
     this.sendView({ phase: "ready" });
   }
@@ -187,12 +232,14 @@ export class Session {
   }
 
   step(steps = 1) {
+    this.heldPhase = null;
     this.send({ type: "step", steps });
     this.sendView({ phase: "ready" });
   }
 
   /** One engine phase (forward, backward, update); its frame is shown as that phase. */
   phase(name) {
+    this.heldPhase = null;
     this.pendingPhase = name;
     this.sendView({ phase: name });
     this.send({ type: "phase", phase: name });
@@ -200,11 +247,13 @@ export class Session {
 
   /** A phase with no server work (the loss is computed by the forward pass): redraw only. */
   showLocalPhase(name) {
+    this.heldPhase = null;
     this.sendView({ phase: name });
     if (this.lastFrame) this.onFrame({ ...this.lastFrame, phase: name, fromPhaseCommand: true, history: { rows: 0 }, history_reset: false });
   }
 
   reset() {
+    this.heldPhase = null;
     this.send({ type: "reset" });
   }
 

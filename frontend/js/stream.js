@@ -153,6 +153,7 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
     reconnect() {
       const old = socket;
       socket = null; // its close event is now ignored
+      pending = null; // a frame of the old URL not yet drawn never will be (another session's)
       old?.close();
       attempt = 0;
       connect();

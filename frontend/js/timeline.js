@@ -71,10 +71,9 @@ export function mountTimeline(root, ctx, notify, pause) {
     const from = ctx.sessionId();
     branchButton.disabled = true;
     try {
-      await ctx.session.branch(step);
+      ctx.showSession(await ctx.session.branch(step));
       if (!runs.includes(from)) runs.push(from);
       runs.push(ctx.sessionId());
-      ctx.reconnect();
       compareLink.href = `/compare?runs=${runs.slice(-3).join(",")}&step=${step}`;
       compareLink.hidden = false;
       notify(`Branched at step ${fmtInt(step)}: a new run from exactly that state. Change anything (η, the batch size…) and press Play; “Compare runs” shows it beside the original.`, 12000);
