@@ -143,6 +143,10 @@ class Experiment:
     updated_at: float
 
 
+class KEEP:
+    """update_scene's "leave the question as it is" (None removes it)."""
+
+
 @dataclass(frozen=True)
 class Scene:
     id: str
@@ -152,6 +156,7 @@ class Scene:
     summary: dict[str, Any]
     slide: str | None = None  # the built-in lecture's slide title
     shows: tuple[str, ...] = ()  # the built-in lecture's trace symbols named by the caption
+    question: dict[str, Any] | None = None  # predict, then reveal: text, options, answer, reveal
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,7 @@ class Opened:
     caption: str = ""
     index: int = 0
     count: int = 1
+    question: dict[str, Any] | None = None
 
 
 # ---------------------------------------------------------------------- the built-in lesson
@@ -186,7 +192,19 @@ class BuiltinLecture:
     def __init__(self, created_at: float) -> None:
         self.created_at = created_at
         self._thumbnails: dict[str, bytes] = {}
+        self._questions: dict[str, dict[str, Any] | None] = {}
         self._lock = threading.Lock()
+
+    def question(self, scene: lecture.LectureScene) -> dict[str, Any] | None:
+        """The scene's question with its answer, read from the numbers of its reveal (the
+        network is built for it once per process)."""
+        if scene.question is None:
+            return None
+        with self._lock:
+            if scene.id not in self._questions:
+                answer = lecture.answer_of(scene)
+                self._questions[scene.id] = scene.question.to_dict(answer)
+            return self._questions[scene.id]
 
     def _find(self, scid: str) -> tuple[int, lecture.LectureScene]:
         for index, scene in enumerate(lecture.SCENES):
@@ -204,6 +222,7 @@ class BuiltinLecture:
                 summary=summary_of(Config.from_dict(s.config)),
                 slide=s.slide,
                 shows=tuple(s.shows),
+                question=self.question(s),
             )
             for s in lecture.SCENES
         ]
@@ -226,6 +245,7 @@ class BuiltinLecture:
             scene.caption,
             index,
             len(lecture.SCENES),
+            self.question(scene),
         )
 
     def saved(self, scid: str) -> Saved:
@@ -267,7 +287,12 @@ def _experiment(row: tuple[Any, ...]) -> Experiment:
 def _scene(row: tuple[Any, ...]) -> Scene:
     meta = json.loads(row[3])
     return Scene(
-        id=row[0], caption=row[1], view=meta["view"], step=int(row[2]), summary=meta["summary"]
+        id=row[0],
+        caption=row[1],
+        view=meta["view"],
+        step=int(row[2]),
+        summary=meta["summary"],
+        question=meta.get("question"),
     )
 
 
@@ -470,7 +495,13 @@ class Library:
             self._editable(conn, lid)
 
     def add_scene(
-        self, lid: str, saved: Saved, caption: str, view: dict[str, Any], position: int | None
+        self,
+        lid: str,
+        saved: Saved,
+        caption: str,
+        view: dict[str, Any],
+        position: int | None,
+        question: dict[str, Any] | None = None,
     ) -> Lesson:
         """Insert a scene owning `saved` before `position` (None: at the end)."""
         with self.db.transaction() as conn:
@@ -481,25 +512,34 @@ class Library:
                     f"position must be between 0 and {len(order)} (got {position})",
                 )
             scid = new_id()
-            _insert_scene(conn, lid, scid, len(order), caption, view, saved)
+            _insert_scene(conn, lid, scid, len(order), caption, view, saved, question)
             order.insert(len(order) if position is None else position, scid)
             self._renumber(conn, order)
             self._touch(conn, lid)
             return self._lesson(conn, lid)
 
     def update_scene(
-        self, lid: str, scid: str, caption: str | None, view: dict[str, Any] | None
+        self,
+        lid: str,
+        scid: str,
+        caption: str | None,
+        view: dict[str, Any] | None,
+        question: dict[str, Any] | type[KEEP] | None = KEEP,
     ) -> Lesson:
+        """A new caption, view and/or question (None removes it; KEEP leaves it)."""
         with self.db.transaction() as conn:
             if scid not in self._editable(conn, lid):
                 raise NotFoundError("scid", "scene", scid)
             if caption is not None:
                 conn.execute("UPDATE scenes SET caption = ? WHERE id = ?", (caption, scid))
-            if view is not None:
+            if view is not None or question is not KEEP:
                 meta = json.loads(
                     conn.execute("SELECT meta FROM scenes WHERE id = ?", (scid,)).fetchone()[0]
                 )
-                meta["view"] = view
+                if view is not None:
+                    meta["view"] = view
+                if question is not KEEP:
+                    meta["question"] = question
                 conn.execute("UPDATE scenes SET meta = ? WHERE id = ?", (json.dumps(meta), scid))
             self._touch(conn, lid)
             return self._lesson(conn, lid)
@@ -532,8 +572,10 @@ class Library:
         row = self._scene_row(lid, scid, "caption, meta, encoding, state, position")
         count = len(self.lesson(lid).scenes)
         trainer, convention = trainer_of_state(decode(row[2], row[3]))
-        view = json.loads(row[1])["view"]
-        return Opened(trainer, convention, view, row[0], int(row[4]), count)
+        meta = json.loads(row[1])
+        return Opened(
+            trainer, convention, meta["view"], row[0], int(row[4]), count, meta.get("question")
+        )
 
     def scene_thumbnail(self, lid: str, scid: str) -> bytes:
         if lid == lecture.LECTURE_ID:
@@ -572,7 +614,10 @@ class Library:
                 (lid, copy_name(source.title), now, now),
             )
             for position, (scene, state) in enumerate(zip(source.scenes, saved, strict=True)):
-                _insert_scene(conn, lid, new_id(), position, scene.caption, scene.view, state)
+                _insert_scene(
+                    conn, lid, new_id(), position, scene.caption, scene.view, state,
+                    scene.question,
+                )  # fmt: skip
             return self._lesson(conn, lid)
 
 
@@ -584,8 +629,12 @@ def _insert_scene(
     caption: str,
     view: dict[str, Any],
     saved: Saved,
+    question: dict[str, Any] | None = None,
 ) -> None:
     encoding, blob = encode(saved.state)
+    meta: dict[str, Any] = {"summary": saved.summary, "view": view}
+    if question is not None:
+        meta["question"] = question
     conn.execute(
         "INSERT INTO scenes (id, lesson_id, position, caption, step, meta, encoding, state, "
         "thumbnail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -595,7 +644,7 @@ def _insert_scene(
             position,
             caption,
             saved.step,
-            json.dumps({"summary": saved.summary, "view": view}),
+            json.dumps(meta),
             encoding,
             blob,
             saved.thumbnail,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from server.deps import LibraryDep, SettingsDep, StoreDep
 from server.encoding import OrjsonResponse
-from server.library import Lesson, NotFoundError, Scene
+from server.library import KEEP, Lesson, NotFoundError, Scene
 from server.routes.experiments import capture_session, in_thread, iso, open_session, png_response
 from server.schemas.common import ERRORS
 from server.schemas.library import (
@@ -44,6 +44,7 @@ def scene_json(lid: str, scene: Scene) -> dict[str, Any]:
         "thumbnail_url": f"/api/lessons/{lid}/scenes/{scene.id}/thumbnail.png",
         "slide": scene.slide,
         "shows": list(scene.shows),
+        "question": scene.question,
     }
 
 
@@ -131,8 +132,9 @@ async def add_scene(lid: LidPath, library: LibraryDep, store: StoreDep, body: Sc
     await in_thread(library.check_editable, lid)  # 404 / 409 before any work
     session = await session_named(store, body.session_id)
     saved = await capture_session(session)
+    question = body.question.model_dump() if body.question is not None else None
     lesson = await in_thread(
-        library.add_scene, lid, saved, body.caption, body.view.stored(), body.position
+        library.add_scene, lid, saved, body.caption, body.view.stored(), body.position, question
     )
     return lesson_response(lesson, 201)
 
@@ -141,9 +143,14 @@ async def add_scene(lid: LidPath, library: LibraryDep, store: StoreDep, body: Sc
 async def update_scene(
     lid: LidPath, scid: ScidPath, library: LibraryDep, body: ScenePatch
 ) -> Response:
-    """A new caption and/or view (the view is replaced as a whole); the state stays."""
+    """A new caption, view and/or question (the view is replaced as a whole; "question":
+    null removes the question); the state stays."""
     view = body.view.stored() if body.view is not None else None
-    return lesson_response(await in_thread(library.update_scene, lid, scid, body.caption, view))
+    question: Any = KEEP
+    if "question" in body.model_fields_set:
+        question = body.question.model_dump() if body.question is not None else None
+    lesson = await in_thread(library.update_scene, lid, scid, body.caption, view, question)
+    return lesson_response(lesson)
 
 
 @router.delete("/{lid}/scenes/{scid}", response_model=LessonOut, summary="Remove a scene")
@@ -174,5 +181,10 @@ async def open_scene(
     """Exactly the state the scene holds (for the built-in lecture: built from its recipe),
     with its view and caption, and its place: scene `index` (from 0) of `count`."""
     opened = await in_thread(library.open_scene, lid, scid)
-    extra = {"caption": opened.caption, "index": opened.index, "count": opened.count}
+    extra = {
+        "caption": opened.caption,
+        "question": opened.question,
+        "index": opened.index,
+        "count": opened.count,
+    }
     return await open_session(store, settings, opened, extra)

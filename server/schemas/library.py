@@ -6,7 +6,7 @@ value is a 422 whose message names the field and its range (server/errors.py).
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from server.routes.history import ImportIn
 from server.schemas.session import Bias, Layout, SessionState, Sign
@@ -140,6 +140,30 @@ class LessonPatch(_In):
     )
 
 
+class QuestionModel(_In):
+    """Predict, then reveal: a question about the scene's next phase, answered by it."""
+
+    text: str = Field(min_length=1, max_length=200, description="The question.")
+    options: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        min_length=2, max_length=6, description="What the class chooses from."
+    )
+    answer: int | None = Field(
+        default=None, ge=0, le=5, description="The right option's index, or none (a poll)."
+    )
+    reveal: Literal["forward", "backward", "update"] = Field(
+        default="backward", description="The phase whose numbers answer it."
+    )
+
+    @model_validator(mode="after")
+    def _answer_is_an_option(self) -> "QuestionModel":
+        if self.answer is not None and self.answer >= len(self.options):
+            raise ValueError(
+                f"answer must be an option's index, 0 to {len(self.options) - 1} "
+                f"(got {self.answer})"
+            )
+        return self
+
+
 class SceneIn(_In):
     """Copy a session's current state into a lesson as a scene."""
 
@@ -149,11 +173,15 @@ class SceneIn(_In):
     position: int | None = Field(
         default=None, ge=0, description="Insert before this scene (from 0); default: last."
     )
+    question: QuestionModel | None = Field(default=None, description="Predict, then reveal.")
 
 
 class ScenePatch(_In):
+    """A new caption, view or question (null removes the question); what is left out stays."""
+
     caption: Caption | None = None
     view: SceneView | None = None
+    question: QuestionModel | None = None
 
 
 class SceneOut(BaseModel):
@@ -166,6 +194,9 @@ class SceneOut(BaseModel):
     slide: str | None = Field(default=None, description="Built-in lecture: the slide's title.")
     shows: list[str] = Field(
         default_factory=list, description="Built-in lecture: trace symbols the caption names."
+    )
+    question: QuestionModel | None = Field(
+        default=None, description="Asked before the scene's next phase, if any."
     )
 
 
@@ -195,5 +226,6 @@ class OpenedScene(SessionState):
 
     view: SceneView
     caption: str
+    question: QuestionModel | None = None
     index: int = Field(description="The scene's place in its lesson, from 0.")
     count: int = Field(description="Scenes in the lesson.")
