@@ -27,4 +27,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/api/health', timeout=2).status == 200 else 1)"
 
-CMD ["backprop-lab", "--host", "0.0.0.0", "--port", "8000"]
+# --shared-library: every device that reaches the container may change saved experiments and
+# lessons (it cannot tell its host's browser from others). To keep the server to this
+# computer, publish it on loopback: docker run -p 127.0.0.1:8000:8000 …
+CMD ["backprop-lab", "--host", "0.0.0.0", "--port", "8000", "--shared-library"]

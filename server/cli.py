@@ -46,6 +46,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="keep sessions in memory only: nothing is written, a restart forgets them",
     )
     parser.add_argument(
+        "--shared-library",
+        action="store_true",
+        help="let every device that reaches the server list and change saved experiments and "
+        "lessons (default: only browsers on this computer; other devices open them by link)",
+    )
+    parser.add_argument(
         "--keep-days",
         type=float,
         default=defaults.keep_seconds / 86400,
@@ -103,6 +109,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         stream_resolution=args.stream_resolution,
         max_request_bytes=args.max_request_bytes,
         bind_host=args.host,
+        shared_library=args.shared_library,
         data_dir=None if args.no_persist else args.data_dir,
         keep_seconds=args.keep_days * 86400,
     )

@@ -22,12 +22,23 @@ class Settings:
     max_resolution: int = 200  # boundary grid side; 200×200 = 40,000 points per pass
     stream_resolution: int = 50  # a stream's grid side until the client asks for another
     bind_host: str = "127.0.0.1"  # the interface served: loopback means no one else can join
+    # Who may list and change saved experiments and lessons (server/deps.py): False, only
+    # browsers on this computer (others open them by share link); True, every device.
+    shared_library: bool = False
     # Persistence (server/persist.py). None: sessions live in memory only. The command line
     # sets the user's data directory unless --no-persist; an app built without it (tests,
     # a notebook's background server) writes nothing.
     data_dir: str | None = None
     keep_seconds: float = 30 * 86400.0  # a session unused this long is deleted from disk
     save_interval_seconds: float = 2.0  # a training session is written at most this often
+
+
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or a name) is this computer's loopback interface."""
+    return host in LOOPBACK or host.startswith("127.")
 
 
 def limits_of(settings: Settings) -> dict[str, int | float]:

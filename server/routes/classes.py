@@ -34,6 +34,7 @@ from server.routes.sessions import copy_session, state_dict
 from server.schemas.common import ERRORS
 from server.schemas.session import SessionState
 from server.sessions import SessionStore
+from server.settings import is_loopback
 
 router = APIRouter(tags=["class"], responses=ERRORS)
 
@@ -75,7 +76,6 @@ def _client(request: Request | WebSocket) -> str:
     return request.client.host if request.client else "unknown"
 
 
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 ONLY_HERE = (
     "This server listens on this computer only, so students' devices cannot reach it: "
     "restart it with `make run HOST=0.0.0.0` (or `backprop-lab --host 0.0.0.0`) on a network "
@@ -100,9 +100,9 @@ def join_base(request: Request) -> tuple[str, str | None]:
     network address instead, which students can reach if the server listens on it."""
     settings = request.app.state.settings
     base = str(request.base_url).rstrip("/")
-    if settings.bind_host in LOOPBACK:
+    if is_loopback(settings.bind_host):
         return base, ONLY_HERE
-    if request.url.hostname in LOOPBACK:
+    if is_loopback(request.url.hostname or ""):
         address = lan_address()
         if address is None:
             return base, "This computer has no network address students could use."

@@ -16,7 +16,14 @@ from anyio import to_thread
 from fastapi import APIRouter, Path, Request, Response
 
 from engine import Convention, Trainer
-from server.deps import LibraryDep, SessionDep, SettingsDep, StoreDep
+from server.deps import (
+    EditableLibraryDep,
+    LibraryDep,
+    NotThisComputerError,
+    SessionDep,
+    SettingsDep,
+    StoreDep,
+)
 from server.encoding import OrjsonResponse, dumps
 from server.errors import LimitError, problem
 from server.library import (
@@ -75,7 +82,8 @@ def experiment_json(experiment: Experiment) -> dict[str, Any]:
 
 
 def install_library_errors(app: Any) -> None:
-    """404 naming the unknown id's parameter; 409 for an edit of the built-in lesson."""
+    """404 naming the unknown id's parameter; 409 for an edit of the built-in lesson; 403
+    for a listing or change from another device (server/deps.py)."""
 
     @app.exception_handler(NotFoundError)
     async def not_found(_: Request, exc: NotFoundError) -> OrjsonResponse:
@@ -84,6 +92,10 @@ def install_library_errors(app: Any) -> None:
     @app.exception_handler(ReadOnlyError)
     async def read_only(_: Request, exc: ReadOnlyError) -> OrjsonResponse:
         return problem(409, str(exc), "lid")
+
+    @app.exception_handler(NotThisComputerError)
+    async def not_this_computer(_: Request, exc: NotThisComputerError) -> OrjsonResponse:
+        return problem(403, str(exc))
 
 
 async def in_thread(work: Any, *args: Any) -> Any:
@@ -123,7 +135,7 @@ def png_response(request: Request, data: bytes) -> Response:
 @router.post(
     "/import", status_code=201, response_model=ExperimentOut, summary="An experiment from a file"
 )
-async def import_experiment(library: LibraryDep, body: ExperimentFile) -> Response:
+async def import_experiment(library: EditableLibraryDep, body: ExperimentFile) -> Response:
     """Keep an exported file (GET …/export of an experiment, or of a session: then it is
     named "Imported model") as a new experiment, bit-identical to the exported state."""
 
@@ -146,7 +158,7 @@ async def import_experiment(library: LibraryDep, body: ExperimentFile) -> Respon
 
 
 @router.get("", response_model=ExperimentList, summary="Every saved experiment")
-async def list_experiments(library: LibraryDep) -> Response:
+async def list_experiments(library: EditableLibraryDep) -> Response:
     """Newest first, without their states."""
     experiments = await in_thread(library.experiments)
     return OrjsonResponse({"experiments": [experiment_json(e) for e in experiments]})
@@ -158,7 +170,9 @@ async def read_experiment(eid: EidPath, library: LibraryDep) -> Response:
 
 
 @router.patch("/{eid}", response_model=ExperimentOut, summary="Rename an experiment")
-async def rename_experiment(eid: EidPath, library: LibraryDep, body: ExperimentPatch) -> Response:
+async def rename_experiment(
+    eid: EidPath, library: EditableLibraryDep, body: ExperimentPatch
+) -> Response:
     return OrjsonResponse(
         experiment_json(await in_thread(library.rename_experiment, eid, body.name))
     )
@@ -171,7 +185,7 @@ async def rename_experiment(eid: EidPath, library: LibraryDep, body: ExperimentP
     summary="A copy of an experiment",
 )
 async def duplicate_experiment(
-    eid: EidPath, library: LibraryDep, body: DuplicateIn | None = None
+    eid: EidPath, library: EditableLibraryDep, body: DuplicateIn | None = None
 ) -> Response:
     """Same state, view and thumbnail under a new id; named "<name> (copy)" by default."""
     name = body.name if body is not None else None
@@ -180,7 +194,7 @@ async def duplicate_experiment(
 
 
 @router.delete("/{eid}", status_code=204, summary="Delete an experiment")
-async def delete_experiment(eid: EidPath, library: LibraryDep) -> Response:
+async def delete_experiment(eid: EidPath, library: EditableLibraryDep) -> Response:
     """Lessons are not affected: their scenes own their states."""
     await in_thread(library.delete_experiment, eid)
     return Response(status_code=204)
@@ -241,7 +255,9 @@ session_router = APIRouter(prefix="/api/sessions", tags=["experiments"], respons
     response_model=ExperimentOut,
     summary="Save the session as an experiment",
 )
-async def save_experiment(session: SessionDep, library: LibraryDep, body: ExperimentIn) -> Response:
+async def save_experiment(
+    session: SessionDep, library: EditableLibraryDep, body: ExperimentIn
+) -> Response:
     """The session's complete current state (parameters, optimiser, RNG, data, history,
     convention) with the view given, under `name`. Training on afterwards changes nothing
     saved."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import APIRouter, Path, Request, Response
 
-from server.deps import LibraryDep, SettingsDep, StoreDep
+from server.deps import EditableLibraryDep, LibraryDep, SettingsDep, StoreDep
 from server.encoding import OrjsonResponse
 from server.library import KEEP, Lesson, NotFoundError, Scene
 from server.routes.experiments import capture_session, in_thread, iso, open_session, png_response
@@ -75,7 +75,7 @@ async def session_named(store: SessionStore, session_id: str) -> Session:
 
 
 @router.get("", response_model=LessonList, summary="Every lesson")
-async def list_lessons(library: LibraryDep) -> Response:
+async def list_lessons(library: EditableLibraryDep) -> Response:
     """The built-in lecture first, then yours, most recently changed first."""
     found = await in_thread(library.lessons)
     lessons = [
@@ -92,7 +92,7 @@ async def list_lessons(library: LibraryDep) -> Response:
 
 
 @router.post("", status_code=201, response_model=LessonOut, summary="A new, empty lesson")
-async def create_lesson(library: LibraryDep, body: LessonIn) -> Response:
+async def create_lesson(library: EditableLibraryDep, body: LessonIn) -> Response:
     return lesson_response(await in_thread(library.create_lesson, body.title), 201)
 
 
@@ -102,13 +102,13 @@ async def read_lesson(lid: LidPath, library: LibraryDep) -> Response:
 
 
 @router.patch("/{lid}", response_model=LessonOut, summary="Retitle or reorder a lesson")
-async def update_lesson(lid: LidPath, library: LibraryDep, body: LessonPatch) -> Response:
+async def update_lesson(lid: LidPath, library: EditableLibraryDep, body: LessonPatch) -> Response:
     """`order` lists every scene id once, in the new order."""
     return lesson_response(await in_thread(library.update_lesson, lid, body.title, body.order))
 
 
 @router.delete("/{lid}", status_code=204, summary="Delete a lesson")
-async def delete_lesson(lid: LidPath, library: LibraryDep) -> Response:
+async def delete_lesson(lid: LidPath, library: EditableLibraryDep) -> Response:
     await in_thread(library.delete_lesson, lid)
     return Response(status_code=204)
 
@@ -116,7 +116,7 @@ async def delete_lesson(lid: LidPath, library: LibraryDep) -> Response:
 @router.post(
     "/{lid}/duplicate", status_code=201, response_model=LessonOut, summary="A copy of a lesson"
 )
-async def duplicate_lesson(lid: LidPath, library: LibraryDep) -> Response:
+async def duplicate_lesson(lid: LidPath, library: EditableLibraryDep) -> Response:
     """Every scene copied with its state. Of the built-in lecture, each scene is built now
     and kept: the copy is yours to edit."""
     return lesson_response(await in_thread(library.duplicate_lesson, lid), 201)
@@ -126,7 +126,9 @@ async def duplicate_lesson(lid: LidPath, library: LibraryDep) -> Response:
 
 
 @router.post("/{lid}/scenes", status_code=201, response_model=LessonOut, summary="Add a scene")
-async def add_scene(lid: LidPath, library: LibraryDep, store: StoreDep, body: SceneIn) -> Response:
+async def add_scene(
+    lid: LidPath, library: EditableLibraryDep, store: StoreDep, body: SceneIn
+) -> Response:
     """The session's current state is copied into the scene: the scene owns it, so the
     session training on, expiring or being deleted never changes the lesson."""
     await in_thread(library.check_editable, lid)  # 404 / 409 before any work
@@ -141,7 +143,7 @@ async def add_scene(lid: LidPath, library: LibraryDep, store: StoreDep, body: Sc
 
 @router.patch("/{lid}/scenes/{scid}", response_model=LessonOut, summary="Edit a scene")
 async def update_scene(
-    lid: LidPath, scid: ScidPath, library: LibraryDep, body: ScenePatch
+    lid: LidPath, scid: ScidPath, library: EditableLibraryDep, body: ScenePatch
 ) -> Response:
     """A new caption, view and/or question (the view is replaced as a whole; "question":
     null removes the question); the state stays."""
@@ -154,7 +156,7 @@ async def update_scene(
 
 
 @router.delete("/{lid}/scenes/{scid}", response_model=LessonOut, summary="Remove a scene")
-async def delete_scene(lid: LidPath, scid: ScidPath, library: LibraryDep) -> Response:
+async def delete_scene(lid: LidPath, scid: ScidPath, library: EditableLibraryDep) -> Response:
     return lesson_response(await in_thread(library.delete_scene, lid, scid))
 
 
