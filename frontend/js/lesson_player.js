@@ -11,6 +11,7 @@
 import { el } from "./views/panel_common.js";
 
 let current = null; // the lesson being presented: one at a time
+const LONG_CAPTION = 110; // characters: about two lines of the large type at 1280 px
 
 /**
  * Present `lesson` ({id, title, scenes}) from scene `start`: an index to open, or the
@@ -50,6 +51,8 @@ function mountPlayer(ctx, lesson, start) {
   function draw() {
     const scene = lesson.scenes[shown];
     caption.textContent = scene?.caption || "";
+    // a long caption in smaller type, so the stage keeps most of a 720-line projector
+    bar.classList.toggle("long", caption.textContent.length > LONG_CAPTION);
     counter.textContent = `scene ${shown + 1} of ${n}`;
     bar.dataset.scene = String(shown + 1);
     prev.disabled = wanted <= 0;

@@ -23,6 +23,7 @@ from tests.browser.test_experiments import (
     session_params,
     walk_phases,
 )
+from tests.browser.test_page_training import open_lab
 from tests.browser.test_ux_connection import HANDSHAKE_FAILED, REFUSED
 
 PRESENTING = re.compile(r"\bpresentation\b")
@@ -248,3 +249,73 @@ def test_a_three_scene_lesson_survives_a_restart_and_presents_as_saved(
         expect(fresh.locator("#lesson-caption")).to_have_text(CAPTIONS[0])
         expect(fresh.locator("#step-counter")).to_have_text("0")
         expect(fresh.locator("#step-card")).to_have_attribute("data-phase", "forward")
+
+
+def test_scenes_are_reordered_edited_and_deleted_from_the_keyboard(page, live_server) -> None:
+    open_lab(page, live_server)
+    api = f"{live_server.url}/api/lessons"
+    page.get_by_role("button", name="Lesson", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Lessons")
+    dialog.get_by_label("New lesson").fill("Order matters")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog.locator("#lesson-select option:checked")).to_have_text("Order matters (0 scenes)")
+    lesson_id = dialog.locator("#lesson-select").input_value()
+    dialog.get_by_role("button", name="Done").click()
+    for n, caption in enumerate(("A", "B", "C")):
+        if n:
+            press_steps(page, 1, n - 1)
+        add_scene(page, caption)
+
+    page.get_by_role("button", name="Lesson", exact=True).click()
+    captions = dialog.locator(".scene-item textarea")
+    expect(captions).to_have_count(3)
+    # scene 3 up twice, by keyboard: the focus stays on the moved scene's button
+    dialog.get_by_role("button", name="Move scene 3 up").focus()
+    page.keyboard.press("Enter")
+    expect(captions.nth(1)).to_have_value("C")
+    expect(dialog.get_by_role("button", name="Move scene 2 up")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(captions.nth(0)).to_have_value("C")
+    expect(dialog.get_by_role("button", name="Move scene 1 down")).to_be_focused()
+    expect(dialog.get_by_role("button", name="Move scene 1 up")).to_be_disabled()
+    lesson = page.request.get(f"{api}/{lesson_id}").json()
+    assert [s["caption"] for s in lesson["scenes"]] == ["C", "A", "B"]
+    assert [s["step"] for s in lesson["scenes"]] == [2, 0, 1]
+
+    # a caption edited in place is saved when the field is left
+    captions.nth(1).fill("A, rewritten")
+    page.keyboard.press("Tab")
+    page.wait_for_function(
+        f"""async () => (await (await fetch("/api/lessons/{lesson_id}")).json())
+            .scenes[1].caption === "A, rewritten" """
+    )
+    dialog.get_by_role("button", name="Delete scene 3").click()
+    expect(captions).to_have_count(2)
+    assert [s["caption"] for s in page.request.get(f"{api}/{lesson_id}").json()["scenes"]] == [
+        "C",
+        "A, rewritten",
+    ]
+    screenshot(page, "lesson-dialog-edited-1280x720")
+
+    # "Present from here" starts at that scene
+    dialog.get_by_role("button", name="Present from scene 2").click()
+    expect(page.locator("#lesson-counter")).to_have_text("scene 2 of 2")
+    expect(page.locator("#lesson-caption")).to_have_text("A, rewritten")
+    expect(page.locator("#step-counter")).to_have_text("0")
+    page.get_by_role("button", name="End lesson").click()
+    expect(page.locator("#lesson-bar")).to_have_count(0)
+
+    # the lesson goes, after a confirmation; the built-in lecture cannot be edited
+    page.get_by_role("button", name="Lesson", exact=True).click()
+    dialog.get_by_role("button", name="Delete lesson").click()
+    dialog.get_by_role("button", name="Delete for good").click()
+    expect(dialog.locator("#lesson-select option")).not_to_contain_text(["Order matters"])
+    assert page.request.get(f"{api}/{lesson_id}").status == 404
+    dialog.get_by_label("Lesson", exact=True).select_option("lecture")
+    expect(dialog.get_by_text("The built-in lecture cannot be changed")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Add this view as a scene")).to_be_hidden()
+    expect(dialog.get_by_role("button", name="Move scene 2 up")).to_have_count(0)
+    dialog.get_by_role("button", name="Present", exact=True).click()
+    expect(page.locator("#lesson-counter")).to_contain_text("scene 1 of")
+    expect(page.locator("#lesson-caption")).not_to_be_empty()
+    screenshot(page, "lesson-lecture-scene-1-1280x720")
