@@ -10,15 +10,20 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body = undefined) {
+function request(method, path, body = undefined) {
   const init = { method, headers: {} };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
+  return answerOf(fetch(path, init));
+}
+
+/** The payload of a fetch's response, or an ApiError worded as the server worded it. */
+export async function answerOf(fetching) {
   let response;
   try {
-    response = await fetch(path, init);
+    response = await fetching;
   } catch (err) {
     throw new ApiError(0, `The server cannot be reached (${err.message}). Is backprop-lab still running?`);
   }

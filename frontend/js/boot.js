@@ -1,13 +1,13 @@
 // The first request, sent before the rest of the page has loaded.
 //
 // Creating the session is a round trip to the server that nothing else has to wait for:
-// it needs only the link's settings. This module and its two small imports are loaded
-// first (index.html runs it `async`), so the server builds the session, and then sends its
-// first frame, while the browser is still fetching and compiling the views; main.js picks
-// up the answer and the socket.
+// it needs only the link's settings. On the plain address index.html has sent it already,
+// with the stream's socket opened behind it, before any module loaded; with a link's
+// settings this module (loaded first, `async`, with its two small imports) sends it. Either
+// way the server builds the session and sends its first frame while the browser is still
+// fetching and compiling the views; main.js picks up the answer and the socket.
 
 import * as api from "./api.js";
-import { openEarly } from "./early_socket.js";
 import { createStore, toConfig } from "./state.js";
 
 /** The UI state, from the link's hash. */
@@ -18,6 +18,14 @@ export const store = createStore();
 export const joinCode = location.pathname.startsWith("/join")
   ? decodeURIComponent(location.pathname.slice("/join".length).replace(/^\//, "")).replace(/\D/g, "")
   : null;
+
+/**
+ * A session with the config `wanted`, and how to get its stream's socket. On the plain
+ * address, index.html asked for a session with the server's defaults, and for its stream,
+ * before any module loaded: they are taken if those defaults are the page's too, else (or
+ * if that request failed) the session is given back and one is asked for here.
+ */
+const early = { socket: (state) => window.backpropLabEarly.keep(api.streamUrl(state.id)) };
 
 /** The id in a saved experiment's share link (/e/<id>), or null. */
 export const experimentId = idAfter("/e/");
@@ -51,11 +59,34 @@ export const reopen = linked ? () => (opened = openLinked()).then((o) => o.state
  * or the opening of the experiment or lesson the link names. */
 export const creating = joinCode !== null ? null
   : linked ? opened.then((o) => o.state)
-  : api.postJSON("/api/sessions", toConfig(store.get()));
+  : createSession(toConfig(store.get()));
 creating?.catch(() => {}); // main.js reports a refusal; nobody must see it as unhandled
 
 /** That session's stream, opened as soon as the session exists (null if it was refused):
  * the handshake and the first frame need nothing from the modules still loading. */
 export const firstSocket = creating
-  ? creating.then((state) => openEarly(api.streamUrl(state.id)), () => null)
+  ? creating.then((state) => early.socket(state), () => null)
   : Promise.resolve(null);
+
+function createSession(wanted) {
+  const first = window.backpropLabEarly.first;
+  window.backpropLabEarly.first = null;
+  const ask = () => api.postJSON("/api/sessions", wanted);
+  if (!first) return ask();
+  return api.answerOf(first.response).then(async (state) => {
+    const socket = await first.socket;
+    if (sameSettings(state.config, wanted) && socket?.url === api.streamUrl(state.id)) {
+      early.socket = () => socket;
+      return state;
+    }
+    socket?.close();
+    api.deleteJSON(`/api/sessions/${state.id}`).catch(() => {});
+    return ask();
+  }, ask);
+}
+
+/** Whether the server's config has every value of the (nested) config `wanted`. */
+function sameSettings(config, wanted) {
+  return Object.entries(wanted).every(([section, values]) =>
+    Object.entries(values).every(([key, value]) => JSON.stringify(config?.[section]?.[key]) === JSON.stringify(value)));
+}

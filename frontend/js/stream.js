@@ -24,7 +24,7 @@ const CONNECT_TIMEOUT_MS = 5000;
  * @param {{onFrame: (frame) => void, onMessage?: (msg) => void,
  *          onStatus?: (status: string, retry?: {failures: number, delayMs: number}) => void}} handlers
  *   `retry` comes with "reconnecting": the failed attempts in a row and the wait before the next.
- *   `early` (see early_socket.js) is a socket to this URL already opened, taken as the first.
+ *   `early` (index.html's `backpropLabEarly.keep`) is a socket to this URL already opened, taken as the first.
  */
 export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = () => {}, early = null }) {
   let socket = null;

@@ -88,8 +88,8 @@ def test_plotly_that_fails_to_load_is_said_and_tried_again(browser, live_server)
 
 
 def test_stream_opened_during_load_is_kept_and_its_first_frame_not_lost(page, live_server) -> None:
-    """boot.js opens the session's stream before main.js has run; main.js takes that socket
-    over with every message it already received. Held back here until the first frame has
+    """index.html opens the session's stream before main.js has run; main.js takes that
+    socket over with every message it already received. Held back here until the first frame has
     arrived, main.js must still draw that frame, and no second socket may be opened."""
     sockets: list[str] = []
     frames: list[object] = []
@@ -99,6 +99,8 @@ def test_stream_opened_during_load_is_kept_and_its_first_frame_not_lost(page, li
         ws.on("framereceived", lambda payload: frames.append(payload))
 
     page.on("websocket", opened)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     parked = []
     page.route("**/static/js/main.js", lambda route: parked.append(route))
     with page.expect_response(lambda r: r.url.endswith("/api/sessions")) as created:
@@ -121,4 +123,7 @@ def test_stream_opened_during_load_is_kept_and_its_first_frame_not_lost(page, li
     page.keyboard.press("Space")
     expect(page.locator("#step-counter")).not_to_have_text("0")
     assert len(sockets) == 1, f"the page opened {len(sockets)} streams: {sockets}"
+    # index.html asked for the session before any module loaded, with the server's defaults:
+    # they are the page's own, so that session is the page's (no second one is asked for).
+    assert posts == [live_server.url + "/api/sessions"], posts
     assert f"/api/sessions/{session_id}/stream" in sockets[0]
