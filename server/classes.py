@@ -79,6 +79,7 @@ class Room:
     followers: int = 0
     poll: Poll | None = None  # the question put to the class (server/polls.py), if any
     poll_seq: int = 0  # changes of the poll: asked, answered, revealed, withdrawn
+    moves: int = 0  # times the class moved to another session of the lecturer's
     closed: str | None = None  # why the class ended, once it has
     _changed: anyio.Event | None = field(default=None, repr=False)
 
@@ -111,11 +112,11 @@ class Room:
         self.closed = reason
         self._wake()
 
-    def seqs(self) -> tuple[int, int, int]:
-        """What a follower has seen, as (frame, view, poll) counters."""
-        return self.seq, self.view_seq, self.poll_seq
+    def seqs(self) -> tuple[int, int, int, int]:
+        """What a follower has seen, as (frame, view, poll, move) counters."""
+        return self.seq, self.view_seq, self.poll_seq, self.moves
 
-    async def changed(self, seen: tuple[int, int, int]) -> None:
+    async def changed(self, seen: tuple[int, int, int, int]) -> None:
         """Wait until there is a frame, view or poll newer than `seen` (or the class closed)."""
         while self.seqs() == seen and self.closed is None:
             if self._changed is None:
@@ -159,6 +160,26 @@ class ClassRegistry:
     def of_session(self, session_id: str) -> Room | None:
         with self._lock:
             return self._by_session.get(session_id)
+
+    def move(self, session_id: str, to: Any) -> Room | None:
+        """The class of session `session_id` now follows the session `to` (the lecturer
+        went on to another session: a lesson's next scene, an opened experiment, a branch).
+        Its followers are told, and their pages load the new session. None if there is no
+        class to move; ValueError if `to` has a class of its own."""
+        with self._lock:
+            room = self._by_session.get(session_id)
+            if room is None:
+                return None
+            if to.id != session_id:
+                if to.id in self._by_session:
+                    raise ValueError("the session moved to has a class of its own")
+                del self._by_session[session_id]
+                self._by_session[to.id] = room
+            room.session = to
+            room.frame = None  # the old session's: the new one's first frame follows
+            room.moves += 1
+        room._wake()
+        return room
 
     def close(self, session_id: str, reason: str) -> bool:
         """End the session's class (if any): every follower is told `reason`."""

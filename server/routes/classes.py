@@ -33,7 +33,7 @@ from server.polls import MAX_OPTIONS, Poll, PollError
 from server.routes.sessions import copy_session, state_dict
 from server.schemas.common import ERRORS
 from server.schemas.session import SessionState
-from server.sessions import SessionStore
+from server.sessions import SessionNotFoundError, SessionStore
 from server.settings import is_loopback
 
 router = APIRouter(tags=["class"], responses=ERRORS)
@@ -43,6 +43,9 @@ READ_ONLY = (
     "following a class is read-only: the join code lets you watch, nothing else; "
     '"Make it mine" (POST /api/classes/{code}/fork) gives you your own copy to change'
 )
+
+NO_CLASS = "the session with this id has no open class: POST …/class opens one"
+NO_POLL = "no poll: no question is being asked in this class (PUT …/class/poll asks one)"
 
 CodePath = Annotated[
     str,
@@ -169,7 +172,38 @@ async def read_class(session: SessionDep, request: Request) -> Response:
     """The open class of this session, with its live follower count; 404 if none."""
     room = registry_of(request).of_session(session.id)
     if room is None:
-        return problem(404, "this session has no open class: POST …/class opens one", "id")
+        return problem(404, NO_CLASS, "id")
+    return OrjsonResponse(class_dict(room, request))
+
+
+class MoveIn(BaseModel):
+    """The session the class goes on with: one the lecturer holds the id of."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: str = Field(max_length=64, description="The lecturer's next session.")
+
+
+@router.post(
+    "/api/sessions/{id}/class/move", response_model=ClassOut, summary="Move the class along"
+)
+async def move_class(
+    session: SessionDep, request: Request, store: StoreDep, body: MoveIn
+) -> Response:
+    """The lecturer's page went on to another session (a lesson's next scene, an opened
+    experiment, a branch): the class follows it under the same code, its question and
+    followers kept. Both ids are the lecturer's keys; followers are told and load the new
+    session."""
+    try:
+        to = store.get(body.session_id)
+    except SessionNotFoundError:
+        return problem(404, f"session_id: no session {body.session_id!r}", "session_id")
+    try:
+        room = registry_of(request).move(session.id, to)
+    except ValueError as exc:
+        return problem(409, f"session_id: {exc}", "session_id")
+    if room is None:
+        return problem(404, NO_CLASS, "id")
     return OrjsonResponse(class_dict(room, request))
 
 
@@ -178,7 +212,7 @@ async def close_class(session: SessionDep, request: Request) -> Response:
     """End the class: every follower's view ends with a message, and the code stops
     working. The session itself goes on."""
     if not registry_of(request).close(session.id, "The lecturer closed the class."):
-        return problem(404, "this session has no open class", "id")
+        return problem(404, NO_CLASS, "id")
     return Response(status_code=204)
 
 
@@ -218,10 +252,6 @@ class PollOut(BaseModel):
 
 def _room_of(request: Request, session: Any) -> Room | None:
     return registry_of(request).of_session(session.id)
-
-
-NO_CLASS = "the session with this id has no open class: POST …/class opens one"
-NO_POLL = "no poll: no question is being asked in this class (PUT …/class/poll asks one)"
 
 
 @router.put(
@@ -382,8 +412,8 @@ def _answer(room: Room, follower: int, text: str) -> dict[str, Any]:
 
 
 async def _follow(websocket: WebSocket, room: Room) -> None:
-    # (frame, view, poll) counters sent: a newcomer gets the newest of each at once
-    seen = (-1, -1, -1)
+    # (frame, view, poll, move) counters sent: a newcomer gets the newest of each at once
+    seen = (-1, -1, -1, -1)
     follower = id(websocket)  # this connection's key for its poll answers
 
     async def take_answers() -> None:
@@ -405,6 +435,9 @@ async def _follow(websocket: WebSocket, room: Room) -> None:
             now = room.seqs()
             if now[1] != seen[1] and room.view is not None:
                 await websocket.send_text(dumps({"type": "view", **room.view}).decode())
+            if now[3] != seen[3] and seen[3] != -1:
+                # the lecturer went on to another session: load its state and curves
+                await websocket.send_text(dumps({"type": "moved"}).decode())
             if now[2] != seen[2] and (room.poll is not None or seen[2] != -1):
                 poll = room.poll.for_follower() if room.poll else {"type": "poll", "id": None}
                 await websocket.send_text(dumps(poll).decode())

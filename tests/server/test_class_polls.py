@@ -117,3 +117,41 @@ def test_a_follower_joining_late_gets_the_question(client: TestClient, sid: str)
     with follow(client, code) as ws:
         shown = Viewer(ws).message("poll")
         assert shown["id"] == poll["id"] and not shown["revealed"]
+
+
+def test_the_class_follows_the_lecturer_to_the_next_session(client: TestClient, sid: str):
+    """A lesson's next scene, an opened experiment, a branch: a new session, the same class."""
+    code = open_class(client, sid)["code"]
+    poll = ask(client, sid)
+    nxt = client.post("/api/sessions", json={"data": {"dataset": "xor"}}).json()["id"]
+    with follow(client, code) as ws:
+        follower = Viewer(ws)
+        follower.message("poll")
+        moved = client.post(f"/api/sessions/{sid}/class/move", json={"session_id": nxt})
+        assert moved.status_code == 200 and moved.json()["code"] == code
+        follower.message("moved")
+        state = client.get(f"/api/classes/{code}").json()
+        assert state["config"]["data"]["dataset"] == "xor"
+        assert answer(follower, poll["id"], 1)["type"] == "ack", "the question stays asked"
+    assert client.get(f"/api/sessions/{nxt}/class").json()["code"] == code
+    assert_problem(client.get(f"/api/sessions/{sid}/class"), 404, "id")
+    assert client.get(f"/api/sessions/{nxt}/class/poll").json()["answered"] == 1
+
+
+def test_a_move_names_what_is_wrong(client: TestClient, sid: str):
+    other = client.post("/api/sessions", json={}).json()["id"]
+    assert_problem(
+        client.post(f"/api/sessions/{sid}/class/move", json={"session_id": other}), 404, "id"
+    )
+    open_class(client, sid)
+    assert_problem(
+        client.post(f"/api/sessions/{sid}/class/move", json={"session_id": "nope"}),
+        404,
+        "session_id",
+    )
+    open_class(client, other)
+    assert_problem(
+        client.post(f"/api/sessions/{sid}/class/move", json={"session_id": other}),
+        409,
+        "session_id",
+    )
