@@ -71,4 +71,5 @@ export function classStreamUrl(code) {
 export const getJSON = (path) => request("GET", path);
 export const postJSON = (path, body = {}) => request("POST", path, body);
 export const patchJSON = (path, body) => request("PATCH", path, body);
+export const putJSON = (path, body) => request("PUT", path, body);
 export const deleteJSON = (path, body = undefined) => request("DELETE", path, body);

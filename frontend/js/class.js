@@ -20,7 +20,9 @@ export function mountClass(button, dialog, ctx) {
   const joinCode = $("class-join-code");
   const joinError = $("class-join-error");
   let room = null; // the open class: {code, code_display, join_url, qr_svg, followers}
+  let roomSession = null; // the session the class follows (the page may have moved on)
   let poll = null;
+  const base = () => `/api/sessions/${roomSession}/class`;
 
   function show() {
     start.hidden = Boolean(room);
@@ -40,12 +42,15 @@ export function mountClass(button, dialog, ctx) {
   function fullView() {
     const state = ctx.getState();
     const view = Object.fromEntries(Object.entries(VIEW_KEYS).map(([k, name]) => [name, state[k]]));
-    return { ...view, phase: "ready" };
+    // A saved scene's "loss" or "update" is the page's own (session.js, heldPhase); any
+    // other phase is the engine's, which the frames carry.
+    return { ...view, phase: ctx.session.heldPhase ?? "ready" };
   }
 
   async function openClass() {
     try {
       room = await ctx.api.postJSON(`${ctx.session.base}/class`);
+      roomSession = ctx.sessionId();
     } catch (err) {
       joinError.textContent = err.message;
       return;
@@ -57,10 +62,15 @@ export function mountClass(button, dialog, ctx) {
     poll = setInterval(refreshCount, POLL_MS);
   }
 
-  async function refreshCount() {
+  /** The follower count, asked between moves (never of a session the class has left). */
+  function refreshCount() {
+    inTurn(readRoom);
+  }
+
+  async function readRoom() {
     if (!room) return;
     try {
-      room = await ctx.api.getJSON(`${ctx.session.base}/class`);
+      room = await ctx.api.getJSON(base());
     } catch {
       room = null; // closed elsewhere, or the session is gone
       clearInterval(poll);
@@ -69,7 +79,7 @@ export function mountClass(button, dialog, ctx) {
   }
 
   async function closeClass() {
-    await ctx.api.deleteJSON(`${ctx.session.base}/class`).catch(() => null);
+    await ctx.api.deleteJSON(base()).catch(() => null);
     room = null;
     clearInterval(poll);
     show();
@@ -101,8 +111,46 @@ export function mountClass(button, dialog, ctx) {
     joinCode.removeAttribute("aria-invalid");
   });
 
+  /** The page went on to another session (a lesson's scene, an opened experiment, a
+   * branch): the class follows it, and the followers load it. */
+  /** The class's requests go one at a time, in the order asked (a clicker pressed fast
+   * switches sessions faster than the server answers): a move goes to the page's session
+   * of the moment, and nothing is ever asked of a session the class has left. */
+  let queue = Promise.resolve();
+  function inTurn(request) {
+    const answer = queue.then(request);
+    queue = answer.catch(() => {});
+    return answer;
+  }
+  const follow = () => inTurn(moveNow);
+  const afterMoves = inTurn;
+
+  async function moveNow() {
+    const to = ctx.sessionId();
+    if (!room || !to || to === roomSession) return;
+    try {
+      room = await ctx.api.postJSON(`${base()}/move`, { session_id: to });
+      roomSession = to;
+      ctx.session.sendView(fullView());
+      ctx.send({ type: "refresh" }); // the new session's first frame, for the followers
+    } catch (err) {
+      ctx.notify(`The class could not follow: ${err.message}`, 8000);
+    }
+    show();
+  }
+
   return {
     open,
+    follow,
+    isOpen: () => Boolean(room),
+    /** Predict, then reveal: put `question` ({text, options, answer}) to the followers. */
+    ask: (question) => afterMoves(() => ctx.api.putJSON(`${base()}/poll`, {
+      text: question.text, options: question.options, answer: question.answer ?? null,
+    })),
+    /** The tally so far: {tally: [per option], answered, revealed, …}. */
+    tally: () => afterMoves(() => ctx.api.getJSON(`${base()}/poll`)),
+    reveal: () => afterMoves(() => ctx.api.postJSON(`${base()}/poll/reveal`, {})),
+    withdraw: () => afterMoves(() => ctx.api.deleteJSON(`${base()}/poll`)),
     /** The join form alone (a follower's page that has no valid code yet). */
     askForCode(message = "") {
       room = null;

@@ -73,9 +73,28 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
 
   function onMessage(msg) {
     if (msg.type === "view") applyView(msg);
+    else if (msg.type === "poll") question.show(msg);
+    else if (msg.type === "moved") moved();
     else if (msg.type === "closed") ended(msg.detail);
+    else if (msg.command === "answer") question.answered(msg);
     else session.handleMessage(msg);
   }
+
+  /** The lecturer went on to another session (a lesson's next scene): load its state;
+   * its frames follow on the same stream. */
+  async function moved() {
+    try {
+      await session.follow(session.following);
+    } catch (err) {
+      banner.problem(`The lecturer's next session could not be loaded: ${err.message}`);
+      return;
+    }
+    // a frame of the new session drawn meanwhile had the old points: draw it again
+    const last = session.lastFrame;
+    if (last) drawFrame(session.frame({ ...last, history: { rows: 0 }, history_reset: false }));
+  }
+
+  const question = mountQuestion((answer) => stream?.send({ type: "answer", ...answer }));
 
   async function makeItMine() {
     mine.disabled = true;
@@ -125,5 +144,85 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
       return stream;
     },
     readOnly: () => Boolean(session.following),
+  };
+}
+
+/**
+ * Predict, then reveal, on a follower's screen: the lecturer's question with its options as
+ * large buttons; a click answers (and may be changed until the reveal). While it is asked,
+ * the numbers that answer it are veiled on the page; the reveal shows the right option and
+ * how the class chose.
+ */
+function mountQuestion(send) {
+  const card = document.createElement("section");
+  card.id = "follow-poll";
+  card.className = "poll-card";
+  card.hidden = true;
+  card.setAttribute("aria-live", "polite");
+  document.body.append(card);
+  let poll = null;
+  let mine = null; // the option this page chose
+
+  // Shown, the card is a bar along the bottom and the stage is shortened by its height,
+  // as for a lesson's caption bar (app.css: body.lesson, --lesson-h).
+  const sized = new ResizeObserver(() => {
+    document.documentElement.style.setProperty("--lesson-h", `${card.offsetHeight}px`);
+    window.dispatchEvent(new Event("resize")); // the charts measure their new height
+  });
+  sized.observe(card);
+
+  function draw() {
+    card.hidden = !poll;
+    document.body.classList.toggle("lesson", Boolean(poll));
+    document.body.toggleAttribute("data-veil", Boolean(poll && !poll.revealed));
+    if (!poll) return card.replaceChildren();
+    const total = poll.tally?.reduce((a, b) => a + b, 0) ?? 0;
+    const options = poll.options.map((text, i) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "poll-option";
+      button.dataset.option = String(i);
+      button.disabled = poll.revealed;
+      button.setAttribute("aria-pressed", String(mine === i));
+      button.textContent = text;
+      if (poll.revealed) {
+        const count = poll.tally?.[i] ?? 0;
+        const share = total ? Math.round((100 * count) / total) : 0;
+        button.append(` · ${count} (${share} %)`);
+        button.style.setProperty("--share", `${share}%`);
+        if (poll.answer === i) button.classList.add("right");
+      }
+      button.addEventListener("click", () => send({ poll: poll.id, option: i }));
+      return button;
+    });
+    const heading = document.createElement("h2");
+    heading.textContent = poll.revealed ? "Revealed" : "Predict, then reveal";
+    const text = document.createElement("p");
+    text.className = "poll-text";
+    text.textContent = poll.text;
+    const note = document.createElement("p");
+    note.className = "poll-note";
+    note.textContent = poll.revealed
+      ? (poll.answer === null || poll.answer === undefined ? "How the class answered." : mine === poll.answer ? "You were right." : "The numbers on the page show why.")
+      : mine === null ? "Choose an answer: the lecturer reveals it with the next phase." : "Answered: you may change it until the reveal.";
+    const list = document.createElement("div");
+    list.className = "poll-options";
+    list.append(...options);
+    card.replaceChildren(heading, text, list, note);
+  }
+
+  return {
+    show(msg) {
+      if (!msg.id) poll = null;
+      else {
+        if (msg.id !== poll?.id) mine = null;
+        poll = msg;
+      }
+      draw();
+    },
+    answered(msg) {
+      if (msg.type === "ack" && msg.poll === poll?.id) mine = msg.option;
+      draw();
+    },
   };
 }

@@ -88,8 +88,11 @@ function mountPlayer(ctx, lesson, start) {
     ctx.showSession(state, state.view, path);
     shown = index;
     if (typeof state.caption === "string") lesson.scenes[index].caption = state.caption;
+    asking.set(state.question ?? lesson.scenes[index].question ?? null);
     draw();
   }
+
+  const asking = mountAsking(ctx, bar);
 
   function onKey(event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -112,6 +115,7 @@ function mountPlayer(ctx, lesson, start) {
 
   /** Leave the lesson: the scene's session stays on the page, as an ordinary one. */
   function leave({ keepPath = false } = {}) {
+    asking.set(null);
     window.removeEventListener("keydown", onKey, { capture: true });
     sized.disconnect();
     bar.remove();
@@ -128,7 +132,97 @@ function mountPlayer(ctx, lesson, start) {
     // the page opened scene 1 from the link already, and shows it
     wanted = shown = 0;
     if (typeof start.caption === "string") lesson.scenes[0].caption = start.caption;
+    asking.set(start.question ?? lesson.scenes[0].question ?? null);
     draw();
   }
   return { bar, leave };
+}
+
+const TALLY_MS = 1000;
+
+/**
+ * Predict, then reveal, on the lecturer's screen: a scene's question ({text, options,
+ * answer, reveal}) is shown with its options while the numbers that answer it are veiled;
+ * with a class open it is put to the followers, and their tally is shown as it comes in.
+ * "Reveal" runs the phase that answers it: the page's own numbers then show the answer,
+ * which is marked, and the followers see it with the tally.
+ */
+function mountAsking(ctx, bar) {
+  const card = el("section", { id: "lesson-poll", class: "poll-card", "aria-live": "polite" });
+  card.hidden = true;
+  bar.append(card); // a row of the lesson bar: the stage makes room for it
+  let question = null;
+  let revealed = false;
+  let tally = null; // {tally, answered} from the class, or null without one
+  let asked = null; // the class's controls, if the question was put to it
+  let timer = null;
+
+  async function room() {
+    const classRoom = await ctx.classRoom?.();
+    return classRoom?.isOpen() ? classRoom : null;
+  }
+
+  async function refresh() {
+    if (!asked || revealed) return;
+    tally = await asked.tally().catch(() => tally);
+    draw();
+  }
+
+  async function reveal() {
+    if (!question || revealed) return;
+    revealed = true;
+    clearInterval(timer);
+    document.body.removeAttribute("data-veil");
+    ctx.session.phase(question.reveal);
+    if (asked) tally = await asked.reveal().catch(() => tally);
+    draw();
+  }
+
+  function draw() {
+    card.hidden = !question;
+    document.body.toggleAttribute("data-veil", Boolean(question && !revealed));
+    if (!question) return card.replaceChildren();
+    const counts = tally?.tally;
+    const options = question.options.map((text, i) => {
+      const item = el("li", { class: "poll-option", dataset: { option: String(i) } }, text);
+      if (counts) item.append(el("span", { class: "poll-count" }, ` · ${counts[i] ?? 0}`));
+      if (revealed && question.answer === i) item.classList.add("right");
+      return item;
+    });
+    const button = el("button", { type: "button", class: "poll-reveal", title: `Run the ${question.reveal} pass and show the answer` },
+      revealed ? "Revealed" : `Reveal: run ${question.reveal}`);
+    button.disabled = revealed;
+    button.addEventListener("click", reveal);
+    const note = tally
+      ? `${tally.answered} of the class answered${revealed ? "" : " so far"}`
+      : "Ask the room; open a class to let students answer on their own screens.";
+    card.replaceChildren(
+      el("h2", {}, revealed ? "Revealed" : "Predict, then reveal"),
+      el("p", { class: "poll-text" }, question.text),
+      el("ol", { class: "poll-options" }, ...options),
+      el("p", { class: "poll-note" }, note),
+      button,
+    );
+  }
+
+  return {
+    /** The scene's question (null: none); the last one is withdrawn from the class. */
+    async set(next) {
+      clearInterval(timer);
+      const before = asked;
+      asked = null;
+      if (before && question) before.withdraw().catch(() => {});
+      question = next;
+      revealed = false;
+      tally = null;
+      draw();
+      if (!next) return;
+      const classRoom = await room();
+      if (!classRoom || question !== next) return;
+      asked = classRoom;
+      tally = await classRoom.ask(next).catch(() => null);
+      timer = setInterval(refresh, TALLY_MS);
+      draw();
+    },
+  };
 }

@@ -44,6 +44,8 @@ const ctx = {
   send: (command) => (session.following ? undefined : stream?.send(command)),
   /** Follow the session to a new id (after a model upload). */
   reconnect: () => stream?.reconnect(),
+  /** The Class dialog's controls, if a class was ever opened here (class.js), or null. */
+  classRoom: () => classDialog,
   /** Make a session the server just made this page's own (see showSession). */
   showSession: (state, view, path) => showSession(state, view, path),
   /** A short message under the top bar (notice.js). */
@@ -247,6 +249,7 @@ function showSession(state, view = null, path = "/") {
   session.show(state, view);
   if (location.pathname !== path) history.replaceState(null, "", path + location.hash);
   stream?.reconnect();
+  classDialog?.then((room) => room.follow()); // an open class goes on with the page
 }
 
 session.onFrame = drawFrame;
