@@ -160,7 +160,13 @@ SCENES: tuple[LectureScene, ...] = (
         caption="∂J/∂W_i* = (I(i = k) − o_i) xᵀ, so ∂J/∂W = (∂J/∂z)ᵀ xᵀ: one row per class.",
         config=_MULTI,
         steps=20,
-        view={"tab": "matrices", "phase": "backward", **_LOGLIK_ROW, "bias": "separate"},
+        view={
+            "tab": "curves",
+            "phase": "backward",
+            "edge_mode": "gradient",
+            **_LOGLIK_ROW,
+            "bias": "separate",
+        },
         shows=("dJ/dW",),
     ),
     LectureScene(
@@ -253,7 +259,7 @@ SCENES: tuple[LectureScene, ...] = (
         config=_MLP,
         steps=0,
         view={
-            "tab": "matrices",
+            "tab": "curves",
             "phase": "backward",
             "edge_mode": "gradient",
             **_LOGLIK_ROW,
@@ -270,7 +276,7 @@ SCENES: tuple[LectureScene, ...] = (
         config=_MLP,
         steps=0,
         view={
-            "tab": "matrices",
+            "tab": "curves",
             "phase": "backward",
             "edge_mode": "gradient",
             **_LOGLIK_ROW,

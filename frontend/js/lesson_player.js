@@ -12,6 +12,7 @@ import { el } from "./views/panel_common.js";
 
 let current = null; // the lesson being presented: one at a time
 const LONG_CAPTION = 110; // characters: about two lines of the large type at 1280 px
+const KEEP_PLACE_MS = 3000; // how long a scene's scroll position is kept while views load
 
 /**
  * Present `lesson` ({id, title, scenes}) from scene `start`: an index to open, or the
@@ -90,6 +91,34 @@ function mountPlayer(ctx, lesson, start) {
     if (typeof state.caption === "string") lesson.scenes[index].caption = state.caption;
     asking.set(state.question ?? lesson.scenes[index].question ?? null);
     draw();
+    bringIntoView(state.view?.tab);
+  }
+
+  /** A scene on the matrices or chain-rule tab is about that tab: it is scrolled to (it
+   * sits below the stage); any other scene shows the stage, from the top. The views above
+   * the tabs may still be growing (the equations and charts load after the first frame):
+   * for a moment the place is kept as they do, unless the lecturer scrolls meanwhile. */
+  let keepPlace = null;
+  function bringIntoView(tab) {
+    keepPlace?.();
+    const below = tab === "matrices" || tab === "chain-rule";
+    const place = () => {
+      if (below) document.querySelector(".tabs")?.scrollIntoView({ block: "start" });
+      else window.scrollTo({ top: 0 });
+    };
+    requestAnimationFrame(place);
+    if (!below) return;
+    const grown = new ResizeObserver(place);
+    grown.observe(document.querySelector(".workspace") ?? document.body);
+    const stop = () => {
+      grown.disconnect();
+      clearTimeout(timer);
+      for (const type of ["wheel", "touchstart", "mousedown"]) window.removeEventListener(type, stop);
+      keepPlace = null;
+    };
+    const timer = setTimeout(stop, KEEP_PLACE_MS);
+    for (const type of ["wheel", "touchstart", "mousedown"]) window.addEventListener(type, stop, { passive: true });
+    keepPlace = stop;
   }
 
   const asking = mountAsking(ctx, bar);
@@ -115,6 +144,7 @@ function mountPlayer(ctx, lesson, start) {
 
   /** Leave the lesson: the scene's session stays on the page, as an ordinary one. */
   function leave({ keepPath = false } = {}) {
+    keepPlace?.();
     asking.set(null);
     window.removeEventListener("keydown", onKey, { capture: true });
     sized.disconnect();
@@ -134,6 +164,7 @@ function mountPlayer(ctx, lesson, start) {
     if (typeof start.caption === "string") lesson.scenes[0].caption = start.caption;
     asking.set(start.question ?? lesson.scenes[0].question ?? null);
     draw();
+    bringIntoView(start.view?.tab);
   }
   return { bar, leave };
 }

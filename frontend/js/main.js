@@ -132,6 +132,8 @@ window.backpropLab = {
   stats,
   /** The newest frame drawn, as the views got it (read by the browser tests). */
   lastFrame: () => ctx.lastFrame,
+  /** The id of the session the page shows (a lesson's scene is a session of its own). */
+  sessionId: () => session.id,
   drawBinary: (buffer, { resetHistory = false } = {}) => {
     const frame = parseBinaryFrame(buffer);
     if (resetHistory) frame.history_reset = true;

@@ -212,7 +212,7 @@ export function mount(root, ctx) {
     const matrix = liveMatrix(name, operandMatrix(qmap, operand), { diagonal: operand.diagonal });
     live.push({ operand, set: matrix.set });
     const caption = operand.diagonal ? `diagonal of ${q.display}` : name;
-    return el("span", { class: "operand" }, matrix.node, el("span", { class: "operand-name" }, symbolNode(caption)));
+    return el("span", { class: "operand", dataset: { symbol: operand.ref } }, matrix.node, el("span", { class: "operand-name" }, symbolNode(caption)));
   }
 
   /**
