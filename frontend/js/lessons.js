@@ -25,8 +25,30 @@ export function mountLessons(ctx) {
     el("label", { for: "lesson-new-title" }, "New lesson"), newTitle, el("button", { type: "submit" }, "Create"));
   const caption = el("textarea", { id: "scene-caption", rows: 2, maxlength: 400, placeholder: "What the room should look at in this scene" });
   const addButton = el("button", { type: "submit", class: "primary" }, "Add this view as a scene");
+  // Predict, then reveal: an optional question about the scene's next phase.
+  const qText = el("input", { id: "scene-question", maxlength: 200, autocomplete: "off", placeholder: "What sign will δ⁽ʰ⁾₁ have?" });
+  const qOptions = el("textarea", { id: "scene-question-options", rows: 3, placeholder: "positive\nnegative\nzero" });
+  const qAnswer = el("input", { id: "scene-question-answer", type: "number", min: 1, max: 6, step: 1, placeholder: "none" });
+  const qReveal = el("select", { id: "scene-question-reveal" },
+    ["backward", "forward", "update"].map((p) => el("option", { value: p }, p)));
+  const question = el("details", { class: "scene-question" },
+    el("summary", {}, "Ask the room first (predict, then reveal)"),
+    el("label", { for: "scene-question" }, "Question"), qText,
+    el("label", { for: "scene-question-options" }, "Options, one per line (2 to 6)"), qOptions,
+    el("div", { class: "scene-question-row" },
+      el("label", { for: "scene-question-answer" }, "Right option (its number; empty: none)"), qAnswer,
+      el("label", { for: "scene-question-reveal" }, "Revealed by the phase"), qReveal));
   const addForm = el("form", { class: "scene-add", novalidate: true },
-    el("label", { for: "scene-caption" }, "Caption of the new scene"), caption, addButton);
+    el("label", { for: "scene-caption" }, "Caption of the new scene"), caption, addButton, question);
+
+  /** The question the form describes (null without one); the server checks its bounds. */
+  function questionOf() {
+    const text = qText.value.trim();
+    if (!text) return null;
+    const options = qOptions.value.split("\n").map((o) => o.trim()).filter(Boolean);
+    const answer = qAnswer.value === "" ? null : Number(qAnswer.value) - 1;
+    return { text, options, answer, reveal: qReveal.value };
+  }
   const present = el("button", { type: "button", class: "primary", onclick: () => startPresenting(0) }, "Present");
   const duplicateButton = el("button", { type: "button", onclick: duplicateLesson }, "Duplicate");
   const deleteButton = el("button", { type: "button", class: "danger", onclick: askDeleteLesson }, "Delete lesson");
@@ -83,7 +105,8 @@ export function mountLessons(ctx) {
     const li = el("li", { class: "scene-item", "data-id": scene.id });
     const shows = [`step ${fmtInt(scene.step)}`, TAB_NAMES[scene.view?.tab] ?? null,
       scene.view?.phase && scene.view.phase !== "ready" ? `${scene.view.phase} phase` : null,
-      scene.view?.presentation ? "presenting" : null].filter(Boolean).join(" · ");
+      scene.view?.presentation ? "presenting" : null,
+      scene.question ? `asks “${scene.question.text}”` : null].filter(Boolean).join(" · ");
     const text = editable
       ? el("textarea", { id: captionId, class: "scene-caption", rows: 2, maxlength: 400, "aria-label": `Caption of scene ${i + 1}` }, scene.caption)
       : el("p", { id: captionId, class: "scene-caption" }, scene.caption);
@@ -142,8 +165,13 @@ export function mountLessons(ctx) {
     addButton.disabled = true;
     try {
       const view = sceneViewOf(ctx.getState(), shownPhase(ctx));
-      const updated = await ctx.api.postJSON(`/api/lessons/${lesson.id}/scenes`, { session_id: id, caption: caption.value.trim(), view });
+      const body = { session_id: id, caption: caption.value.trim(), view };
+      const asked = questionOf();
+      if (asked) body.question = asked;
+      const updated = await ctx.api.postJSON(`/api/lessons/${lesson.id}/scenes`, body);
       caption.value = "";
+      for (const field of [qText, qOptions, qAnswer]) field.value = "";
+      question.open = false;
       take(updated);
       ctx.notify(`Scene ${updated.scenes.length} added to “${updated.title}”.`, 4000);
     } catch (err) {

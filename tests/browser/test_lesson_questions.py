@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from server import lecture
 from tests.browser.conftest import PageProblems, screenshot
 from tests.browser.test_class import browser, open_class, open_follower  # noqa: F401
+from tests.browser.test_page_training import open_lab
 
 QUESTION = next(i for i, s in enumerate(lecture.SCENES) if s.id == "predict-delta-o")
 ANSWER = lecture.SCENES[QUESTION].question.options[
@@ -95,4 +96,52 @@ def test_a_question_is_answered_by_the_class_and_revealed_by_the_backward_pass(
     expect(poll).to_be_hidden()
     context.close()
     student_context.close()
+    assert not problems.messages, "\n".join(problems.messages)
+
+
+def test_a_lecturer_writes_a_question_into_a_scene_and_the_reveal_answers_it(
+    page, live_server
+) -> None:
+    """Without a class: the room answers aloud; the page veils, then reveals and marks."""
+    problems = PageProblems()
+    problems.attach(page)
+    open_lab(page, live_server)
+    page.locator("#boundary-title").click()
+    for phase in ("forward", "loss"):
+        page.keyboard.press("Shift+ArrowRight")
+        expect(page.locator("#step-card")).to_have_attribute("data-phase", phase)
+    page.get_by_role("button", name="Lesson", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Lessons")
+    dialog.get_by_label("New lesson").fill("Guessing δ")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog.get_by_label("Lesson", exact=True)).to_contain_text("Guessing δ")
+    dialog.get_by_label("Caption of the new scene").fill("The loss is known. What comes back?")
+    dialog.get_by_text("Ask the room first").click()
+    dialog.get_by_label("Question").fill("Will δ⁽ᵒ⁾ at the target be negative?")
+    dialog.get_by_label("Options, one per line").fill("yes\nno")
+    dialog.get_by_label("Right option").fill("1")  # the loss convention: δ⁽ᵒ⁾_k = o_k − 1 < 0
+    screenshot(page, "question-authoring-form-1280x720")
+    dialog.get_by_role("button", name="Add this view as a scene").click()
+    item = dialog.locator(".scene-item")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("asks “Will δ⁽ᵒ⁾ at the target be negative?”")
+    screenshot(page, "question-authoring-1280x720")
+    dialog.get_by_role("button", name="Present", exact=True).click()
+    card = page.locator("#lesson-poll")
+    expect(card).to_contain_text("Will δ⁽ᵒ⁾ at the target be negative?")
+    expect(card).to_contain_text("open a class")
+    expect(page.locator("body")).to_have_attribute("data-veil", "")
+    card.get_by_role("button", name="Reveal: run backward").click()
+    expect(page.locator("#step-card")).to_have_attribute("data-phase", "backward")
+    expect(card.locator(".right")).to_have_text("yes")
+    # the revealed numbers agree with the option marked right
+    delta_o, k = page.evaluate(
+        """async () => {
+          const { decode, isTyped } = await import("/static/js/typed.js");
+          const q = Object.fromEntries(window.backpropLab.lastFrame().trace.quantities
+            .map((q) => [q.symbol, isTyped(q.value) ? Array.from(decode(q.value).data) : q.value]));
+          return [q.delta_o, [q.k].flat(2)[0]];
+        }"""
+    )
+    assert delta_o[int(k) - 1] < 0, (delta_o, k)
     assert not problems.messages, "\n".join(problems.messages)
