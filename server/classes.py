@@ -17,10 +17,11 @@ closed one get the same answer.
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,7 @@ class Room:
     poll: Poll | None = None  # the question put to the class (server/polls.py), if any
     poll_seq: int = 0  # changes of the poll: asked, answered, revealed, withdrawn
     moves: int = 0  # times the class moved to another session of the lecturer's
+    _keys: Iterator[int] = field(default_factory=itertools.count, repr=False)
     closed: str | None = None  # why the class ended, once it has
     _changed: anyio.Event | None = field(default=None, repr=False)
 
@@ -98,6 +100,10 @@ class Room:
         self.view = view
         self.view_seq += 1
         self._wake()
+
+    def follower_key(self) -> int:
+        """A key for one follower's connection (its poll answers), never reused."""
+        return next(self._keys)
 
     def ask(self, poll: Poll | None) -> None:
         """Put `poll` to the followers (None withdraws the current one)."""

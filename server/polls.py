@@ -6,9 +6,11 @@ question, its options, each follower's latest answer and, once revealed, the rig
 (if there is one: a poll may also just ask for an opinion).
 
 The tally is the lecturer's while the poll is open: followers see it, with the answer,
-only after the reveal, so that nobody follows the crowd. Answers are keyed by the
-follower's connection: a follower may change its mind until the reveal, and memory is
-one small entry per follower, bounded by MAX_ANSWERS.
+only after the reveal, so that nobody follows the crowd (an answer therefore wakes no
+other follower: the lecturer reads the tally, GET …/class/poll). Answers are keyed by the
+follower's connection: a follower may change its mind until the reveal, a follower who
+leaves before it takes its answer along (a reload answers again, counted once), and
+memory is one small entry per connected follower, bounded by MAX_ANSWERS.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ class Poll:
             raise PollError("poll", f"this poll has {MAX_ANSWERS} answers already")
         self.answers[follower] = option
 
+    def leave(self, follower: int) -> None:
+        """A follower left before the reveal: its answer goes (a reload answers again, and
+        is counted once); after the reveal the tally stays as it was shown."""
+        if not self.revealed:
+            self.answers.pop(follower, None)
+
     def reveal(self, answer: int | None = None) -> None:
         """Close the poll; `answer` (if given) says which option was right."""
         if answer is not None:
@@ -96,8 +104,7 @@ class Poll:
             "text": self.text,
             "options": list(self.options),
             "revealed": self.revealed,
-            "answered": len(self.answers),
         }
         if self.revealed:
-            shown |= {"answer": self.answer, "tally": self.tally()}
+            shown |= {"answer": self.answer, "tally": self.tally(), "answered": len(self.answers)}
         return shown

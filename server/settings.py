@@ -1,5 +1,6 @@
 """Server limits, set once from the command line and read by the routes."""
 
+import ipaddress
 from dataclasses import dataclass
 
 
@@ -33,12 +34,17 @@ class Settings:
     save_interval_seconds: float = 2.0  # a training session is written at most this often
 
 
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
 def is_loopback(host: str) -> bool:
-    """Whether `host` (an address or a name) is this computer's loopback interface."""
-    return host in LOOPBACK or host.startswith("127.")
+    """Whether `host` (an address, or the name "localhost") is this computer's loopback
+    interface: 127.0.0.0/8, ::1, and 127.x as an IPv6 server sees it (::ffff:127.0.0.1)."""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped is not None and mapped.is_loopback)
 
 
 def limits_of(settings: Settings) -> dict[str, int | float]:

@@ -34,7 +34,12 @@ export const lessonId = idAfter("/lesson/");
 
 function idAfter(prefix) {
   const path = location.pathname;
-  return path.startsWith(prefix) && path.length > prefix.length ? encodeURIComponent(decodeURIComponent(path.slice(prefix.length))) : null;
+  if (!path.startsWith(prefix) || path.length === prefix.length) return null;
+  try {
+    return encodeURIComponent(decodeURIComponent(path.slice(prefix.length)));
+  } catch {
+    return encodeURIComponent(path.slice(prefix.length)); // not valid %-encoding: as typed
+  }
 }
 
 /** What such a link opens: a new session at the saved experiment's state, or at the

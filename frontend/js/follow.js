@@ -51,6 +51,7 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
 
   function ended(detail) {
     stream?.close();
+    question.show({ id: null }); // no question is asked any more
     bar.dataset.ended = "true";
     text.textContent = `The class has ended: ${detail}`;
     mine.hidden = true;
@@ -82,13 +83,18 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
 
   /** The lecturer went on to another session (a lesson's next scene): load its state;
    * its frames follow on the same stream. */
+  let moves = 0; // the newest "moved": an older one's answer arriving late is dropped
   async function moved() {
+    const code = session.following;
+    if (!code) return; // the page is the student's own now ("Make it mine")
+    const mine = ++moves;
     try {
-      await session.follow(session.following);
+      await session.follow(code, () => mine === moves && session.following === code);
     } catch (err) {
       banner.problem(`The lecturer's next session could not be loaded: ${err.message}`);
       return;
     }
+    if (mine !== moves) return;
     // a frame of the new session drawn meanwhile had the old points: draw it again
     const last = session.lastFrame;
     if (last) drawFrame(session.frame({ ...last, history: { rows: 0 }, history_reset: false }));
@@ -108,6 +114,7 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
     }
     lock(false);
     bar.hidden = true;
+    question.show({ id: null }); // the lecturer's question is not the student's own page's
     ctx.showSession(fork, null, "/"); // now the student's own session, on its own stream
   }
 

@@ -86,7 +86,12 @@ function mountPlayer(ctx, lesson, start) {
   }
 
   function show(state, index) {
-    ctx.showSession(state, state.view, path);
+    ownSwitch = true;
+    try {
+      ctx.showSession(state, state.view, path);
+    } finally {
+      ownSwitch = false;
+    }
     shown = index;
     if (typeof state.caption === "string") lesson.scenes[index].caption = state.caption;
     asking.set(state.question ?? lesson.scenes[index].question ?? null);
@@ -123,6 +128,12 @@ function mountPlayer(ctx, lesson, start) {
 
   const asking = mountAsking(ctx, bar);
 
+  // Another session shown on the page (an experiment opened, a branch, an imported model)
+  // ends the lesson: its keys would otherwise replace that session with the next scene.
+  let ownSwitch = false;
+  const onSwitch = () => ownSwitch || leave();
+  window.addEventListener("backprop-lab:session", onSwitch);
+
   function onKey(event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     if (document.querySelector("dialog[open]")) return; // a dialog's own keys
@@ -144,6 +155,7 @@ function mountPlayer(ctx, lesson, start) {
 
   /** Leave the lesson: the scene's session stays on the page, as an ordinary one. */
   function leave({ keepPath = false } = {}) {
+    window.removeEventListener("backprop-lab:session", onSwitch);
     keepPlace?.();
     asking.set(null);
     window.removeEventListener("keydown", onKey, { capture: true });
@@ -251,7 +263,10 @@ function mountAsking(ctx, bar) {
       const classRoom = await room();
       if (!classRoom || question !== next) return;
       asked = classRoom;
-      tally = await classRoom.ask(next).catch(() => null);
+      const first = await classRoom.ask(next).catch(() => null);
+      if (question !== next) return; // another scene meanwhile: its own question is asked
+      tally = first;
+      clearInterval(timer);
       timer = setInterval(refresh, TALLY_MS);
       draw();
     },

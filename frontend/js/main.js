@@ -37,6 +37,8 @@ const ctx = {
   setState: (patch) => store.set(patch),
   onState: (fn) => store.subscribe(fn),
   sessionId: () => session.id,
+  /** The session the newest frame drawn is of: sessionId() once a switch has been drawn. */
+  frameSession: () => frameSession,
   /** The REST prefix of what the page shows (a session, or a followed class), or null. */
   restBase: () => (session.id || session.following ? session.base : null),
   /** A follower's page watches: it sends nothing that would change the session. */
@@ -134,6 +136,8 @@ window.backpropLab = {
   lastFrame: () => ctx.lastFrame,
   /** The id of the session the page shows (a lesson's scene is a session of its own). */
   sessionId: () => session.id,
+  /** The session the newest frame drawn is of: sessionId() once a switch has been drawn. */
+  frameSession: () => frameSession,
   drawBinary: (buffer, { resetHistory = false } = {}) => {
     const frame = parseBinaryFrame(buffer);
     if (resetHistory) frame.history_reset = true;
@@ -143,8 +147,11 @@ window.backpropLab = {
 
 let firstFrameDrawn = false;
 
+let frameSession = null; // the session the newest frame drawn came from
+
 function drawFrame(frame) {
   const t0 = performance.now();
+  frameSession = session.following ? null : session.id; // stale frames never get here (stream.js)
   ctx.lastFrame = frame;
   if (firstFrameDrawn) {
     drawViews(views, frame);
@@ -252,6 +259,7 @@ function showSession(state, view = null, path = "/") {
   if (location.pathname !== path) history.replaceState(null, "", path + location.hash);
   stream?.reconnect();
   classDialog?.then((room) => room.follow()); // an open class goes on with the page
+  window.dispatchEvent(new Event("backprop-lab:session")); // e.g. a lesson being presented
 }
 
 session.onFrame = drawFrame;
@@ -297,26 +305,31 @@ async function start() {
   // A saved experiment's or lesson's link (/e/<id>, /lesson/<id>) opens it, asked again
   // while the server is unreachable; the defaults once it is known not to exist.
   let again = reopen ?? (() => null);
-  // Refused settings (a 4xx naming the field): the link's setup cannot be opened, so the
-  // defaults are. Anything else (server unreachable or busy) leaves the link as it is and
-  // asks again until the server answers.
-  if (refused(err)) {
-    if (reopen) {
-      banner.problem(`${err.message} — this link's ${lessonId ? "lesson" : "saved experiment"} cannot be opened (deleted, or on another server?); opening the defaults instead.`);
+  let linkAsked = Boolean(reopen); // the link's experiment or lesson is still what is asked for
+  // Refused settings (a 4xx naming the field), or a link to something that is not there:
+  // that cannot be opened, so the defaults are. Anything else (server unreachable or busy)
+  // leaves the link as it is and asks again until the server answers.
+  async function openDefaults(refusal) {
+    if (linkAsked) {
+      banner.problem(`${refusal.message} — this link's ${lessonId ? "lesson" : "saved experiment"} cannot be opened (deleted, or on another server?); opening the defaults instead.`);
       history.replaceState(null, "", "/" + location.hash);
-      again = () => null;
     } else {
-      banner.problem(`${err.message} — the link's settings were not accepted; opening the defaults instead.`);
+      banner.problem(`${refusal.message} — the link's settings were not accepted; opening the defaults instead.`);
     }
+    linkAsked = false;
+    again = () => null;
     store.set(defaultsOfConfig());
-    err = await session.start().then(() => null, (again) => again);
-    if (refused(err)) return banner.problem(err.message); // asking again would not help
+    return session.start().then(() => null, (failure) => failure);
   }
+  if (refused(err)) err = await openDefaults(err);
   const retried = Boolean(err);
   while (err) {
+    if (refused(err)) return banner.problem(err.message); // asking again would not help
     banner.problem(`${err.message} Trying again in ${START_RETRY_MS / 1000} s.`);
     await new Promise((resolve) => setTimeout(resolve, START_RETRY_MS));
-    err = await session.start(again()).then(() => null, (again) => again);
+    err = await session.start(again()).then(() => null, (failure) => failure);
+    // the link's experiment or lesson, found missing once the server answers
+    if (refused(err) && linkAsked) err = await openDefaults(err);
   }
   if (retried) banner.hide("problem"); // the server answered: "trying again" is over
   stream = openStream(() => session.streamUrl(), {

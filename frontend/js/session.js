@@ -67,8 +67,11 @@ export class Session {
   }
 
   /** Follow a class by its join code: the page shows the lecturer's session, read-only. */
-  async follow(code) {
+  /** Follow the class `code`: its session's state becomes the page's, unless `still()`
+   * says, once it arrives, that the page has gone on meanwhile. */
+  async follow(code, still = () => true) {
     const state = await this.api.getJSON(`/api/classes/${code}`);
+    if (!still()) return;
     this.following = code;
     this.id = null;
     this.#adopt(state);

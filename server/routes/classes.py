@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import anyio
 import orjson
 import segno
+from anyio import to_thread
 from fastapi import APIRouter, Path, Query, Request, Response, WebSocket
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.websockets import WebSocketDisconnect, WebSocketState
@@ -195,7 +196,7 @@ async def move_class(
     followers kept. Both ids are the lecturer's keys; followers are told and load the new
     session."""
     try:
-        to = store.get(body.session_id)
+        to = await to_thread.run_sync(store.get, body.session_id)  # may load it from disk
     except SessionNotFoundError:
         return problem(404, f"session_id: no session {body.session_id!r}", "session_id")
     try:
@@ -375,12 +376,15 @@ async def follow(websocket: WebSocket, code: str) -> None:
         await websocket.close(code=CLOSE_CLASS_ENDED, reason="no such class")
         return
     room.followers += 1
+    follower = room.follower_key()  # this connection's key for its poll answers
     try:
-        await _follow(websocket, room)
+        await _follow(websocket, room, follower)
     except* (WebSocketDisconnect, RuntimeError, anyio.BrokenResourceError):
         pass  # the follower left while a frame was on its way
     finally:
         room.followers -= 1
+        if room.poll is not None:
+            room.poll.leave(follower)
         if websocket.application_state == WebSocketState.CONNECTED:
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await websocket.close()
@@ -407,14 +411,13 @@ def _answer(room: Room, follower: int, text: str) -> dict[str, Any]:
     except PollError as exc:
         return {"type": "error", "status": 422, "command": "answer", "field": exc.field,
                 "detail": str(exc)}  # fmt: skip
-    room.poll_changed()  # the count of answers moved
+    # nothing to tell the others: the tally is the lecturer's until the reveal
     return {"type": "ack", "command": "answer", "poll": poll_id, "option": option}
 
 
-async def _follow(websocket: WebSocket, room: Room) -> None:
+async def _follow(websocket: WebSocket, room: Room, follower: int) -> None:
     # (frame, view, poll, move) counters sent: a newcomer gets the newest of each at once
     seen = (-1, -1, -1, -1)
-    follower = id(websocket)  # this connection's key for its poll answers
 
     async def take_answers() -> None:
         while True:

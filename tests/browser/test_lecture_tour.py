@@ -39,11 +39,21 @@ def test_the_lecture_tour_is_walked_end_to_end(browser, live_server) -> None:
     page.set_default_timeout(15_000)
     page.goto(f"{live_server.url}/lesson/{lecture.LECTURE_ID}")
     bar = page.locator("#lesson-bar")
+    session_id = None
     for index, scene in enumerate(lecture.SCENES):
         if index:
             page.locator("#boundary-title").click()  # the keys go to the page
             page.keyboard.press("PageDown")
         expect(bar).to_have_attribute("data-scene", str(index + 1))
+        # the scene's own session, and a frame of it drawn (consecutive scenes may have the
+        # same numbers: a frame of the last one must not pass for this one's)
+        page.wait_for_function(
+            "(old) => { const lab = window.backpropLab; const id = lab.sessionId();"
+            " return id !== old && lab.frameSession() === id"
+            " && lab.lastFrame()?.trace?.quantities?.length > 0; }",
+            arg=session_id,
+        )
+        session_id = page.evaluate("window.backpropLab.sessionId()")
         expect(page.locator("#lesson-counter")).to_have_text(
             f"scene {index + 1} of {len(lecture.SCENES)}"
         )
@@ -65,10 +75,6 @@ def test_the_lecture_tour_is_walked_end_to_end(browser, live_server) -> None:
             lab = page.locator("#chain-rule")
             expect(lab).to_contain_text("6yx")
             expect(lab.get_by_label("Vector chain rule")).to_be_visible()
-        page.wait_for_function(
-            "(n) => window.backpropLab.lastFrame()?.trace?.quantities?.length > n", arg=0
-        )
-        session_id = page.evaluate("window.backpropLab.sessionId()")
         trace = api_trace(page, live_server, session_id, index=scene.view.get("selected", 0))
         for symbol in scene.shows:
             # its own row (an equation whose result it is), or an operand with its numbers

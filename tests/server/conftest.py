@@ -21,9 +21,14 @@ SETTINGS = Settings(
 )
 
 
+# Requests come from this computer, as the lecturer's browser's do (the library's listing
+# and changes are for this computer only, server/deps.py).
+LOCAL = ("127.0.0.1", 50000)
+
+
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    with TestClient(create_app(SETTINGS)) as test_client:
+    with TestClient(create_app(SETTINGS), client=LOCAL) as test_client:
         yield test_client
 
 

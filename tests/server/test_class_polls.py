@@ -40,7 +40,7 @@ def test_followers_answer_and_the_lecturer_sees_the_tally(client: TestClient, si
         for viewer in (f1, f2, f3):
             shown = viewer.message("poll")
             assert shown["text"] == QUESTION["text"] and shown["options"] == QUESTION["options"]
-            assert "answer" not in shown and "tally" not in shown, "no hint before the reveal"
+            assert not {"answer", "tally", "answered"} & set(shown), "no hint before the reveal"
         assert answer(f1, poll["id"], 1)["type"] == "ack"
         assert answer(f2, poll["id"], 0)["type"] == "ack"
         assert answer(f3, poll["id"], 0)["type"] == "ack"
@@ -133,9 +133,29 @@ def test_the_class_follows_the_lecturer_to_the_next_session(client: TestClient, 
         state = client.get(f"/api/classes/{code}").json()
         assert state["config"]["data"]["dataset"] == "xor"
         assert answer(follower, poll["id"], 1)["type"] == "ack", "the question stays asked"
+        assert client.get(f"/api/sessions/{nxt}/class/poll").json()["answered"] == 1
     assert client.get(f"/api/sessions/{nxt}/class").json()["code"] == code
     assert_problem(client.get(f"/api/sessions/{sid}/class"), 404, "id")
-    assert client.get(f"/api/sessions/{nxt}/class/poll").json()["answered"] == 1
+
+
+def test_a_follower_counts_once_however_often_it_reconnects(client: TestClient, sid: str):
+    """A reload is a new connection: the answer given before it leaves with the old one."""
+    code = open_class(client, sid)["code"]
+    poll = ask(client, sid)
+    for _ in range(3):
+        with follow(client, code) as ws:
+            follower = Viewer(ws)
+            follower.message("poll")
+            assert answer(follower, poll["id"], 0)["type"] == "ack"
+            assert client.get(f"/api/sessions/{sid}/class/poll").json()["tally"] == [1, 0, 0]
+    assert client.get(f"/api/sessions/{sid}/class/poll").json()["answered"] == 0
+    with follow(client, code) as ws:
+        follower = Viewer(ws)
+        follower.message("poll")
+        answer(follower, poll["id"], 2)
+        client.post(f"/api/sessions/{sid}/class/poll/reveal", json={})
+    # after the reveal the tally stays as it was shown
+    assert client.get(f"/api/sessions/{sid}/class/poll").json()["tally"] == [0, 0, 1]
 
 
 def test_a_move_names_what_is_wrong(client: TestClient, sid: str):

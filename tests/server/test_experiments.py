@@ -17,7 +17,7 @@ from server.main import create_app
 from server.persist import Database
 from server.settings import Settings
 from server.thumbnail import SIZE
-from tests.server.conftest import SETTINGS, assert_problem
+from tests.server.conftest import LOCAL, SETTINGS, assert_problem
 
 CONFIG = {
     "model": {"hidden": [6, 5], "activation": "tanh"},
@@ -218,7 +218,7 @@ def test_export_then_import_on_another_server_is_bit_identical(client: TestClien
     file = exported.json()
     assert file["format"] == "backprop-lab/1" and file["experiment"]["name"] == "to take home"
 
-    with TestClient(create_app(SETTINGS)) as other:
+    with TestClient(create_app(SETTINGS), client=LOCAL) as other:
         imported = other.post("/api/experiments/import", json=file)
         assert imported.status_code == 201, imported.text
         assert imported.json()["name"] == "to take home" and imported.json()["view"] == view
@@ -333,19 +333,19 @@ def test_without_a_data_dir_experiments_live_in_memory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     app = create_app(SETTINGS)
-    with TestClient(app) as first:
+    with TestClient(app, client=LOCAL) as first:
         assert app.state.library.db.memory
         sid = new_session(first, steps=10)
         eid = save(first, sid)["id"]
-    with TestClient(app) as again:  # the same app served again keeps them
+    with TestClient(app, client=LOCAL) as again:  # the same app served again keeps them
         assert again.get(f"/api/experiments/{eid}").status_code == 200
-    with TestClient(create_app(SETTINGS)) as other:  # another server has its own
+    with TestClient(create_app(SETTINGS), client=LOCAL) as other:  # another server has its own
         assert other.get("/api/experiments").json() == {"experiments": []}
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 def test_experiments_and_lessons_survive_a_restart(tmp_path: Path) -> None:
-    with TestClient(create_app(on_disk(tmp_path))) as first:
+    with TestClient(create_app(on_disk(tmp_path)), client=LOCAL) as first:
         sid = new_session(first, steps=33)
         at_save = params(first, sid)
         eid = save(first, sid, "kept", {"tab": "curves"})["id"]
@@ -355,7 +355,7 @@ def test_experiments_and_lessons_survive_a_restart(tmp_path: Path) -> None:
         scid = added.json()["scenes"][0]["id"]
         thumbnail = first.get(f"/api/experiments/{eid}/thumbnail.png").content
 
-    with TestClient(create_app(on_disk(tmp_path))) as second:
+    with TestClient(create_app(on_disk(tmp_path)), client=LOCAL) as second:
         listed = second.get("/api/experiments").json()["experiments"]
         assert [(e["id"], e["name"], e["view"]) for e in listed] == [
             (eid, "kept", {"tab": "curves"})

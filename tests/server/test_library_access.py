@@ -1,6 +1,7 @@
 """Served to a room (--host 0.0.0.0), the library is the lecturer's: another device opens
 what it has a link to, and cannot list, rename, delete or add to saved experiments and
-lessons; the computer the server runs on can, and --shared-library lets every device."""
+lessons; the computer the server runs on can (known by the request's address), and
+--shared-library lets every device."""
 
 from dataclasses import replace
 
@@ -82,8 +83,14 @@ def test_a_shared_library_is_every_devices() -> None:
         assert student.delete(f"/api/lessons/{lid}").status_code == 204
 
 
-def test_a_server_on_loopback_serves_this_computer_only() -> None:
-    """Bound to 127.0.0.1, every request is this computer's, whatever address it shows."""
-    with TestClient(create_app(SETTINGS), client=STUDENT) as client:
-        prepare(client)
-        assert client.get("/api/lessons").status_code == 200
+def test_this_computer_is_known_by_the_request_not_the_bind_address() -> None:
+    """Started any way (here bound to loopback in the settings), a request from another
+    address is another device's; an IPv6 server sees this computer as ::ffff:127.0.0.1."""
+    app = create_app(SETTINGS)
+    with TestClient(app, client=STUDENT) as student:
+        assert student.get("/api/lessons").status_code == 403
+    with TestClient(app, client=("::ffff:127.0.0.1", 52002)) as mapped:
+        prepare(mapped)
+        assert mapped.get("/api/lessons").status_code == 200
+    with TestClient(app, client=("::1", 52003)) as ipv6:
+        assert ipv6.get("/api/experiments").status_code == 200
