@@ -39,6 +39,18 @@ NAME_MAX = 80  # characters of an experiment's name or a lesson's title
 COPY = " (copy)"
 CONVENTION_KEYS = ("sign", "layout", "bias")
 READ_ONLY = "the built-in lecture cannot be changed: duplicate it"
+# A library is a lecturer's: these are far beyond a course's needs, and keep a shared or
+# in-memory library from growing without end.
+MAX_EXPERIMENTS = 1_000
+MAX_LESSONS = 200
+MAX_SCENES = 100  # per lesson
+
+
+def _check_room(conn: sqlite3.Connection, table: str, limit: int) -> None:
+    """LimitError naming `table` ("experiments", "lessons") if it holds `limit` rows."""
+    (count,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    if count >= limit:
+        raise LimitError(table, f"{table}: at most {limit} can be kept; delete some first")
 
 
 class NotFoundError(LookupError):
@@ -334,6 +346,7 @@ class Library:
         }
         encoding, blob = encode(saved.state)
         with self.db.transaction() as conn:
+            _check_room(conn, "experiments", MAX_EXPERIMENTS)
             conn.execute(
                 "INSERT INTO experiments (id, name, step, meta, encoding, state, thumbnail, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -395,6 +408,7 @@ class Library:
         copy, now = new_id(), self.wall()
         with self.db.transaction() as conn:
             old = self._experiment_row(conn, eid, "name")[0]
+            _check_room(conn, "experiments", MAX_EXPERIMENTS)
             conn.execute(
                 "INSERT INTO experiments (id, name, step, meta, encoding, state, thumbnail, "
                 "created_at, updated_at) SELECT ?, ?, step, meta, encoding, state, thumbnail, "
@@ -432,6 +446,7 @@ class Library:
     def create_lesson(self, title: str) -> Lesson:
         lid, now = new_id(), self.wall()
         with self.db.transaction() as conn:
+            _check_room(conn, "lessons", MAX_LESSONS)
             conn.execute(
                 "INSERT INTO lessons (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
                 (lid, title, now, now),
@@ -506,6 +521,10 @@ class Library:
         """Insert a scene owning `saved` before `position` (None: at the end)."""
         with self.db.transaction() as conn:
             order = self._editable(conn, lid)
+            if len(order) >= MAX_SCENES:
+                raise LimitError(
+                    "scenes", f"scenes: at most {MAX_SCENES} in a lesson; delete some first"
+                )
             if position is not None and not 0 <= position <= len(order):
                 raise LimitError(
                     "position",
@@ -590,6 +609,7 @@ class Library:
             return self._materialise(copy, now)
         with self.db.transaction() as conn:
             source = self._lesson(conn, lid)
+            _check_room(conn, "lessons", MAX_LESSONS)
             conn.execute(
                 "INSERT INTO lessons (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
                 (copy, copy_name(source.title), now, now),
@@ -609,6 +629,7 @@ class Library:
         source = self.builtin.lesson()
         saved = [self.builtin.saved(scene.id) for scene in source.scenes]
         with self.db.transaction() as conn:
+            _check_room(conn, "lessons", MAX_LESSONS)
             conn.execute(
                 "INSERT INTO lessons (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
                 (lid, copy_name(source.title), now, now),

@@ -94,3 +94,39 @@ def test_this_computer_is_known_by_the_request_not_the_bind_address() -> None:
         assert mapped.get("/api/lessons").status_code == 200
     with TestClient(app, client=("::1", 52003)) as ipv6:
         assert ipv6.get("/api/experiments").status_code == 200
+
+
+def test_the_library_is_bounded_and_says_so(client_app_limits) -> None:
+    client, sid = client_app_limits
+    for name in ("one", "two"):
+        assert (
+            client.post(f"/api/sessions/{sid}/experiments", json={"name": name}).status_code == 201
+        )
+    full = client.post(f"/api/sessions/{sid}/experiments", json={"name": "three"})
+    assert full.status_code == 422 and full.json()["field"] == "experiments", full.text
+    assert "at most 2" in full.json()["detail"]
+    eid = client.get("/api/experiments").json()["experiments"][0]["id"]
+    assert client.post(f"/api/experiments/{eid}/duplicate", json={}).status_code == 422
+    lid = client.post("/api/lessons", json={"title": "a"}).json()["id"]
+    client.post("/api/lessons", json={"title": "b"})
+    assert client.post("/api/lessons", json={"title": "c"}).json()["field"] == "lessons"
+    assert client.post(f"/api/lessons/{lid}/duplicate").json()["field"] == "lessons"
+    for _ in range(2):
+        added = client.post(f"/api/lessons/{lid}/scenes", json={"session_id": sid})
+        assert added.status_code == 201
+    third = client.post(f"/api/lessons/{lid}/scenes", json={"session_id": sid})
+    assert third.status_code == 422 and third.json()["field"] == "scenes"
+    # deleting makes room again
+    assert client.delete(f"/api/experiments/{eid}").status_code == 204
+    assert client.post(f"/api/sessions/{sid}/experiments", json={"name": "x"}).status_code == 201
+
+
+@pytest.fixture
+def client_app_limits(monkeypatch):
+    import server.library as library
+
+    monkeypatch.setattr(library, "MAX_EXPERIMENTS", 2)
+    monkeypatch.setattr(library, "MAX_LESSONS", 2)
+    monkeypatch.setattr(library, "MAX_SCENES", 2)
+    with TestClient(create_app(SETTINGS), client=LECTURER) as client:
+        yield client, client.post("/api/sessions", json={}).json()["id"]
