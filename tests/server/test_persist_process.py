@@ -96,3 +96,32 @@ def test_sigterm_writes_everything_and_sigkill_loses_only_the_last_seconds(
         assert call(f"{url}/api/sessions/{sid}/export") == exported  # nothing lost
     with sqlite3.connect(tmp_path / DB_NAME) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_saved_experiment_and_lesson_survive_sigkill_and_sigterm(tmp_path: Path) -> None:
+    """Saving answers once the experiment is in the database: a kill right after loses
+    nothing; opened again it continues bit-identically (the same export as the session's)."""
+    with server(tmp_path) as (process, url):
+        sid = call(url + "/api/sessions", "POST", {"data": {"dataset": "xor"}})["id"]
+        call(f"{url}/api/sessions/{sid}/step", "POST", {"steps": 40})
+        at_save = call(f"{url}/api/sessions/{sid}/export")
+        eid = call(f"{url}/api/sessions/{sid}/experiments", "POST", {"name": "xor, 40"})["id"]
+        lid = call(url + "/api/lessons", "POST", {"title": "Week 3"})["id"]
+        call(f"{url}/api/lessons/{lid}/scenes", "POST", {"session_id": sid, "caption": "40"})
+        process.send_signal(signal.SIGKILL)  # at once, nothing flushed by a writer tick
+        process.wait(timeout=30)
+
+    for stop in (signal.SIGTERM, None):
+        with server(tmp_path) as (process, url):
+            assert call(f"{url}/api/experiments/{eid}")["name"] == "xor, 40"
+            opened = call(f"{url}/api/experiments/{eid}/open", "POST")
+            assert call(f"{url}/api/sessions/{opened['id']}/export")["state"] == at_save["state"]
+            scene = call(f"{url}/api/lessons/{lid}")["scenes"][0]
+            shown = call(f"{url}/api/lessons/{lid}/scenes/{scene['id']}/open", "POST")
+            assert shown["step"] == 40 and shown["caption"] == "40"
+            assert call(f"{url}/api/sessions/{shown['id']}/export")["state"] == at_save["state"]
+            if stop is not None:
+                process.send_signal(stop)
+                assert process.wait(timeout=30) in (0, -stop)
+    with sqlite3.connect(tmp_path / DB_NAME) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
