@@ -6,6 +6,7 @@ and parameters equal the saved experiment's (its export), and the page's own fra
 those parameters.
 """
 
+import json
 import re
 
 import numpy as np
@@ -268,3 +269,31 @@ def test_an_unknown_share_link_says_so_and_opens_the_defaults(
     not_found = "console.error: Failed to load resource: the server responded with a status of 404"
     assert len(page_problems.messages) == 1, page_problems.messages
     assert page_problems.messages.pop().startswith(not_found)
+
+
+def test_an_experiment_exported_to_a_file_is_imported_as_saved(page, live_server) -> None:
+    """Open → Export downloads one file; Import file (here, on the same server, as another
+    server would) makes a new experiment holding exactly the same state; a file that is
+    not JSON is refused with a sentence, nothing else changes."""
+    open_lab(page, live_server, "#dataset=xor")
+    press_steps(page, 25, 0)
+    save_as(page, "xor after 25")
+    page.keyboard.press("Escape")
+    dialog = open_list(page)
+    item = item_named(dialog, "xor after 25")
+    with page.expect_download() as downloading:
+        item.get_by_role("button", name="Export").click()
+    path = downloading.value.path()
+    exported = json.loads(path.read_text())
+    assert exported["experiment"]["name"] == "xor after 25" and exported["state"]["step"] == 25
+    upload = dialog.locator('input[type="file"]')
+    upload.set_input_files(str(path))
+    expect(dialog.locator(".exp-item")).to_have_count(2)
+    ids = [i.get_attribute("data-id") for i in dialog.locator(".exp-item").all()]
+    states = [page.request.get(f"{live_server.url}/api/experiments/{i}/export").json() for i in ids]
+    assert states[0]["state"] == states[1]["state"] == exported["state"]
+    upload.set_input_files(
+        files=[{"name": "notes.json", "mimeType": "application/json", "buffer": b"not json"}]
+    )
+    expect(dialog.get_by_role("status")).to_contain_text("notes.json is not JSON")
+    expect(dialog.locator(".exp-item")).to_have_count(2)
