@@ -40,6 +40,7 @@ class Poll:
     text: str
     options: tuple[str, ...]
     answer: int | None = None  # the right option, if the question has one
+    phase: str = "backward"  # the phase whose numbers answer it (veiled until then)
     id: int = field(default_factory=lambda: next(_ids))
     revealed: bool = False
     answers: dict[int, int] = field(default_factory=dict)  # follower → option
@@ -91,6 +92,7 @@ class Poll:
             "text": self.text,
             "options": list(self.options),
             "answer": self.answer,
+            "reveal": self.phase,
             "revealed": self.revealed,
             "tally": self.tally(),
             "answered": len(self.answers),
@@ -103,6 +105,7 @@ class Poll:
             "id": self.id,
             "text": self.text,
             "options": list(self.options),
+            "reveal": self.phase,
             "revealed": self.revealed,
         }
         if self.revealed:

@@ -146,6 +146,7 @@ export function mountClass(button, dialog, ctx) {
     /** Predict, then reveal: put `question` ({text, options, answer}) to the followers. */
     ask: (question) => afterMoves(() => ctx.api.putJSON(`${base()}/poll`, {
       text: question.text, options: question.options, answer: question.answer ?? null,
+      reveal: question.reveal ?? "backward",
     })),
     /** The tally so far: {tally: [per option], answered, revealed, …}. */
     tally: () => afterMoves(() => ctx.api.getJSON(`${base()}/poll`)),

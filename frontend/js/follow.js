@@ -181,7 +181,8 @@ function mountQuestion(send) {
   function draw() {
     card.hidden = !poll;
     document.body.classList.toggle("lesson", Boolean(poll));
-    document.body.toggleAttribute("data-veil", Boolean(poll && !poll.revealed));
+    if (poll && !poll.revealed) document.body.dataset.veil = poll.reveal ?? "backward";
+    else delete document.body.dataset.veil;
     if (!poll) return card.replaceChildren();
     const total = poll.tally?.reduce((a, b) => a + b, 0) ?? 0;
     const options = poll.options.map((text, i) => {

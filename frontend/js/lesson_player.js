@@ -215,7 +215,7 @@ function mountAsking(ctx, bar) {
     if (!question || revealed) return;
     revealed = true;
     clearInterval(timer);
-    document.body.removeAttribute("data-veil");
+    delete document.body.dataset.veil;
     ctx.session.phase(question.reveal);
     if (asked) tally = await asked.reveal().catch(() => tally);
     draw();
@@ -223,7 +223,8 @@ function mountAsking(ctx, bar) {
 
   function draw() {
     card.hidden = !question;
-    document.body.toggleAttribute("data-veil", Boolean(question && !revealed));
+    if (question && !revealed) document.body.dataset.veil = question.reveal;
+    else delete document.body.dataset.veil;
     if (!question) return card.replaceChildren();
     const counts = tally?.tally;
     const options = question.options.map((text, i) => {

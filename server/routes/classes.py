@@ -8,7 +8,7 @@ class. The join code is a follower's key: with it a browser reads the session's 
 
 import contextlib
 import socket
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio
 import orjson
@@ -229,6 +229,9 @@ class PollIn(BaseModel):
     answer: int | None = Field(
         default=None, ge=0, lt=MAX_OPTIONS, description="The right option's index (or none)."
     )
+    reveal: Literal["forward", "backward", "update"] = Field(
+        default="backward", description="The phase whose numbers answer it: veiled until then."
+    )
 
 
 class RevealIn(BaseModel):
@@ -246,6 +249,7 @@ class PollOut(BaseModel):
     text: str
     options: list[str]
     answer: int | None
+    reveal: str = Field(description="The phase whose numbers answer it.")
     revealed: bool
     tally: list[int] = Field(description="Followers per option.")
     answered: int = Field(description="Followers who answered.")
@@ -265,7 +269,9 @@ async def ask(session: SessionDep, request: Request, body: PollIn) -> Response:
     if room is None:
         return problem(404, NO_CLASS, "id")
     try:
-        poll = Poll(text=body.text, options=tuple(body.options), answer=body.answer)
+        poll = Poll(
+            text=body.text, options=tuple(body.options), answer=body.answer, phase=body.reveal
+        )
     except PollError as exc:
         return problem(422, str(exc), exc.field)
     room.ask(poll)

@@ -286,14 +286,18 @@ def test_an_experiment_exported_to_a_file_is_imported_as_saved(page, live_server
     path = downloading.value.path()
     exported = json.loads(path.read_text())
     assert exported["experiment"]["name"] == "xor after 25" and exported["state"]["step"] == 25
+    items = dialog.locator(".exp-item")
+    before = items.count()  # the server is shared with other tests: theirs are listed too
     upload = dialog.locator('input[type="file"]')
     upload.set_input_files(str(path))
-    expect(dialog.locator(".exp-item")).to_have_count(2)
-    ids = [i.get_attribute("data-id") for i in dialog.locator(".exp-item").all()]
+    expect(items).to_have_count(before + 1)
+    copies = item_named(dialog, "xor after 25")
+    expect(copies).to_have_count(2)  # the original and the imported one
+    ids = [i.get_attribute("data-id") for i in copies.all()]
     states = [page.request.get(f"{live_server.url}/api/experiments/{i}/export").json() for i in ids]
     assert states[0]["state"] == states[1]["state"] == exported["state"]
     upload.set_input_files(
         files=[{"name": "notes.json", "mimeType": "application/json", "buffer": b"not json"}]
     )
     expect(dialog.get_by_role("status")).to_contain_text("notes.json is not JSON")
-    expect(dialog.locator(".exp-item")).to_have_count(2)
+    expect(items).to_have_count(before + 1)

@@ -249,6 +249,10 @@ def test_a_three_scene_lesson_survives_a_restart_and_presents_as_saved(
         expect(fresh.locator("#lesson-caption")).to_have_text(CAPTIONS[0])
         expect(fresh.locator("#step-counter")).to_have_text("0")
         expect(fresh.locator("#step-card")).to_have_attribute("data-phase", "forward")
+        # closed while the server still runs: a page left open would go on loading its
+        # charts' modules from a server that has stopped
+        page.context.close()
+        fresh.context.close()
 
 
 def test_scenes_are_reordered_edited_and_deleted_from_the_keyboard(page, live_server) -> None:

@@ -37,9 +37,11 @@ def test_followers_answer_and_the_lecturer_sees_the_tally(client: TestClient, si
         f1, f2, f3 = Viewer(w1), Viewer(w2), Viewer(w3)
         poll = ask(client, sid)
         assert poll["tally"] == [0, 0, 0] and not poll["revealed"]
+        assert poll["reveal"] == "backward"  # the default: the numbers veiled until then
         for viewer in (f1, f2, f3):
             shown = viewer.message("poll")
             assert shown["text"] == QUESTION["text"] and shown["options"] == QUESTION["options"]
+            assert shown["reveal"] == "backward"
             assert not {"answer", "tally", "answered"} & set(shown), "no hint before the reveal"
         assert answer(f1, poll["id"], 1)["type"] == "ack"
         assert answer(f2, poll["id"], 0)["type"] == "ack"
@@ -102,6 +104,7 @@ def test_a_bad_question_is_refused_with_the_field_named(client: TestClient, sid:
         ({**QUESTION, "text": ""}, "text"),
         ({**QUESTION, "answer": 3}, "answer"),  # 3 options: 0 to 2
         ({**QUESTION, "colour": "red"}, "colour"),
+        ({**QUESTION, "reveal": "loss"}, "reveal"),
     ):
         response = client.put(f"/api/sessions/{sid}/class/poll", json=body)
         assert response.status_code == 422, (body, response.text)
