@@ -42,6 +42,17 @@ PHASES_OF_VIEW: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What a scene's view is unless it says otherwise (the page's own defaults).
+VIEW_DEFAULTS: dict[str, Any] = {
+    "edge_mode": "weight",
+    "selected": 0,
+    "selected_split": "train",
+    "discretize": False,
+    "show_test": True,
+    "presentation": False,
+}
+
+
 @dataclass(frozen=True)
 class Question:
     """Predict, then reveal: asked before the phase `reveal`, answered by its numbers."""
@@ -75,6 +86,9 @@ class LectureScene:
     question: Question | None = None  # asked before the next phase, if the scene has one
 
     def __post_init__(self) -> None:
+        # A scene opens exactly as written: what its view leaves out takes the page's
+        # defaults, not whatever the scene before it showed.
+        object.__setattr__(self, "view", {**VIEW_DEFAULTS, **self.view})
         if not self.phases:
             object.__setattr__(self, "phases", PHASES_OF_VIEW[self.view.get("phase", "ready")])
 

@@ -65,6 +65,9 @@ def test_the_lecture_tour_is_walked_end_to_end(browser, live_server) -> None:
         expect(page.locator(f"#{tab}")).to_be_visible()
         if tab != "curves":  # a scene about that tab scrolls to it: it is on screen
             expect(page.locator(f"#tab-{tab}")).to_be_in_viewport()
+        # the edges show what the scene says, not what the scene before it showed
+        edges = page.locator(f'input[data-prop="edgeMode"][value="{scene.view["edge_mode"]}"]')
+        expect(edges).to_be_checked()
         phase = scene.view["phase"]
         if phase in PHASES:
             expect(page.locator(f'#phase-strip [data-phase="{phase}"]')).to_have_class(
