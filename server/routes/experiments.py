@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import APIRouter, Path, Request, Response
 
-from engine import Convention, Trainer
+from engine import Convention
 from server.deps import (
     EditableLibraryDep,
     LibraryDep,
@@ -25,7 +25,7 @@ from server.deps import (
     StoreDep,
 )
 from server.encoding import OrjsonResponse, dumps
-from server.errors import LimitError, problem
+from server.errors import problem
 from server.library import (
     Experiment,
     NotFoundError,
@@ -33,6 +33,7 @@ from server.library import (
     ReadOnlyError,
     capture,
 )
+from server.routes.history import trainer_of_export
 from server.routes.sessions import state_dict
 from server.schemas.common import ERRORS
 from server.schemas.library import (
@@ -139,15 +140,7 @@ async def import_experiment(library: EditableLibraryDep, body: ExperimentFile) -
     """Keep an exported file (GET …/export of an experiment, or of a session: then it is
     named "Imported model") as a new experiment, bit-identical to the exported state."""
 
-    def load() -> Trainer:
-        try:
-            return Trainer.from_state(body.state)
-        except (KeyError, TypeError, IndexError, AttributeError) as exc:
-            raise LimitError(
-                "state", f"state is not a Backprop Lab export ({type(exc).__name__}: {exc})"
-            ) from exc
-
-    trainer = await in_thread(load)
+    trainer = await in_thread(trainer_of_export, body.state)
     convention = Convention.from_dict(body.convention).to_dict()
     saved = await in_thread(capture, trainer, convention)
     meta = body.experiment

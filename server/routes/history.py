@@ -111,6 +111,17 @@ async def export(session: SessionDep) -> Response:
     )
 
 
+def trainer_of_export(state: dict[str, Any]) -> Trainer:
+    """The trainer an export's `state` holds, or a LimitError naming `state` if it is not
+    one (a hand-edited or foreign file must get a sentence, not a 500)."""
+    try:
+        return Trainer.from_state(state)
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise LimitError(
+            "state", f"state is not a Backprop Lab export ({type(exc).__name__}: {exc})"
+        ) from exc
+
+
 @router.post(
     "/import", status_code=201, response_model=SessionState, summary="A session from an export"
 )
@@ -121,15 +132,7 @@ async def import_session(
     the next steps give exactly the parameters the original would have reached.
     """
 
-    def load() -> Any:
-        try:
-            return Trainer.from_state(body.state)
-        except (KeyError, TypeError, IndexError, AttributeError) as exc:
-            raise LimitError(
-                "state", f"state is not a Backprop Lab export ({type(exc).__name__}: {exc})"
-            ) from exc
-
-    trainer = await to_thread.run_sync(load)
+    trainer = await to_thread.run_sync(trainer_of_export, body.state)
     session = store.add(trainer)
     if body.convention:
         session.convention = Convention.from_dict(body.convention).to_dict()

@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from server.routes.history import ImportIn
-from server.schemas.session import Bias, Layout, SessionState, Sign
+from server.schemas.session import SessionState
+from server.schemas.stream import ViewFields
 
 NAME_MAX = 80
 CAPTION_MAX = 400
@@ -30,20 +31,10 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SceneView(_In):
+class SceneView(_In, ViewFields):
     """What a saved state is shown in: the stream's `view` fields, plus presentation mode
     and the control groups hidden from the audience. Every key optional."""
 
-    tab: Literal["curves", "matrices", "chain-rule"] | None = None
-    phase: Literal["ready", "forward", "loss", "backward", "update"] | None = None
-    selected: int | None = Field(default=None, ge=0, le=100_000, description="Traced example.")
-    selected_split: Literal["train", "test"] | None = None
-    edge_mode: Literal["weight", "gradient"] | None = None
-    discretize: bool | None = None
-    show_test: bool | None = None
-    sign: Sign | None = None
-    layout: Layout | None = None
-    bias: Bias | None = None
     presentation: bool | None = None
     hide: list[Hidden] | None = Field(default=None, max_length=5)
 

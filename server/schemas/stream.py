@@ -114,15 +114,13 @@ class Seek(_Command):
     )
 
 
-class View(_Command):
-    """What the page shows besides the frame: relayed to the followers of the session's
-    class (if one is open), so that their pages show the same tab, phase, traced example
-    and edge mode; any subset, merged into the last one sent."""
+class ViewFields(BaseModel):
+    """What a page shows besides the frame, every key optional: the stream's `view`
+    command and a saved scene's view (server/schemas/library.py) share them."""
 
-    type: Literal["view"]
     tab: Literal["curves", "matrices", "chain-rule"] | None = None
     phase: Literal["ready", "forward", "loss", "backward", "update"] | None = None
-    selected: int | None = Field(default=None, ge=0, le=100_000)
+    selected: int | None = Field(default=None, ge=0, le=100_000, description="Traced example.")
     selected_split: Literal["train", "test"] | None = None
     edge_mode: Literal["weight", "gradient"] | None = None
     discretize: bool | None = None
@@ -130,6 +128,14 @@ class View(_Command):
     sign: Sign | None = None
     layout: Layout | None = None
     bias: Bias | None = None
+
+
+class View(_Command, ViewFields):
+    """What the page shows besides the frame: relayed to the followers of the session's
+    class (if one is open), so that their pages show the same tab, phase, traced example
+    and edge mode; any subset, merged into the last one sent."""
+
+    type: Literal["view"]
 
 
 class Refresh(_Command):
