@@ -384,6 +384,19 @@ class Class:
     def __repr__(self) -> str:
         return f"Class({self.code[:4]} {self.code[4:]} on {self.client.url})"
 
+    _SESSION_ONLY = frozenset(
+        {"step", "phase", "configure", "reset", "delete", "trace", "boundary", "export"}
+    )
+
+    def __getattr__(self, name: str) -> Any:
+        """A session's methods are not a class's: say why, and what to do instead."""
+        if name in Class._SESSION_ONLY:
+            raise AttributeError(
+                f"Class.{name}: a class is read-only (the join code lets you watch, nothing "
+                f"else); fork() makes a session of your own that has .{name}()"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def state(self) -> dict[str, Any]:
         """The lecturer's session state (config, step, metrics, parameters, points), as
         :meth:`Session.state` but without the session's id."""

@@ -195,6 +195,9 @@ def test_following_a_class_reads_the_lecturers_session_and_forks_it(client: Clie
     first = next(f for f in frames if f.get("type") == "frame")
     assert first["step"] == 40 and isinstance(first["layers"][0]["W"], np.ndarray)
     frames.close()
+    with pytest.raises(AttributeError, match=r"read-only.*fork\(\)"):
+        followed.step(1)  # a class has no step: the message points to fork()
+    assert lecturer.state()["step"] == 40
     mine = followed.fork()
     assert mine.id != lecturer.id and mine.state()["step"] == 40
     mine.step(5)
