@@ -12,12 +12,22 @@ frame gets a row per frame, as before, while ``for _ in range(n): trainer.train(
 about a step per call plus a row every ``history_interval`` steps, and a long ``train()``
 call spends well under a tenth of its time on the history. A row holds what
 :meth:`Trainer.metrics` reports at that step.
+
+The history is bounded: past :data:`MAX_ROWS` rows it is *thinned*. The rows older than
+the newest :data:`RECENT_ROWS` keep one row per *stride* steps (the first row at or after
+each multiple of the stride; row 0 always), with the stride doubled until at most half
+of MAX_ROWS remain. So however long the run (and however many frames read their rows),
+the curves cover it evenly at a resolution that halves as it doubles, the newest rows
+stay as recorded (what the health watch smooths over), and thinning costs O(1) per row.
+A reader that follows the rows by step (:meth:`History.since`) sees only rows after the
+ones it has; one that counts rows sees their number drop, as after a rollback.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +41,19 @@ HISTORY_EVERY = 100
 
 HISTORY_POINTS = 500
 """Data-set size covered by HISTORY_EVERY; larger sets record proportionally less often."""
+
+
+MAX_ROWS = 2048
+"""Rows kept at most; past it the history is thinned (see the module docstring). A row is
+about 350 bytes for the default network and 510 for the deepest allowed (seven weight
+matrices), so a history holds at most about 1.1 MB, see :data:`MAX_HISTORY_BYTES`."""
+
+RECENT_ROWS = 64
+"""The newest rows, kept as they were when the history is thinned."""
+
+MAX_HISTORY_BYTES = 5 * 2**18
+"""What a history holds at most, by :attr:`History.nbytes` (1.25 MiB): MAX_ROWS + 1 rows
+of the deepest network the bounds allow, with room to spare."""
 
 
 def history_interval(points: int) -> int:
@@ -128,6 +151,8 @@ class History:
     )
     # the end of the latest train() call, a row once read (see the module docstring)
     _pending: DeferredMetrics | None = field(default=None, compare=False)
+    # steps between the rows older than the recent ones once thinned (1: never thinned)
+    stride: int = field(default=1, compare=False)
 
     def record(self, metrics: Metrics) -> None:
         """Append a row, replacing the last one if it is for the same step."""
@@ -163,6 +188,31 @@ class History:
             self._rows[-1] = row
         else:
             self._rows.append(row)
+            if len(self._rows) > MAX_ROWS:
+                self._thin()
+
+    def _thin(self) -> None:
+        """Keep the first row of every stride steps, doubling the stride until at most
+        MAX_ROWS / 2 rows remain, and the newest RECENT_ROWS as they are."""
+        rows = self._rows
+        old, recent = rows[: len(rows) - RECENT_ROWS], rows[len(rows) - RECENT_ROWS :]
+        stride = self.stride
+        while True:
+            kept = _first_per_stride(old, stride)
+            if len(kept) + len(recent) <= MAX_ROWS // 2:
+                break
+            stride *= 2
+        self.stride = stride
+        self._rows = kept + recent
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the rows (Python objects, counted with sys.getsizeof)."""
+        size = sys.getsizeof(self._rows)
+        for row in self._rows:
+            size += sys.getsizeof(row) + sum(sys.getsizeof(v) for v in row[:6])
+            size += sys.getsizeof(row[6]) + sum(sys.getsizeof(g) for g in row[6])
+        return size
 
     def truncate(self, step: int) -> None:
         """Forget rows after ``step`` (after a divergence rollback)."""
@@ -176,7 +226,7 @@ class History:
         end = len(rows)
         while end > 0 and rows[end - 1][0] > step:
             end -= 1
-        return History(list(self.layer_names), rows[:end])
+        return History(list(self.layer_names), rows[:end], stride=self.stride)
 
     def clear(self) -> None:
         self._rows = []
@@ -300,8 +350,24 @@ class History:
 
     @classmethod
     def from_state(cls, d: dict[str, Any]) -> History:
+        """The inverse of :meth:`to_state`; a longer history (saved before the bound) is
+        thinned as it would have been."""
         rows = [(int(r[0]), *map(float, r[1:6]), tuple(map(float, r[6]))) for r in d["rows"]]
-        return cls(list(d["layer_names"]), rows)  # type: ignore[arg-type]
+        history = cls(list(d["layer_names"]), rows)  # type: ignore[arg-type]
+        if len(rows) > MAX_ROWS:
+            history._thin()
+        return history
+
+
+def _first_per_stride(rows: list[tuple], stride: int) -> list[tuple]:
+    """The first row at or after each multiple of ``stride`` steps (rows in step order)."""
+    kept: list[tuple] = []
+    bucket = -1
+    for row in rows:
+        if row[0] // stride != bucket:
+            bucket = row[0] // stride
+            kept.append(row)
+    return kept
 
 
 def _columns(rows: list[tuple], layer_names: list[str]) -> dict[str, Any]:

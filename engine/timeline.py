@@ -20,12 +20,22 @@ Checkpoints are of two kinds:
   hyperparameter, edited points, a parameter set by hand, a divergence rollback, a
   loaded state. A replay never crosses one, so an anchor keeps the complete state.
   Several changes at one step leave one anchor (the last state wins). Past
-  :data:`MAX_ANCHORS` (or MAX_BYTES of anchors alone), the oldest part of the run is
-  forgotten and the timeline starts at the oldest anchor kept.
+  :data:`MAX_ANCHORS`, or when anchors and worlds hold more than half of MAX_BYTES and
+  the whole is over it, the oldest part of the run is forgotten and the timeline starts
+  at the oldest anchor kept.
 
-A checkpoint refers to the *world* in force from it on: the config and a read-only
-snapshot of the data set, shared by all the checkpoints that have the same ones. Step t
-therefore comes back with the points it was trained on, even if points were added later.
+A checkpoint refers to the config in force from it on (a small frozen object, shared) and
+to the *world* of then: a read-only snapshot of the data set, shared by every checkpoint
+trained on the same points. A changed hyperparameter therefore costs an anchor, not a
+copy of the data; only edited points (or a new data set) make a new world. Step t comes
+back with the points it was trained on, even if points were added later.
+
+**The memory bound.** :data:`MAX_BYTES` counts everything the timeline holds: every
+checkpoint *and* every world (each once, however many checkpoints share it), plus the
+configs. :attr:`Timeline.nbytes` is that sum, and it stays at most MAX_BYTES whatever the
+run does (many hyperparameter changes, many point edits, a long run), as long as a single
+anchor and its world fit, which they do for every network and data set the bounds allow
+(about 0.2 MB at most).
 
 "Step t" is the state after t updates, between steps (phase "ready"): the state from
 which update t + 1 is computed. To replay update t phase by phase, go to step t − 1 and
@@ -60,15 +70,19 @@ MAX_ANCHORS = 256
 """Anchors kept at most; older ones, and the steps before them, are forgotten."""
 
 MAX_BYTES = 8 * 2**20
-"""Checkpoint memory per run at most (8 MiB): a big network gets fewer, sparser
-checkpoints (longer seeks) rather than more memory."""
+"""Memory of one run's timeline at most (8 MiB): checkpoints, the data snapshots (worlds)
+they refer to and their configs. A big network gets fewer, sparser checkpoints (longer
+seeks), and many point edits forget the oldest part of the run, rather than more memory."""
+
+CONFIG_BYTES = 2_000
+"""What one Config object is counted as (measured: about 1.4 KB with its three sections)."""
 
 
 @dataclass(frozen=True, eq=False)
 class World:
-    """The config and data in force from a checkpoint on; never written."""
+    """The data in force from a checkpoint on; never written. Shared by every checkpoint
+    trained on the same points, whatever their configs."""
 
-    config: Config
     dataset: Dataset  # read-only arrays
     generated_x_train: np.ndarray  # what reset() scales the initial weights by
     data_version: int  # the trainer's data_version when the data was copied
@@ -85,6 +99,7 @@ class Checkpoint:
     """A trainer's complete state after ``step`` updates, between steps."""
 
     step: int
+    config: Config  # in force from this step on
     world: World
     sgd: SGDSnapshot
     sampler: SamplerSnapshot
@@ -116,7 +131,9 @@ class Timeline:
         self._world: World | None = None
         self._sources: tuple[np.ndarray, ...] = ()  # the live arrays self._world copied
         self._regular = 0  # regular checkpoints in self.checkpoints
-        self._bytes = 0  # their memory
+        self._regular_bytes = 0  # their memory
+        self._bytes = 0  # memory of everything held: checkpoints, worlds, configs
+        self._refs: dict[int, object] = {}  # the worlds and configs held, by id
 
     # ---------------------------------------------------------------- recording
     def restart(self, trainer: Trainer) -> None:
@@ -153,45 +170,85 @@ class Timeline:
 
     def _append(self, checkpoint: Checkpoint) -> None:
         self.checkpoints.append(checkpoint)
-        self._regular += not checkpoint.anchor
-        self._bytes += checkpoint.nbytes
+        size = checkpoint.nbytes
+        if not checkpoint.anchor:
+            self._regular += 1
+            self._regular_bytes += size
+        self._bytes += size + self._refer(checkpoint.world, checkpoint.world.nbytes)
+        self._bytes += self._refer(checkpoint.config, CONFIG_BYTES)
+
+    def _refer(self, shared: object, size: int) -> int:
+        """``size`` if ``shared`` (a world or config) is not held yet, else 0."""
+        if id(shared) in self._refs:
+            return 0
+        self._refs[id(shared)] = shared  # held, so its id stays its own
+        return size
 
     def _keep(self, checkpoints: list[Checkpoint]) -> None:
-        self.checkpoints = checkpoints
-        self._regular = sum(not c.anchor for c in checkpoints)
-        self._bytes = sum(c.nbytes for c in checkpoints)
+        """Keep only ``checkpoints`` and recount what they hold (worlds and configs once)."""
+        self.checkpoints = []
+        self._regular = self._regular_bytes = self._bytes = 0
+        self._refs = {}
+        for c in checkpoints:
+            self._append(c)
 
     def _drop_from(self, step: int) -> None:
         """Forget checkpoints at ``step`` or later (replaced by an anchor, or undone)."""
         steps = [c.step for c in self.checkpoints]
-        self._keep(self.checkpoints[: bisect.bisect_left(steps, step)])
+        end = bisect.bisect_left(steps, step)
+        if end < len(steps):
+            self._keep(self.checkpoints[:end])
 
     def _bound_regular(self) -> None:
-        while self._regular > MAX_REGULAR or (self._regular and self._bytes > MAX_BYTES):
-            self.spacing *= 2
-            self._keep([c for c in self.checkpoints if c.anchor or c.step % self.spacing == 0])
+        if self._regular > MAX_REGULAR:
+            self._thin_regular()
         self._bound_anchors()
 
+    def _thin_regular(self) -> None:
+        """Double the spacing and drop every other regular checkpoint."""
+        self.spacing *= 2
+        self._keep([c for c in self.checkpoints if c.anchor or c.step % self.spacing == 0])
+
     def _bound_anchors(self) -> None:
+        """Keep at most MAX_ANCHORS anchors and MAX_BYTES in all.
+
+        Over budget, the anchors' side (anchors, worlds, configs) gives way first while it
+        holds more than half of MAX_BYTES: the oldest part of the run is forgotten, which
+        keeps the seeks of the rest short. Then the regular checkpoints get sparser, and if
+        anchors alone are still too many bytes, more of the past is forgotten (the newest
+        anchor is always kept).
+        """
         if len(self.checkpoints) - self._regular <= MAX_ANCHORS and self._bytes <= MAX_BYTES:
             return  # the usual case, checked without a pass over the checkpoints
         anchors = [i for i, c in enumerate(self.checkpoints) if c.anchor]
         if len(anchors) > MAX_ANCHORS:
             self._keep(self.checkpoints[anchors[len(anchors) - MAX_ANCHORS] :])
             anchors = [i for i, c in enumerate(self.checkpoints) if c.anchor]
-        # anchors alone past the budget: forget the oldest (one is always kept)
+        while (
+            self._bytes > MAX_BYTES
+            and self._bytes - self._regular_bytes > MAX_BYTES // 2
+            and len(anchors) > 1
+        ):
+            self._forget_before(anchors[1])
+            anchors = [i for i, c in enumerate(self.checkpoints) if c.anchor]
+        while self._regular and self._bytes > MAX_BYTES:
+            self._thin_regular()
         while self._bytes > MAX_BYTES and len(anchors) > 1:
-            self._keep(self.checkpoints[anchors[1] :])
+            self._forget_before(anchors[1])
             anchors = [i for i, c in enumerate(self.checkpoints) if c.anchor]
 
+    def _forget_before(self, index: int) -> None:
+        """Forget the checkpoints before ``index`` (an anchor): the timeline starts there."""
+        self._keep(self.checkpoints[index:])
+
     def _world_of(self, trainer: Trainer) -> World:
-        """The current world, or a new one if the config or the data changed."""
-        ds = trainer.dataset
-        sources = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)  # replaced on edits
+        """The current world, or a new one if the data changed (a new config alone shares
+        it: the checkpoint refers to the config itself)."""
+        sources = _sources(trainer)  # arrays replaced (never written) on edits
         world = self._world
         if (
             world is None
-            or world.config is not trainer.config
+            or world.data_version != trainer.data_version
             or any(a is not b for a, b in zip(sources, self._sources, strict=True))
         ):
             world = self._world = _snapshot_world(trainer)
@@ -210,9 +267,18 @@ class Timeline:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the checkpoints and their worlds (each world counted once)."""
-        worlds = {id(c.world): c.world for c in self.checkpoints}
-        return sum(c.nbytes for c in self.checkpoints) + sum(w.nbytes for w in worlds.values())
+        """Memory held: the checkpoints, their worlds and configs (each shared one once),
+        and the current world if no checkpoint refers to it yet. At most MAX_BYTES."""
+        held = self._bytes
+        world = self._world
+        if world is not None and id(world) not in self._refs:
+            held += world.nbytes
+        return held
+
+    @property
+    def worlds(self) -> int:
+        """Distinct data snapshots the checkpoints refer to."""
+        return len({id(c.world) for c in self.checkpoints})
 
     def check_step(self, step: object, now: int) -> int:
         """``step`` if this run can be shown at it, else a ConfigError naming the range."""
@@ -244,17 +310,22 @@ class Timeline:
         timeline._keep(self.checkpoints[: i + 1])  # immutable: shared, not copied
         timeline.spacing = self.spacing
         timeline._world = checkpoint.world
-        ds = past.dataset  # the world's own arrays, until the past trainer edits its points
-        timeline._sources = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)
+        timeline._sources = _sources(past)  # the world's own arrays, until it edits points
         past.timeline = timeline
         return past
+
+
+def _sources(trainer: Trainer) -> tuple[np.ndarray, ...]:
+    """The live arrays a world copies: a point edit or new data replaces them."""
+    ds = trainer.dataset
+    return (ds.x_train, ds.y_train, ds.x_test, ds.y_test, trainer._generated_x_train)
 
 
 def _snapshot_world(trainer: Trainer) -> World:
     ds = trainer.dataset
     arrays = (ds.x_train, ds.y_train, ds.x_test, ds.y_test)
     frozen = Dataset(*(_frozen(a) for a in arrays), ds.classes)
-    return World(trainer.config, frozen, _frozen(trainer._generated_x_train), trainer.data_version)
+    return World(frozen, _frozen(trainer._generated_x_train), trainer.data_version)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -268,6 +339,7 @@ def _capture(trainer: Trainer, world: World, anchor: bool) -> Checkpoint:
     last_idx = trainer._last_idx
     return Checkpoint(
         step=trainer.step,
+        config=trainer.config,
         world=world,
         sgd=trainer._sgd.snapshot(complete=anchor),
         sampler=trainer._sampler.snapshot(),
@@ -285,14 +357,14 @@ def _restore(cls: type[Trainer], c: Checkpoint) -> Trainer:
     """A trainer in checkpoint ``c``'s state (its history and timeline set by the caller)."""
     world = c.world
     t = cls.__new__(cls)
-    t.config = world.config
+    t.config = c.config
     ds = world.dataset  # new arrays replace these on any edit: sharing them is safe
     t.dataset = Dataset(ds.x_train, ds.y_train, ds.x_test, ds.y_test, ds.classes)
     t._generated_x_train = world.generated_x_train
     t._build_model()
     t.data_version = world.data_version
     t._health = HealthWatch()
-    train = world.config.train
+    train = c.config.train
     t._sgd = SGD.from_snapshot(c.sgd, train.learning_rate, train.l2, train.momentum)
     t._sampler = MinibatchSampler.from_snapshot(c.sampler)
     t._batch = train.batch_size

@@ -9,6 +9,7 @@ import pytest
 
 import engine.timeline as timeline_module
 from engine import Config, ConfigError, Trainer
+from engine.metrics import MAX_HISTORY_BYTES, MAX_ROWS, RECENT_ROWS, History, Metrics
 
 
 def same_parameters(a: Trainer, b: Trainer) -> bool:
@@ -222,7 +223,7 @@ def test_a_big_network_stays_within_the_memory_budget(monkeypatch):
     config = Config.from_dict({"model": {"hidden": [64, 64, 64]}})
     live = Trainer(config)
     live.train(2000)
-    assert live.timeline.nbytes <= 400_000 + 2 * live.timeline.checkpoints[0].world.nbytes
+    assert live.timeline.nbytes <= 400_000  # worlds and configs included
     assert live.timeline.first_step == 0
     fresh = Trainer(config)
     fresh.train(1999)
@@ -235,3 +236,217 @@ def test_a_light_checkpoint_is_much_smaller_than_an_anchor():
     anchor, regular = live.timeline.checkpoints[0], live.timeline.checkpoints[-1]
     assert anchor.anchor and not regular.anchor
     assert regular.nbytes < anchor.nbytes / 2
+
+
+# ---------------------------------------------------------------- the memory bound
+
+
+def held(t: Trainer) -> int:
+    """What time travel and the curves hold: the whole timeline and the history."""
+    return t.timeline.nbytes + t.history.nbytes
+
+
+def test_the_timeline_counts_its_worlds_and_configs():
+    live = Trainer()
+    live.train(100)
+    timeline = live.timeline
+    world = timeline.checkpoints[0].world
+    parts = sum(c.nbytes for c in timeline.checkpoints) + world.nbytes
+    assert timeline.worlds == 1
+    assert timeline.nbytes == parts + timeline_module.CONFIG_BYTES
+    live.set_hyperparameters(learning_rate=0.2)  # a new config, the same points
+    assert live.timeline.nbytes == parts + live.timeline.checkpoints[-1].nbytes + 2 * (
+        timeline_module.CONFIG_BYTES
+    )
+
+
+def test_many_learning_rate_changes_share_one_copy_of_the_data():
+    """The audit's case: 2,000 points and 300 η changes held 256 copies of the data."""
+    live = Trainer(Config.from_dict({"data": {"points": 2000}}))
+    seen = {}
+    for i in range(300):
+        live.set_hyperparameters(learning_rate=0.05 + 0.01 * (i % 10))
+        live.train(7)
+        seen[live.step] = snapshot(live)
+    timeline = live.timeline
+    assert timeline.worlds == 1
+    assert sum(c.anchor for c in timeline.checkpoints) == timeline_module.MAX_ANCHORS
+    assert timeline.nbytes <= timeline_module.MAX_BYTES
+    first = timeline.first_step
+    assert first > 0  # past MAX_ANCHORS the oldest part is forgotten
+    for step in range(first + 7 - first % 7, live.step + 1, 97 * 7):
+        assert equal_snapshot(live.at(step), seen[step]), step
+
+
+def test_many_point_edits_stay_within_the_budget_and_exact():
+    """Each edit makes a new copy of 2,000 points (about 80 KB): the budget forgets the
+    oldest part of the run instead of growing, and what remains comes back exactly."""
+    live = Trainer(Config.from_dict({"data": {"points": 2000}}))
+    rng = np.random.default_rng(0)
+    seen = {}
+    most = 0
+    for _ in range(300):
+        if live.dataset.size > 1990:
+            live.remove_points(list(range(20)))
+        live.add_points(rng.normal(size=(2, 2)), np.array([0, 1]))
+        live.train(7)
+        seen[live.step] = snapshot(live)
+        most = max(most, live.timeline.nbytes)
+    timeline = live.timeline
+    assert most <= timeline_module.MAX_BYTES
+    assert timeline.worlds > 50  # the edits are kept as far back as the budget allows
+    assert timeline.first_step > 0
+    for step in [s for s in seen if s >= timeline.first_step][::25]:
+        assert equal_snapshot(live.at(step), seen[step]), step
+
+
+def test_a_long_run_with_changes_and_frames_stays_within_the_stated_bound():
+    """100,000 steps, an η change every 5,000, and the metrics of every 20 steps read
+    (as a stream's frames do, each a history row): the timeline and the history together
+    hold at most MAX_BYTES + MAX_HISTORY_BYTES, and the curves still cover the run."""
+    live = Trainer()
+    most = 0
+    while live.step < 100_000:
+        if live.step % 5000 == 0:
+            live.set_hyperparameters(learning_rate=0.1 if live.step % 10_000 else 0.05)
+        live.train(20).train_loss  # noqa: B018 - reading it makes the row
+        most = max(most, live.timeline.nbytes)
+    assert most <= timeline_module.MAX_BYTES
+    assert len(live.history) <= MAX_ROWS
+    assert held(live) <= timeline_module.MAX_BYTES + MAX_HISTORY_BYTES
+    steps = live.history.step
+    assert steps[0] == 0 and steps[-1] == 100_000
+    assert np.diff(steps[:-RECENT_ROWS]).max() <= 2 * live.history.stride
+    assert live.timeline.first_step == 0
+
+
+def test_the_deepest_network_s_history_fits_its_byte_bound():
+    config = Config.from_dict({"model": {"hidden": [1] * 6}})
+    live = Trainer(config)
+    for _ in range(MAX_ROWS + 1):
+        live.train(1).train_loss  # noqa: B018
+    assert len(live.history) <= MAX_ROWS // 2 + 1  # thinned once
+    rows = live.history.nbytes / len(live.history)
+    assert (MAX_ROWS + 1) * rows <= MAX_HISTORY_BYTES
+
+
+# ---------------------------------------------------------------- history thinning
+
+
+def row(step: int) -> Metrics:
+    return Metrics(step, step / 10, 1.0 / (step + 1), 0.5, 0.9, 0.8, {"W": 0.1}, 0,
+                   np.zeros((2, 2), dtype=np.int64), False)  # fmt: skip
+
+
+def test_a_thinned_history_keeps_row_0_the_newest_rows_and_even_coverage():
+    history = History(["W"])
+    for step in range(0, 30_000, 3):
+        history.record(row(step))
+        assert len(history) <= MAX_ROWS
+    steps = history.step
+    assert steps[0] == 0 and steps[-1] == 29_997
+    assert list(steps[-RECENT_ROWS:]) == list(range(29_997 - 3 * (RECENT_ROWS - 1), 30_000, 3))
+    stride = history.stride
+    assert stride > 3
+    assert np.diff(steps).max() <= 2 * stride  # the whole run, evenly covered
+    # the part thinned last keeps the first row of every stride steps
+    buckets = steps // stride
+    thinned = np.argmax(np.diff(buckets) == 0)  # where the rows recorded since begin
+    assert thinned > MAX_ROWS // 8
+    assert np.array_equal(buckets[:thinned], np.arange(thinned))
+    # every kept row is the row recorded at its step, unchanged
+    assert np.array_equal(history.train_loss, 1.0 / (steps + 1))
+    assert len(history) >= MAX_ROWS // 4  # thinned to about half, not to nothing
+
+
+def test_since_after_thinning_gives_only_newer_rows():
+    history = History(["W"])
+    for step in range(MAX_ROWS):
+        history.record(row(step))
+    last = int(history.step[-1])
+    history.record(row(MAX_ROWS))  # one row too many: thinned
+    assert len(history) <= MAX_ROWS // 2
+    assert list(history.since(last)["step"]) == [MAX_ROWS]
+    assert list(history.since(MAX_ROWS)["step"]) == []
+
+
+def test_a_long_saved_history_is_thinned_when_loaded():
+    history = History(["W"])
+    history._rows = [
+        (s, 0.0, 1.0, 1.0, 0.5, 0.5, (0.1,)) for s in range(0, 10 * MAX_ROWS, 5)
+    ]  # as saved before the bound
+    loaded = History.from_state(history.to_state())
+    assert len(loaded) <= MAX_ROWS // 2
+    assert loaded.step[0] == 0 and loaded.step[-1] == 10 * MAX_ROWS - 5
+
+
+# ---------------------------------------------------------------- a branch with a change
+
+
+def test_a_branch_with_another_activation_keeps_step_t_and_then_differs():
+    live = Trainer()  # ReLU
+    live.train(1000)
+    branch = live.at(400)
+    config, reinitialised = branch.reconfigure(
+        {"model": {"activation": "tanh"}}, keep_parameters=True
+    )
+    assert not reinitialised and config.model.activation == "tanh"
+    assert branch.step == 400 and same_parameters(branch, live.at(400))
+    # the same minibatch comes next, and the update is θ − η ∂J/∂θ with tanh's gradient
+    original = live.at(400)
+    assert np.array_equal(branch.trace_batch().x_raw, original.trace_batch().x_raw)
+    before, grads = branch.parameters(), branch.grads()
+    assert not all(np.array_equal(grads[k], original.grads()[k]) for k in grads)
+    branch.train(1)
+    for name, value in branch.parameters().items():
+        # (the optimiser folds η into the gradient: equal up to rounding)
+        assert np.allclose(value, before[name] - 0.1 * grads[name], rtol=1e-12, atol=1e-15), name
+    branch.train(99)
+    assert not same_parameters(branch, live.at(500))
+    # the branch's own past goes back through the change, exactly
+    assert same_parameters(branch.at(400), live.at(400))
+    assert branch.at(450).config.model.activation == "tanh"
+    assert same_parameters(branch.at(500), branch)
+    assert live.config.model.activation == "relu"
+
+
+def test_a_branch_with_another_learning_rate_diverges_and_one_without_does_not():
+    live = Trainer()
+    live.train(300)
+    recorded = []  # the original's live parameters after each of the next 100 updates
+    for _ in range(100):
+        live.train(1)
+        recorded.append(snapshot(live))
+    same = live.at(300)
+    same.reconfigure({}, keep_parameters=True)
+    for i, params in enumerate(recorded):
+        same.train(1)
+        assert equal_snapshot(same, params), 301 + i
+    faster = live.at(300)
+    faster.reconfigure({"train": {"learning_rate": 0.5}}, keep_parameters=True)
+    faster.train(1)
+    assert not equal_snapshot(faster, recorded[0])
+    faster.train(99)
+    assert not equal_snapshot(faster, recorded[-1])
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"model": {"hidden": [16]}}, "model.hidden"),
+        ({"model": {"features": ["x1", "x2", "x1*x2"]}}, "model.features"),
+        ({"model": {"model": "logistic"}}, "model.model"),
+        ({"data": {"points": 200}}, "data.points"),
+        ({"data": {"dataset": "xor"}}, "data.dataset"),
+    ],
+)
+def test_a_branch_refuses_a_change_of_shape_or_data_naming_the_field(change, field):
+    live = Trainer()
+    live.train(100)
+    branch = live.at(50)
+    with pytest.raises(ConfigError) as error:
+        branch.reconfigure({**change, "train": {"learning_rate": 0.3}}, keep_parameters=True)
+    assert error.value.field == field
+    assert "keeps the network's shape and data" in str(error.value)
+    assert branch.config == live.at(50).config and same_parameters(branch, live.at(50))
+    assert branch.step == 50

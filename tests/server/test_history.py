@@ -100,3 +100,30 @@ def test_history_answer_matches_its_documented_model(client: TestClient, sid: st
     client.post(f"/api/sessions/{sid}/step", json={"steps": 3})
     parsed = HistoryOut.model_validate(client.get(f"/api/sessions/{sid}/history").json())
     assert parsed.rows == len(decode_typed_array(parsed.step.model_dump()))
+
+
+def test_a_long_history_is_thinned_and_still_reads_and_follows(
+    client: TestClient, sid: str, monkeypatch
+) -> None:
+    """Past MAX_ROWS rows the engine thins the history (a smaller bound here, so that a
+    few calls reach it): GET …/history gives the thinned rows from step 0 to now, the
+    CSV the same rows, and each frame still brings exactly the rows after its start."""
+    import engine.metrics as metrics
+
+    monkeypatch.setattr(metrics, "MAX_ROWS", 64)
+    monkeypatch.setattr(metrics, "RECENT_ROWS", 8)
+    steps_seen = []
+    for _ in range(150):  # a row per call (the frame reads its metrics), more in between
+        before = client.get(f"/api/sessions/{sid}").json()["step"]
+        frame = client.post(f"/api/sessions/{sid}/step", json={"steps": 30}).json()
+        new = decode_typed_array(frame["history"]["step"]).tolist()
+        assert new and all(step > before for step in new) and new[-1] == before + 30
+        steps_seen += new
+    body = client.get(f"/api/sessions/{sid}/history").json()
+    steps = decode_typed_array(body["step"]).tolist()
+    assert body["rows"] == len(steps) <= 64
+    assert steps[0] == 0 and steps[-1] == 4500 and steps == sorted(set(steps))
+    assert steps[-8:] == steps_seen[-8:]  # the newest rows, as the frames brought them
+    assert len(steps_seen) > 64  # so it was thinned
+    table = client.get(f"/api/sessions/{sid}/history", params={"format": "csv"}).text
+    assert [int(line.split(",")[0]) for line in table.splitlines()[1:]] == steps
