@@ -19,6 +19,7 @@ bad update (divergence is a state, not a crash).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import html
 import math
@@ -76,6 +77,11 @@ from engine.trace import Trace, build_trace
 PHASES = ("ready", "forward", "backward", "update")
 GRADCHECK_EXAMPLES = 32
 """The gradient check averages J over the first this-many training examples (cost ∝ m·|θ|)."""
+
+KEEPS_PARAMETERS = frozenset({"model.activation", "model.init_seed"})
+"""The model fields a network can change while keeping its parameters (a branch with a
+change, :meth:`Trainer.reconfigure` with ``keep_parameters``): no parameter's shape, nor
+the inputs' meaning, depends on them. The init seed matters only to the next reset."""
 
 _FORWARD_KINDS = ("forward", "param", "label", "loss", "loss_each")
 P = ParamSpec("P")
@@ -556,28 +562,73 @@ class Trainer:
         config, _ = self.reconfigure({"train": changes})
         return config
 
-    def reconfigure(self, partial: dict[str, Any]) -> tuple[Config, bool]:
+    def reconfigure(
+        self, partial: dict[str, Any], keep_parameters: bool = False
+    ) -> tuple[Config, bool]:
         """Merge a nested partial config; returns (config, reinitialised).
 
         ``train.*`` changes are live (a new train.seed re-seeds the sampling from now on);
         any ``data.*`` change regenerates the data (custom points are lost) and any
         ``model.*`` change rebuilds the network, both with a reset.
+
+        With ``keep_parameters`` (a branch that continues from a past step), nothing is
+        reset: a model change that keeps every parameter's shape and the data
+        (:data:`KEEPS_PARAMETERS`: the activation, the init seed) applies from now on to
+        the current parameters, optimiser state, sampler and history, and the step goes
+        on; any other ``model.*`` or ``data.*`` change is a ConfigError naming the field,
+        and nothing changes. Between phases it is refused too (the pending step was
+        computed with the old model).
         """
         new = self.config.merged(partial)
         old = self.config
+        if keep_parameters:
+            self._check_keeps_parameters(old, new)
         self.config = new
-        if new.data != old.data or new.model != old.model:
+        if not keep_parameters and (new.data != old.data or new.model != old.model):
             if new.data != old.data:
                 self._build_data()
             self._build_model()
             self.reset()
             return new, True
+        if new.model != old.model:
+            self._model_changed_in_place()
         self._apply_train_config()
         if new.train.seed != old.train.seed:
             self._sampler = MinibatchSampler(len(self.dataset.y_train), new.train.seed)
         if new != old:
             self.timeline.changed(self)
         return new, False
+
+    def _check_keeps_parameters(self, old: Config, new: Config) -> None:
+        """A ConfigError naming the first changed field that a kept network cannot take."""
+        before, after = old.to_dict(), new.to_dict()
+        for section in ("data", "model", "train"):
+            for key, value in after[section].items():
+                name = f"{section}.{key}"
+                if before[section][key] == value or section == "train":
+                    continue
+                if name not in KEEPS_PARAMETERS:
+                    raise ConfigError(
+                        name,
+                        f"{name} cannot change here: a branch keeps the network's shape and "
+                        "data, and continues from the parameters of its step (learning "
+                        "rate, batch size, L2, momentum, train seed, activation and init "
+                        f"seed can change); start a new session for another {name}",
+                    )
+        if new.model != old.model and self.phase != "ready":
+            raise ConfigError(
+                "model",
+                f"the model cannot change in the middle of a step (phase {self.phase!r}): "
+                "finish the step first",
+            )
+
+    def _model_changed_in_place(self) -> None:
+        """The activation (or init seed) changed, nothing else of the network: the same
+        parameters, features and points, evaluated with the new f from now on."""
+        self._act = get_activation(self.config.model.activation)
+        self._eval_data = dataclasses.replace(self._eval_data, act=self._act)
+        self._buffers = {}
+        self._health = HealthWatch()  # stuck units mean something else now
 
     # ---------------------------------------------------------------- traces
     def _trace_indices(

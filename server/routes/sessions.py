@@ -100,23 +100,37 @@ async def branch(
     """A new, independent session that continues from `step` (default: now) of this one.
 
     Same parameters, optimiser and sampler state, data and history up to that step: with
-    an unchanged configuration its next steps are exactly the ones this session took, so
-    changing one thing (η, the batch size, the activation…) shows what it alone does. Its
-    timeline reaches back as far as this one's. The original is not touched.
+    no `config` its next steps are exactly the ones this session took. With `config` (a
+    partial configuration, as PATCH …/config) the change applies at that step and the
+    branch continues from its parameters, so changing one thing (η, the batch size, the
+    activation…) shows what it alone does; a change of the network's shape or data is
+    refused (422 naming the field). Its timeline reaches back as far as this one's. The
+    original is not touched.
     """
-    state = await copy_session(session, store, settings, body.step if body else None)
+    step = body.step if body else None
+    partial = body.config.partial() if body and body.config else None
+    state = await copy_session(session, store, settings, step, partial)
     return OrjsonResponse(state, status_code=201)
 
 
 async def copy_session(
-    session: Session, store: SessionStore, settings: Settings, step: int | None = None
+    session: Session,
+    store: SessionStore,
+    settings: Settings,
+    step: int | None = None,
+    config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A new session from `session` as it was after `step` updates (None: now), with its
-    display convention; returns the new session's state. A branch and a class's fork."""
+    display convention and the partial `config` applied there keeping the parameters (a
+    ConfigError, before any session is made, if it cannot); returns the new session's
+    state. A branch and a class's fork."""
 
     def rebuild() -> Trainer:
         live = session.trainer
-        return live.at(live.step if step is None else step)
+        trainer = live.at(live.step if step is None else step)
+        if config:
+            trainer.reconfigure(config, keep_parameters=True)
+        return trainer
 
     trainer = await session.run(rebuild)
     copy = store.add(trainer)

@@ -155,12 +155,22 @@ class SessionState(BaseModel):
 
 
 class BranchIn(BaseModel):
-    """Where to branch: a past step of the session (default: its current step)."""
+    """Where to branch: a past step of the session (default: its current step), and what
+    to change there (default: nothing)."""
 
     model_config = ConfigDict(extra="forbid")
 
     step: int | None = Field(
         default=None, description="A step from timeline.first to the current step."
+    )
+    config: ConfigIn | None = Field(
+        default=None,
+        description="A partial configuration applied to the branch at `step`, in the shape "
+        "of PATCH …/config. `train` fields change as they do live; `model.activation` and "
+        "`model.init_seed` keep the parameters and optimiser state, and the branch goes on "
+        "from `step`. A change of the network's shape or data (`model.hidden`, "
+        "`model.features`, `model.model`, `data.*`) is refused with 422 naming the field.",
+        examples=[{"model": {"activation": "tanh"}}, {"train": {"learning_rate": 1.0}}],
     )
 
 

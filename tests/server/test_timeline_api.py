@@ -101,6 +101,87 @@ def test_a_branch_repeats_the_original_then_goes_its_own_way(client: TestClient,
     assert client.get(f"/api/sessions/{sid}").json()["config"]["train"]["learning_rate"] == 0.1
 
 
+def step_by_step(client: TestClient, sid: str, steps: int) -> list[list[np.ndarray]]:
+    """Train one step per call; the parameters each call's frame reports."""
+    seen = []
+    for _ in range(steps):
+        response = client.post(f"/api/sessions/{sid}/step", json={"steps": 1})
+        assert response.status_code == 200, response.text
+        seen.append(weights(response.json()))
+    return seen
+
+
+def branch(client: TestClient, sid: str, body: dict) -> dict:
+    response = client.post(f"/api/sessions/{sid}/branch", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_a_branch_without_a_change_equals_the_original_at_every_step(
+    client: TestClient, sid: str
+):
+    train(client, sid, 300)
+    recorded = step_by_step(client, sid, 100)  # the original's live values, step by step
+    same_run = branch(client, sid, {"step": 300, "config": {}})
+    assert same_run["step"] == 300
+    for i, (mine, theirs) in enumerate(
+        zip(step_by_step(client, same_run["id"], 100), recorded, strict=True)
+    ):
+        assert same(mine, theirs), 301 + i
+
+
+def test_a_branch_with_another_learning_rate_diverges_from_the_original(
+    client: TestClient, sid: str
+):
+    train(client, sid, 300)
+    recorded = step_by_step(client, sid, 50)
+    faster = branch(client, sid, {"step": 300, "config": {"train": {"learning_rate": 0.5}}})
+    assert faster["config"]["train"]["learning_rate"] == 0.5
+    assert faster["step"] == 300
+    mine = step_by_step(client, faster["id"], 50)
+    assert not same(mine[0], recorded[0]) and not same(mine[-1], recorded[-1])
+    assert client.get(f"/api/sessions/{sid}").json()["config"]["train"]["learning_rate"] == 0.1
+
+
+def test_a_branch_with_another_activation_keeps_the_parameters_of_its_step(
+    client: TestClient, sid: str
+):
+    train(client, sid, 600)
+    then = client.get(f"/api/sessions/{sid}", params={"step": 250}).json()
+    tanh = branch(client, sid, {"step": 250, "config": {"model": {"activation": "tanh"}}})
+    assert tanh["config"]["model"]["activation"] == "tanh"
+    assert tanh["config"]["model"]["hidden"] == then["config"]["model"]["hidden"]
+    assert tanh["step"] == 250 and tanh["timeline"]["first"] == 0
+    assert same(weights(tanh), weights(then))
+    train(client, tanh["id"], 100)
+    later = client.get(f"/api/sessions/{sid}", params={"step": 350}).json()
+    assert not same(weights(client.get(f"/api/sessions/{tanh['id']}").json()), weights(later))
+    # the branch's own past reaches back through the change
+    past = client.get(f"/api/sessions/{tanh['id']}", params={"step": 250}).json()
+    assert same(weights(past), weights(then))
+    assert client.get(f"/api/sessions/{sid}").json()["config"]["model"]["activation"] == "relu"
+
+
+def test_a_branch_refuses_a_change_of_shape_or_data_naming_the_field(
+    client: TestClient, sid: str
+):
+    train(client, sid, 100)
+    for change, field in (
+        ({"model": {"hidden": [16]}}, "model.hidden"),
+        ({"model": {"features": ["x1", "x2", "x1^2"]}}, "model.features"),
+        ({"data": {"classes": 3, "dataset": "spiral"}}, "data.dataset"),
+    ):
+        response = client.post(
+            f"/api/sessions/{sid}/branch", json={"step": 50, "config": change}
+        )
+        assert_problem(response, 422, field, "keeps the network's shape and data")
+    bad = client.post(f"/api/sessions/{sid}/branch", json={"config": {"model": {"depth": 2}}})
+    assert bad.status_code == 422
+    out_of_range = {"step": 50, "config": {"train": {"learning_rate": -1}}}
+    response = client.post(f"/api/sessions/{sid}/branch", json=out_of_range)
+    assert_problem(response, 422, "train.learning_rate")
+
+
 def test_branch_refuses_a_bad_step(client: TestClient, sid: str):
     train(client, sid, 10)
     response = client.post(f"/api/sessions/{sid}/branch", json={"step": 11})
