@@ -25,7 +25,8 @@ class HistoryOut(BaseModel):
     """Full-data metrics recorded every few SGD steps (see the engine's HISTORY_EVERY).
 
     Each series is a 1-D typed array with one value per recorded row; `grad_norm` holds
-    one series per weight matrix.
+    one series per weight matrix. At most 2,048 rows (the engine's MAX_ROWS): a longer
+    history is thinned evenly over the run, its newest 64 rows kept as recorded.
     """
 
     rows: int = Field(description="Number of recorded rows.")
