@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request, Response
 
-from engine import Config, Convention, Trainer
+from engine import Config, ConfigError, Convention, Trainer
 from server.deps import SessionDep, SettingsDep, StoreDep
 from server.encoding import ArrayPacker, OrjsonResponse, dumps
 from server.errors import check_resolution, require_between
@@ -129,7 +129,10 @@ async def copy_session(
         live = session.trainer
         trainer = live.at(live.step if step is None else step)
         if config:
-            trainer.reconfigure(config, keep_parameters=True)
+            try:
+                trainer.reconfigure(config, keep_parameters=True)
+            except ConfigError as exc:
+                raise _in_body(exc) from None
         return trainer
 
     trainer = await session.run(rebuild)
@@ -137,6 +140,16 @@ async def copy_session(
     copy.convention = dict(session.convention)
     copy.changed()
     return await copy.run(lambda: state_dict(copy, settings))
+
+
+def _in_body(exc: ConfigError) -> ConfigError:
+    """The error of a branch's `config` named by its path in the body ("config.model.hidden"),
+    as the schema's own errors are, so a form can put it beside the field."""
+    field = f"config.{exc.field}"
+    message = str(exc)
+    if message.startswith(exc.field):
+        return ConfigError(field, "config." + message)
+    return ConfigError(field, f"{field}: {message}")
 
 
 def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:

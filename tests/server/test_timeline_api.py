@@ -166,20 +166,23 @@ def test_a_branch_refuses_a_change_of_shape_or_data_naming_the_field(
     client: TestClient, sid: str
 ):
     train(client, sid, 100)
+    sessions = len(client.app.state.store)
     for change, field in (
-        ({"model": {"hidden": [16]}}, "model.hidden"),
-        ({"model": {"features": ["x1", "x2", "x1^2"]}}, "model.features"),
-        ({"data": {"classes": 3, "dataset": "spiral"}}, "data.dataset"),
+        ({"model": {"hidden": [16]}}, "config.model.hidden"),
+        ({"model": {"features": ["x1", "x2", "x1^2"]}}, "config.model.features"),
+        ({"data": {"classes": 3, "dataset": "spiral"}}, "config.data.dataset"),
     ):
         response = client.post(
             f"/api/sessions/{sid}/branch", json={"step": 50, "config": change}
         )
         assert_problem(response, 422, field, "keeps the network's shape and data")
+    # every error of `config` is named by its path in the body, whoever finds it
     bad = client.post(f"/api/sessions/{sid}/branch", json={"config": {"model": {"depth": 2}}})
-    assert bad.status_code == 422
+    assert_problem(bad, 422, "config.model.depth")
     out_of_range = {"step": 50, "config": {"train": {"learning_rate": -1}}}
     response = client.post(f"/api/sessions/{sid}/branch", json=out_of_range)
-    assert_problem(response, 422, "train.learning_rate")
+    assert_problem(response, 422, "config.train.learning_rate", "between")
+    assert len(client.app.state.store) == sessions  # a refused branch makes no session
 
 
 def test_branch_refuses_a_bad_step(client: TestClient, sid: str):
