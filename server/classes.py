@@ -1,22 +1,26 @@
 """Class mode: many browsers follow one session live, read-only, by a short join code.
 
 A lecturer's browser holds the session id (the key that controls it); opening a class on
-the session gives it a *join code* that only lets a browser watch. The lecturer's stream
-publishes every frame it sends, once, already encoded; each follower's socket sends the
-newest frame as soon as it can. A follower that is slow to read skips frames rather than
-queueing them: a room keeps only the latest frame and the latest view (tab, phase, traced
-example…), so memory per follower is a few counters, whatever its speed, and nothing a
-follower does can delay the lecturer or the other followers.
+the session gives it a *join code* that only lets a browser watch. One stream of the
+session is the class's *publisher* (see Room.claim): it hands every frame it sends to the
+room, once, already encoded; each follower's socket sends the newest frame as soon as it
+can. A follower that is slow to read skips frames rather than queueing them: a room keeps
+only the latest frame, view, poll and configuration version, so what a follower costs does
+not grow with the frames it misses, and nothing a follower does can delay the lecturer or
+the other followers.
 
-Codes are 8 digits (10⁸ of them: easy to read aloud and to type on a phone's keypad).
-Looking codes up is rate-limited per client: at most GUESSES_PER_MINUTE unknown codes a
-minute, so one client guessing for a whole two-hour lecture tries at most 3,600 codes and
-finds a given open class with probability 3,600 / 10⁸ = 0.004 %. An unknown code and a
-closed one get the same answer.
+Codes are 8 digits without a leading zero (9 × 10⁷ of them: easy to read aloud and to
+type on a phone's keypad). Looking codes up is rate-limited per client: at most
+GUESSES_PER_MINUTE unknown codes a minute, so one client guessing for a whole two-hour
+lecture tries at most 3,600 codes and finds a given open class with probability
+3,600 / (9 × 10⁷) = 0.004 % (one of 200 open classes: 0.8 %). An unknown code and a closed
+one get the same answer. "Make it mine" (a fork) makes a session, which costs CPU and
+may evict another from the store: at most FORKS_PER_MINUTE a minute per client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import secrets
 import threading
@@ -31,7 +35,9 @@ from server.polls import Poll
 
 CODE_DIGITS = 8
 GUESSES_PER_MINUTE = 30
+FORKS_PER_MINUTE = 5  # a follower forks once or twice a lecture; a script forks in a loop
 MAX_CLASSES = 200  # as many as there can be sessions: one per session at most
+MAX_CLIENTS = 10_000  # clients whose recent misses or forks are remembered
 
 
 class ClassNotFoundError(LookupError):
@@ -49,8 +55,19 @@ class TooManyGuessesError(Exception):
 
     def __init__(self, retry_after: float) -> None:
         super().__init__(
-            f"too many unknown class codes from this address; try again in "
-            f"{max(1, round(retry_after))} s"
+            f"too many unknown class codes from this address (at most {GUESSES_PER_MINUTE} "
+            f"a minute); try again in {max(1, round(retry_after))} s"
+        )
+        self.retry_after = retry_after
+
+
+class TooManyForksError(Exception):
+    """A client made too many copies of classes' sessions in the last minute."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(
+            f'too many "Make it mine" copies from this address (at most {FORKS_PER_MINUTE} '
+            f"a minute); try again in {max(1, round(retry_after))} s"
         )
         self.retry_after = retry_after
 
@@ -65,6 +82,54 @@ def normalise_code(text: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and ch != "-")
 
 
+def config_fingerprint(session: Any) -> tuple[Any, ...]:
+    """What a follower's page builds from the session's configuration: the config (its
+    equations' η, the network's activation and features…), the data (its version counts
+    regenerations and edited points), the run (a reset or a rebuilt network starts a new
+    history object) and the display convention. Read under the session's lock."""
+    trainer = session.trainer
+    return (
+        trainer.config,  # frozen: a change replaces it
+        int(trainer.data_version),
+        trainer.history,  # by identity: reset() makes a new one
+        tuple(sorted(session.convention.items())),
+    )
+
+
+def _same(a: tuple[Any, ...] | None, b: tuple[Any, ...]) -> bool:
+    return (
+        a is not None
+        and (a[0] is b[0] or a[0] == b[0])
+        and a[1] == b[1]
+        and a[2] is b[2]
+        and a[3] == b[3]
+    )
+
+
+class _Window:
+    """Times of events per client over the last minute, at most `limit` of them."""
+
+    def __init__(self, limit: Callable[[], int]) -> None:
+        self._limit = limit  # read at each check: tests lower the module's constant
+        self._times: dict[str, list[float]] = {}
+
+    def full(self, client: str, now: float) -> float | None:
+        """Seconds until `client` may again (None: it may now)."""
+        recent = [t for t in self._times.get(client, []) if now - t < 60.0]
+        if recent:
+            self._times[client] = recent
+        else:
+            self._times.pop(client, None)
+        if len(recent) >= self._limit():
+            return 60.0 - (now - recent[0])
+        return None
+
+    def add(self, client: str, now: float) -> None:
+        self._times.setdefault(client, []).append(now)
+        if len(self._times) > MAX_CLIENTS:  # forget the quiet clients, bound memory
+            self._times = {k: v for k, v in self._times.items() if now - v[-1] < 60}
+
+
 @dataclass(eq=False)
 class Room:
     """One open class: the session it follows, the newest frame and view, the followers."""
@@ -72,7 +137,7 @@ class Room:
     code: str
     session: Any  # server.sessions.Session
     created: float = field(default_factory=time.monotonic)
-    frame: bytes | None = None  # the newest frame, as the lecturer's stream sent it
+    frame: bytes | None = None  # the newest frame, as the publishing stream sent it
     frame_binary: bool = True
     seq: int = 0  # frames published
     view: dict[str, Any] | None = None  # the lecturer page's view (tab, phase, …)
@@ -81,17 +146,58 @@ class Room:
     poll: Poll | None = None  # the question put to the class (server/polls.py), if any
     poll_seq: int = 0  # changes of the poll: asked, answered, revealed, withdrawn
     moves: int = 0  # times the class moved to another session of the lecturer's
+    config_version: int = 0  # changes of the session's configuration (and moves)
+    publisher: Any = None  # the one stream whose frames the followers get (see claim)
+    loop: asyncio.AbstractEventLoop | None = field(default=None, repr=False)
     _keys: Iterator[int] = field(default_factory=itertools.count, repr=False)
     closed: str | None = None  # why the class ended, once it has
     _changed: anyio.Event | None = field(default=None, repr=False)
+    _fingerprint: tuple[Any, ...] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _wake(self) -> None:
+        """Wake every follower's sender; safe from a worker thread (a REST request's work
+        under the session lock, a sync route) as well as from the event loop."""
+        loop = self.loop
+        if loop is not None:
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is not loop:
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(self._wake_here)
+                return
+        self._wake_here()
+
+    def _wake_here(self) -> None:
         if self._changed is not None:
             self._changed.set()
             self._changed = None
 
+    def claim(self, stream: Any) -> bool:
+        """Make `stream` the class's publisher; True if it was not already.
+
+        Exactly one stream of the session publishes, so that a second tab of the
+        lecturer's, or a notebook driving the same session, never mixes its frames (its
+        resolution, its traced example, its past step) into what the class sees. The
+        publisher is the stream that last sent a `view` command (the lecturer's page sends
+        one when it opens the class and whenever what it shows changes, so the page the
+        lecturer is using is the one the class sees); until one has, the first stream to
+        send a frame (a notebook that opened the class over REST). A publisher that closes
+        gives its place up (see release)."""
+        if self.publisher is stream:
+            return False
+        self.publisher = stream
+        return True
+
+    def release(self, stream: Any) -> None:
+        """`stream` closed: if it was the publisher, the next stream to send a frame is."""
+        if self.publisher is stream:
+            self.publisher = None
+
     def publish(self, frame: bytes, binary: bool) -> None:
-        """The lecturer's stream sent `frame`: it becomes every follower's next one."""
+        """The publisher sent `frame`: it becomes every follower's next one."""
         self.frame, self.frame_binary = frame, binary
         self.seq += 1
         self._wake()
@@ -99,6 +205,33 @@ class Room:
     def publish_view(self, view: dict[str, Any]) -> None:
         self.view = view
         self.view_seq += 1
+        self._wake()
+
+    def watch(self, session: Any) -> None:
+        """Follow `session`'s changes (and stop following the previous one's)."""
+        if self.session is not session and self.session.on_change == self.check_config:
+            self.session.on_change = None
+        self.session = session
+        try:  # the state it starts from: what followers load when they join
+            self._fingerprint = config_fingerprint(session)
+        except AttributeError:
+            self._fingerprint = None  # read mid-rebuild: the next change bumps the version
+        session.on_change = self.check_config
+
+    def check_config(self) -> None:
+        """After a change of the session: bump config_version if its configuration (or
+        data, run, convention) is not the one last seen. Cheap when nothing changed (every
+        frame comes here): a few identity tests."""
+        session = self.session
+        try:
+            fingerprint = config_fingerprint(session)
+        except AttributeError:  # a trainer half-rebuilt, read off the lock: next change
+            return
+        with self._lock:
+            if _same(self._fingerprint, fingerprint):
+                return
+            self._fingerprint = fingerprint
+            self.config_version += 1
         self._wake()
 
     def follower_key(self) -> int:
@@ -116,28 +249,40 @@ class Room:
 
     def close(self, reason: str) -> None:
         self.closed = reason
+        if self.session.on_change == self.check_config:
+            self.session.on_change = None
         self._wake()
 
-    def seqs(self) -> tuple[int, int, int, int]:
-        """What a follower has seen, as (frame, view, poll, move) counters."""
-        return self.seq, self.view_seq, self.poll_seq, self.moves
+    def seqs(self) -> tuple[int, int, int, int, int]:
+        """What a follower has seen, as (frame, view, poll, move, config) counters."""
+        return self.seq, self.view_seq, self.poll_seq, self.moves, self.config_version
 
-    async def changed(self, seen: tuple[int, int, int, int]) -> None:
-        """Wait until there is a frame, view or poll newer than `seen` (or the class closed)."""
+    async def changed(self, seen: tuple[int, ...]) -> None:
+        """Wait until there is a frame, view, poll, move or configuration newer than
+        `seen` (or the class closed)."""
         while self.seqs() == seen and self.closed is None:
             if self._changed is None:
                 self._changed = anyio.Event()
             await self._changed.wait()
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class ClassRegistry:
-    """Open classes by code and by session; the rate limit of code lookups per client."""
+    """Open classes by code and by session; the rate limits of code lookups and forks per
+    client (on an injectable clock)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._by_code: dict[str, Room] = {}
         self._by_session: dict[str, Room] = {}
-        self._misses: dict[str, list[float]] = {}  # client → times of unknown codes
+        self._misses = _Window(lambda: GUESSES_PER_MINUTE)  # unknown codes per client
+        self._forks = _Window(lambda: FORKS_PER_MINUTE)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -152,10 +297,11 @@ class ClassRegistry:
             if len(self._by_code) >= MAX_CLASSES:
                 raise ValueError(f"at most {MAX_CLASSES} classes can be open at once")
             code = self._new_code()
-            room = Room(code=code, session=session)
+            room = Room(code=code, session=session, loop=_running_loop())
             self._by_code[code] = room
             self._by_session[session.id] = room
-            return room
+        room.watch(session)
+        return room
 
     def _new_code(self) -> str:
         while True:
@@ -181,9 +327,11 @@ class ClassRegistry:
                     raise ValueError("the session moved to has a class of its own")
                 del self._by_session[session_id]
                 self._by_session[to.id] = room
-            room.session = to
+            room.watch(to)
             room.frame = None  # the old session's: the new one's first frame follows
+            room.publisher = None  # a stream of the new session claims it
             room.moves += 1
+            room.config_version += 1  # another session: another configuration
         room._wake()
         return room
 
@@ -195,6 +343,19 @@ class ClassRegistry:
                 return False
             self._by_code.pop(room.code, None)
         room.close(reason)
+        return True
+
+    def end_if_gone(self, room: Room, alive: Callable[[Any], bool]) -> bool:
+        """Close `room` if its session has gone (deleted, expired, evicted): a follower's
+        sender asks at each heartbeat, so followers learn it without waiting for sweep."""
+        if room.closed is not None or alive(room.session):
+            return room.closed is not None
+        with self._lock:
+            if self._by_code.get(room.code) is room:
+                del self._by_code[room.code]
+            if self._by_session.get(room.session.id) is room:
+                del self._by_session[room.session.id]
+        room.close("the lecturer's session has ended")
         return True
 
     def sweep(self, alive: Callable[[Any], bool]) -> int:
@@ -217,10 +378,9 @@ class ClassRegistry:
         """
         now = self._clock()
         with self._lock:
-            misses = [t for t in self._misses.get(client, []) if now - t < 60.0]
-            if len(misses) >= GUESSES_PER_MINUTE:
-                self._misses[client] = misses
-                raise TooManyGuessesError(60.0 - (now - misses[0]))
+            wait = self._misses.full(client, now)
+            if wait is not None:
+                raise TooManyGuessesError(wait)
             room = self._by_code.get(normalise_code(code))
             if room is not None and not alive(room.session):
                 self._by_code.pop(room.code, None)
@@ -228,9 +388,15 @@ class ClassRegistry:
                 room.close("the lecturer's session has ended")
                 room = None
             if room is None:
-                misses.append(now)
-                self._misses[client] = misses
-                if len(self._misses) > 10_000:  # forget the quiet clients, bound memory
-                    self._misses = {k: v for k, v in self._misses.items() if now - v[-1] < 60}
+                self._misses.add(client, now)
                 raise ClassNotFoundError()
             return room
+
+    def fork_allowed(self, client: str) -> None:
+        """Count one fork by `client`, or raise TooManyForksError past FORKS_PER_MINUTE."""
+        now = self._clock()
+        with self._lock:
+            wait = self._forks.full(client, now)
+            if wait is not None:
+                raise TooManyForksError(wait)
+            self._forks.add(client, now)

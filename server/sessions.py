@@ -59,10 +59,16 @@ class Session:
     saved: int = 0
     saved_at: float = float("-inf")
     used_saved: float = float("-inf")
+    # Called after every change (server/classes.py: an open class checks whether the
+    # configuration changed, to tell its followers); from a worker thread holding the lock,
+    # or from the event loop.
+    on_change: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     def changed(self) -> None:
         """Mark the session's state (trainer, convention, view) as changed since last saved."""
         self.changes = next(_changes)
+        if self.on_change is not None:
+            self.on_change()
 
     @property
     def dirty(self) -> bool:

@@ -142,6 +142,8 @@ class Stream:
         # the open classes (server/classes.py): this stream's frames go to the followers
         self.classes = getattr(getattr(websocket, "app", None), "state", None)
         self.classes = getattr(self.classes, "classes", None)
+        self._claimed: Any = None  # the room this stream last became the publisher of
+        self.history_restart = False  # the next frame sends the curves whole (a takeover)
 
     # --- the two tasks -------------------------------------------------------------------
 
@@ -159,6 +161,9 @@ class Stream:
             anyio.BrokenResourceError,
         ):
             pass  # the client went away while a frame was being sent
+        finally:
+            if self._claimed is not None:
+                self._claimed.release(self)
 
     async def _receiver(self, scope: anyio.CancelScope) -> None:
         while True:
@@ -232,10 +237,25 @@ class Stream:
         return self.classes.of_session(self.session.id) if self.classes is not None else None
 
     def _publish(self, message: bytes) -> None:
-        """The frame just sent, to the followers of this session's class: encoded once."""
+        """The frame just sent, to the followers of this session's class (encoded once),
+        if this stream is the class's publisher, or there is none yet (Room.claim)."""
         room = self._room()
-        if room is not None:
+        if room is None:
+            return
+        if room.publisher is None:
+            self._claim(room)
+        if room.publisher is self:
             room.publish(message, self.binary)
+
+    def _claim(self, room: Any) -> None:
+        """Become the class's publisher. Taking over from another stream, the next frame
+        starts the curves over (history_reset, every row): the followers' rows came from
+        the other stream's frames, whose history marks were not this one's."""
+        if room.claim(self):
+            self._claimed = room
+            if room.frame is not None:  # another stream's frame is what followers have
+                self.history_restart = True
+                self._queue("view", ("refresh", None))
 
     async def _close_gone(self, scope: anyio.CancelScope) -> None:
         await self.websocket.send_text(
@@ -345,6 +365,7 @@ class Stream:
                 self.session.changed()
             room = self._room()
             if room is not None:
+                self._claim(room)  # the page the lecturer is using: the class sees it
                 room.publish_view(dict(self.session.view))
 
     def _select(self, command: Any) -> None:
@@ -465,6 +486,8 @@ class Stream:
         known = self.history_rows
         replaced = known > 0 and (rows < known or history.step_of(known - 1) != self.last_row_step)
         history_reset = restarted or replaced or int(trainer.step) < self.history_after
+        history_reset = history_reset or self.history_restart
+        self.history_restart = False
         if history_reset:
             self.history_after = -1
         pack = ArrayPacker(binary=self.binary)

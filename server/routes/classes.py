@@ -8,6 +8,7 @@ class. The join code is a follower's key: with it a browser reads the session's 
 
 import contextlib
 import socket
+import time
 from typing import Annotated, Any, Literal
 
 import anyio
@@ -20,9 +21,12 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from server.classes import (
     CODE_DIGITS,
+    FORKS_PER_MINUTE,
+    GUESSES_PER_MINUTE,
     ClassNotFoundError,
     ClassRegistry,
     Room,
+    TooManyForksError,
     TooManyGuessesError,
     format_code,
 )
@@ -31,8 +35,10 @@ from server.encoding import ArrayPacker, OrjsonResponse, dumps
 from server.errors import problem
 from server.payloads import history_dict
 from server.polls import MAX_OPTIONS, Poll, PollError
+from server.routes.history import HistoryOut
 from server.routes.sessions import copy_session, state_dict
-from server.schemas.common import ERRORS
+from server.schemas.classes import ClassState
+from server.schemas.common import ERRORS, Problem
 from server.schemas.session import SessionState
 from server.sessions import SessionNotFoundError, SessionStore
 from server.settings import is_loopback
@@ -40,6 +46,26 @@ from server.settings import is_loopback
 router = APIRouter(tags=["class"], responses=ERRORS)
 
 CLOSE_CLASS_ENDED = 4410  # the class was closed, or its session ended
+# A follower's stream sends {"type": "alive"} when nothing else went out for this long, so
+# a page can tell a dead socket (nothing for ~8 s) from a lecturer who is just talking; at
+# each such beat the sender also checks that the session still exists (an expired one
+# ends the class at once, not at the next sweep).
+ALIVE_SECONDS = 3.0
+GUESS_LIMITED = {
+    429: {
+        "model": Problem,
+        "description": f"More than {GUESSES_PER_MINUTE} unknown codes from this address in "
+        "the last minute; `Retry-After` says when to try again.",
+    }
+}
+FORK_LIMITED = {
+    429: {
+        "model": Problem,
+        "description": f"More than {GUESSES_PER_MINUTE} unknown codes, or more than "
+        f"{FORKS_PER_MINUTE} copies, from this address in the last minute; `Retry-After` "
+        "says when to try again.",
+    }
+}
 READ_ONLY = (
     "following a class is read-only: the join code lets you watch, nothing else; "
     '"Make it mine" (POST /api/classes/{code}/fork) gives you your own copy to change'
@@ -146,6 +172,12 @@ def install_class_errors(app: Any) -> None:
     @app.exception_handler(TooManyGuessesError)
     async def too_many(_: Request, exc: TooManyGuessesError) -> OrjsonResponse:
         response = problem(429, str(exc), "code")
+        response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        return response
+
+    @app.exception_handler(TooManyForksError)
+    async def too_many_forks(_: Request, exc: TooManyForksError) -> OrjsonResponse:
+        response = problem(429, str(exc))
         response.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return response
 
@@ -320,13 +352,19 @@ async def withdraw(session: SessionDep, request: Request) -> Response:
 # ---------------------------------------------------------------- a follower (join code)
 
 
-def _public_state(state: dict[str, Any], room: Room) -> dict[str, Any]:
+def _public_state(state: dict[str, Any], room: Room, version: int) -> dict[str, Any]:
     state = {k: v for k, v in state.items() if k != "id"}  # the id is the lecturer's key
     state["class"] = {"code": room.code, "followers": room.followers}
+    state["config_version"] = version
     return state
 
 
-@router.get("/api/classes/{code}", summary="The followed session's state, read-only")
+@router.get(
+    "/api/classes/{code}",
+    response_model=ClassState,
+    responses=GUESS_LIMITED,
+    summary="The followed session's state, read-only",
+)
 async def class_state(
     code: CodePath,
     request: Request,
@@ -336,14 +374,34 @@ async def class_state(
     ] = None,
 ) -> Response:
     """The session state of the class (config, step, metrics, parameters, points,
-    timeline), without the session's id; rate-limited for unknown codes."""
+    timeline), without the session's id, with `config_version`; rate-limited for unknown
+    codes.
+
+    The live part is the WebSocket `WS /api/classes/{code}/stream` (not listed here:
+    OpenAPI has no WebSockets): binary frames as on a session's stream, and text messages
+    `{"type": "view", …}`, `{"type": "poll", …}`, `{"type": "moved"}`, `{"type": "config",
+    "version": n}` (the configuration changed: read this state again), `{"type": "alive"}`
+    (nothing else for 3 s) and `{"type": "closed", "detail"}` before close code 4410. The
+    one message a follower may send is `{"type": "answer", "poll", "option"}`; anything
+    else is answered `{"type": "error", "status": 403, …}`. See docs/api.md, Class mode.
+    """
     room = find_room(request, code)
     session = room.session
-    state = await session.run(lambda: state_dict(session, settings, step))
-    return OrjsonResponse(_public_state(state, room))
+
+    def read() -> tuple[dict[str, Any], int]:
+        room.check_config()  # under the lock: the version read is the state's
+        return state_dict(session, settings, step), room.config_version
+
+    state, version = await session.run(read)
+    return OrjsonResponse(_public_state(state, room, version))
 
 
-@router.get("/api/classes/{code}/history", summary="The followed session's learning curves")
+@router.get(
+    "/api/classes/{code}/history",
+    response_model=HistoryOut,
+    responses=GUESS_LIMITED,
+    summary="The followed session's learning curves",
+)
 async def class_history(code: CodePath, request: Request) -> Response:
     room = find_room(request, code)
     session = room.session
@@ -356,6 +414,7 @@ async def class_history(code: CodePath, request: Request) -> Response:
     "/api/classes/{code}/fork",
     status_code=201,
     response_model=SessionState,
+    responses=FORK_LIMITED,
     summary='"Make it mine": a private copy of the followed session',
 )
 async def fork(
@@ -364,8 +423,10 @@ async def fork(
     """A new session of your own from the class's session as it is now: data, parameters,
     optimiser state, sampler, history and display convention, continuing exactly from
     there (its next steps are the ones the lecturer's would take). The lecturer's session
-    is not touched, and its id is not revealed."""
+    is not touched, and its id is not revealed. Each copy is a new session (CPU, and a
+    place in the store), so an address may make at most 5 a minute (FORKS_PER_MINUTE)."""
     room = find_room(request, code)
+    registry_of(request).fork_allowed(_client(request))
     state = await copy_session(room.session, store, settings)
     return OrjsonResponse(state, status_code=201)
 
@@ -422,41 +483,59 @@ def _answer(room: Room, follower: int, text: str) -> dict[str, Any]:
 
 
 async def _follow(websocket: WebSocket, room: Room, follower: int) -> None:
-    # (frame, view, poll, move) counters sent: a newcomer gets the newest of each at once
-    seen = (-1, -1, -1, -1)
+    # (frame, view, poll, move, config) counters sent: a newcomer gets the newest of each
+    seen: tuple[int, ...] = (-1, -1, -1, -1, -1)
+    registry = registry_of(websocket)
+    store: SessionStore = websocket.app.state.store
+    last_sent = time.monotonic()
+
+    async def send_text(message: dict[str, Any]) -> None:
+        nonlocal last_sent
+        await websocket.send_text(dumps(message).decode())
+        last_sent = time.monotonic()
 
     async def take_answers() -> None:
         while True:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            reply = _answer(room, follower, message.get("text") or "")
-            await websocket.send_text(dumps(reply).decode())
+            await send_text(_answer(room, follower, message.get("text") or ""))
 
     async def send_newest() -> None:
-        nonlocal seen
+        nonlocal seen, last_sent
         while True:
             if room.closed is not None:
-                ended = {"type": "closed", "detail": room.closed}
-                await websocket.send_text(dumps(ended).decode())
+                await send_text({"type": "closed", "detail": room.closed})
                 await websocket.close(code=CLOSE_CLASS_ENDED, reason="class ended")
                 return
             now = room.seqs()
             if now[1] != seen[1] and room.view is not None:
-                await websocket.send_text(dumps({"type": "view", **room.view}).decode())
+                await send_text({"type": "view", **room.view})
             if now[3] != seen[3] and seen[3] != -1:
                 # the lecturer went on to another session: load its state and curves
-                await websocket.send_text(dumps({"type": "moved"}).decode())
+                await send_text({"type": "moved"})
+            if now[4] != seen[4]:
+                await send_text({"type": "config", "version": now[4]})
             if now[2] != seen[2] and (room.poll is not None or seen[2] != -1):
-                poll = room.poll.for_follower() if room.poll else {"type": "poll", "id": None}
-                await websocket.send_text(dumps(poll).decode())
+                await send_text(
+                    room.poll.for_follower() if room.poll else {"type": "poll", "id": None}
+                )
             if now[0] != seen[0] and room.frame is not None:
                 if room.frame_binary:
                     await websocket.send_bytes(room.frame)
                 else:
                     await websocket.send_text(room.frame.decode())
+                last_sent = time.monotonic()
             seen = now
-            await room.changed(seen)
+            while True:
+                quiet = ALIVE_SECONDS - (time.monotonic() - last_sent)
+                with anyio.move_on_after(max(0.0, quiet)) as beat:
+                    await room.changed(seen)
+                if not beat.cancelled_caught:
+                    break
+                if registry.end_if_gone(room, store.alive):
+                    break  # expired or deleted while nothing happened: say so now
+                await send_text({"type": "alive"})
 
     async with anyio.create_task_group() as tg:
 

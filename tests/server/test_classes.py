@@ -135,6 +135,9 @@ def test_a_deleted_session_ends_its_class(client: TestClient, sid: str):
         follower = Viewer(ws)
         assert client.delete(f"/api/sessions/{sid}").status_code == 204
         assert "ended" in follower.message("closed")["detail"]
+        with pytest.raises(WebSocketDisconnect) as ended:
+            ws.receive_text()
+        assert ended.value.code == 4410
     assert client.get(f"/api/classes/{code}").status_code == 404
 
 
