@@ -10,12 +10,13 @@ used (:func:`~engine.optimizer.sgd_steps`), which makes it bit-identical.
 Checkpoints are of two kinds:
 
 * **regular**, every :attr:`Timeline.spacing` steps of plain training. When more than
-  :data:`MAX_REGULAR` exist, or they hold more than :data:`MAX_BYTES`, the spacing
-  doubles and every other one goes: memory stays bounded however long the run, and the
-  longest replay is one spacing, at most 2N / MAX_REGULAR steps for a run of N steps (256
-  for 100,000 with the default network). A regular checkpoint is *light*: θ, a live
-  momentum velocity and the sampler, not the buffers that would undo its last update, so
-  a seek replays at least one step from the checkpoint before (which rebuilds them);
+  :data:`MAX_REGULAR` exist, or the timeline holds more than :data:`MAX_BYTES`, the
+  spacing doubles and every other one goes: memory stays bounded however long the run,
+  and the longest replay is one spacing, at most 2N / MAX_REGULAR steps for a run of N
+  steps (256 for 100,000 with the default network) unless the budget makes it sparser.
+  A regular checkpoint is *light*: θ, a live momentum velocity and the sampler, not the
+  buffers that would undo its last update, so a seek replays at least one step from the
+  checkpoint before (which rebuilds them);
 * **anchors**, taken after anything replay could not reproduce: a reset, a changed
   hyperparameter, edited points, a parameter set by hand, a divergence rollback, a
   loaded state. A replay never crosses one, so an anchor keeps the complete state.

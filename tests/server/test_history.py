@@ -127,3 +127,35 @@ def test_a_long_history_is_thinned_and_still_reads_and_follows(
     assert len(steps_seen) > 64  # so it was thinned
     table = client.get(f"/api/sessions/{sid}/history", params={"format": "csv"}).text
     assert [int(line.split(",")[0]) for line in table.splitlines()[1:]] == steps
+
+
+def test_a_stream_follower_s_curves_stay_the_history_through_thinning(
+    client: TestClient, sid: str, monkeypatch
+) -> None:
+    """The page's curves (frontend/js/views/curves.js) drop what they hold on
+    `history_reset` and append rows after their last step otherwise. Following the frames
+    that way through several thinnings must give exactly GET …/history."""
+    import engine.metrics as metrics
+
+    from .test_stream import Viewer, connect
+
+    monkeypatch.setattr(metrics, "MAX_ROWS", 64)
+    monkeypatch.setattr(metrics, "RECENT_ROWS", 8)
+    curve: list[int] = []
+    resets = 0
+    with connect(client, sid) as ws:
+        viewer = Viewer(ws)
+        for i in range(200):
+            if i:
+                viewer.send(type="step", steps=7)
+            frame = viewer.frame()
+            if frame["history_reset"]:
+                resets += 1
+                curve = []
+            for step in frame["_arrays"].get("history.step", np.zeros(0)).tolist():
+                if not curve or step > curve[-1]:
+                    curve.append(step)
+    assert resets >= 3  # the first frame, then one per thinning
+    body = client.get(f"/api/sessions/{sid}/history").json()
+    assert curve == decode_typed_array(body["step"]).tolist()
+    assert len(curve) <= 64 and curve[0] == 0 and curve[-1] == 7 * 199
