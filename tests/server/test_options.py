@@ -53,3 +53,45 @@ def test_openapi_documents_every_route_with_descriptions(client: TestClient) -> 
     assert train["description"] and train["maximum"] == 10 and train["examples"]
     assert schemas["StepRequest"]["properties"]["steps"]["description"]
     assert client.get("/docs").status_code == 200
+
+
+CLASS_ROUTES = {
+    "/api/sessions/{id}/class": {"post", "get", "delete"},
+    "/api/sessions/{id}/class/move": {"post"},
+    "/api/sessions/{id}/class/poll": {"put", "get", "delete"},
+    "/api/sessions/{id}/class/poll/reveal": {"post"},
+    "/api/classes/{code}": {"get"},
+    "/api/classes/{code}/history": {"get"},
+    "/api/classes/{code}/fork": {"post"},
+}
+
+
+def test_openapi_documents_every_class_route(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    paths, schemas = spec["paths"], spec["components"]["schemas"]
+    listed = {p for p in paths if "/class" in p}
+    assert listed == set(CLASS_ROUTES), listed ^ set(CLASS_ROUTES)
+    for path, methods in CLASS_ROUTES.items():
+        assert set(paths[path]) == methods, path
+        for method in methods:
+            assert paths[path][method]["summary"], (method, path)
+
+    def model(path: str, method: str = "get", status: str = "200") -> str:
+        content = paths[path][method]["responses"][status]["content"]["application/json"]
+        return content["schema"]["$ref"].rsplit("/", 1)[1]
+
+    # the rate-limited routes say so, with the answer's shape
+    for path, method in (
+        ("/api/classes/{code}", "get"),
+        ("/api/classes/{code}/history", "get"),
+        ("/api/classes/{code}/fork", "post"),
+    ):
+        assert model(path, method, "429") == "Problem", path
+        assert "Retry-After" in paths[path][method]["responses"]["429"]["description"]
+    state = schemas[model("/api/classes/{code}")]["properties"]
+    assert "id" not in state and {"config_version", "class", "config", "layers"} <= set(state)
+    assert model("/api/classes/{code}/history") == "HistoryOut"
+    assert model("/api/classes/{code}/fork", "post", "201") == "SessionState"
+    # the WebSocket is not an OpenAPI path: the state's route describes it
+    described = paths["/api/classes/{code}"]["get"]["description"]
+    assert "/api/classes/{code}/stream" in described and '"config"' in described
