@@ -69,7 +69,7 @@ function drawCurves(histories, names) {
     margin: { l: 70, r: 20, t: 50, b: 55 }, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fff",
     xaxis: { title: { text: "step" }, exponentformat: "none", zeroline: false },
     yaxis: { title: { text: yTitle }, exponentformat: "power", zeroline: false, ...extra },
-    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.14 },
+    legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" }, // above the lines
   });
   const lines = (key) => histories.map((h, i) => ({
     type: "scatter", mode: "lines", name: names[i], x: series(h.step), y: series(h[key]),
@@ -153,7 +153,7 @@ async function start() {
   const names = runNames(states);
   document.getElementById("compare-runs").replaceChildren(...names.map((name, i) => {
     const span = document.createElement("span");
-    span.className = "run";
+    span.className = "compare-run"; // not app.css's .run (the top bar's group)
     span.textContent = `${name} (step ${states[i].step.toLocaleString("en-US")})`;
     span.style.color = RUN_STYLES[i].color;
     return span;
@@ -185,7 +185,7 @@ async function start() {
     const step = Number(slider.value);
     sliderValue.textContent = step.toLocaleString("en-US");
     params.set("step", String(step));
-    history.replaceState(null, "", `?${params}`);
+    history.replaceState(null, "", `?${String(params).replaceAll("%2C", ",")}`); // a link to read
     drawing = Promise.all(panels.map((panel, i) => drawBoundary(panel, ids[i], names[i], step)))
       .then(() => say(""), (err) => say(err.message));
     await drawing;

@@ -5,7 +5,10 @@
 // server's forward and backward answers without a round trip.
 //
 // Fast play streams from the server (many SGD steps per frame). Slow play walks the four
-// phases from here, one every PHASE_MS, so every phase is seen.
+// phases from here, one every PHASE_MS, so every phase is seen. Play is live: pressed while
+// the timeline shows a past step, fast play's `play` brings the stream back to live (the
+// server does), and slow play first seeks to live and starts its phases on the live frame
+// (a `phase` at a past step would replay that step's update instead).
 
 import { fmt } from "./format.js";
 
@@ -29,6 +32,7 @@ export function mountRunning(root, ctx) {
   let uiPhase = "ready"; // the last phase shown: ready | forward | loss | backward | update
   let slowTimer = null;
   let busy = false; // a phase request is in flight
+  let toLive = false; // slow play asked for the live network: its phases wait for its frame
 
   function setPlaying(on) {
     playing = on;
@@ -36,12 +40,16 @@ export function mountRunning(root, ctx) {
     playButton.setAttribute("aria-pressed", String(on));
     clearTimeout(slowTimer);
     slowTimer = null;
+    toLive = false;
     if (!on) {
       ctx.session.pause();
       return;
     }
-    if (ctx.getState().animate) slowTick();
-    else ctx.session.play(ctx.getState().speed);
+    if (!ctx.getState().animate) ctx.session.play(ctx.getState().speed);
+    else if (ctx.lastFrame?.timeline?.at != null) {
+      toLive = true; // slowTick starts once the live frame is here (update)
+      ctx.send({ type: "seek", step: null });
+    } else slowTick();
   }
 
   async function nextPhase() {
@@ -122,6 +130,10 @@ export function mountRunning(root, ctx) {
       out.testLoss.textContent = fmt(m.test_loss);
       out.testAccuracy.textContent = m.test_accuracy == null ? "–" : `${(100 * m.test_accuracy).toFixed(1)}%`;
       if (frame.phase) uiPhase = frame.phase === "ready" ? "ready" : frame.phase;
+      if (toLive && frame.timeline?.at == null) {
+        toLive = false;
+        if (playing && ctx.getState().animate) slowTimer = setTimeout(slowTick, 0);
+      }
       if (frame.diverged && playing) setPlaying(false);
     },
   };
