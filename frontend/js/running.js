@@ -7,8 +7,9 @@
 // Fast play streams from the server (many SGD steps per frame). Slow play walks the four
 // phases from here, one every PHASE_MS, so every phase is seen. Play is live: pressed while
 // the timeline shows a past step, fast play's `play` brings the stream back to live (the
-// server does), and slow play first seeks to live and starts its phases on the live frame
-// (a `phase` at a past step would replay that step's update instead).
+// server does), and slow play first asks for the live network (`seek` to null) and starts
+// its phases on the live frame: a `phase` at a past step would replay that step's update.
+// It asks even when the page shows live, since a seek into the past may still be on its way.
 
 import { fmt } from "./format.js";
 
@@ -45,11 +46,12 @@ export function mountRunning(root, ctx) {
       ctx.session.pause();
       return;
     }
-    if (!ctx.getState().animate) ctx.session.play(ctx.getState().speed);
-    else if (ctx.lastFrame?.timeline?.at != null) {
+    if (!ctx.getState().animate) {
+      ctx.session.play(ctx.getState().speed);
+    } else {
       toLive = true; // slowTick starts once the live frame is here (update)
       ctx.send({ type: "seek", step: null });
-    } else slowTick();
+    }
   }
 
   async function nextPhase() {
@@ -129,7 +131,8 @@ export function mountRunning(root, ctx) {
       out.trainLoss.textContent = fmt(m.train_loss);
       out.testLoss.textContent = fmt(m.test_loss);
       out.testAccuracy.textContent = m.test_accuracy == null ? "–" : `${(100 * m.test_accuracy).toFixed(1)}%`;
-      if (frame.phase) uiPhase = frame.phase === "ready" ? "ready" : frame.phase;
+      // The engine's state after a forward pass is also the page's "loss" (shown locally).
+      if (frame.phase && !(uiPhase === "loss" && frame.phase === "forward")) uiPhase = frame.phase;
       if (toLive && frame.timeline?.at == null) {
         toLive = false;
         if (playing && ctx.getState().animate) slowTimer = setTimeout(slowTick, 0);
