@@ -36,7 +36,8 @@ checkpoint *and* every world (each once, however many checkpoints share it), plu
 configs. :attr:`Timeline.nbytes` is that sum, and it stays at most MAX_BYTES whatever the
 run does (many hyperparameter changes, many point edits, a long run), as long as a single
 anchor and its world fit, which they do for every network and data set the bounds allow
-(about 0.2 MB at most).
+(about 1 MB at most: an anchor keeps the last update's gradients, not its per-example
+δ's).
 
 "Step t" is the state after t updates, between steps (phase "ready"): the state from
 which update t + 1 is computed. To replay update t phase by phase, go to step t − 1 and
@@ -46,7 +47,9 @@ run its forward, backward and update phases: the minibatch is the one it used th
 from __future__ import annotations
 
 import bisect
+import sys
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -75,9 +78,6 @@ MAX_BYTES = 8 * 2**20
 they refer to and their configs. A big network gets fewer, sparser checkpoints (longer
 seeks), and many point edits forget the oldest part of the run, rather than more memory."""
 
-CONFIG_BYTES = 2_000
-"""What one Config object is counted as (measured: about 1.4 KB with its three sections)."""
-
 
 @dataclass(frozen=True, eq=False)
 class World:
@@ -88,11 +88,10 @@ class World:
     generated_x_train: np.ndarray  # what reset() scales the initial weights by
     data_version: int  # the trainer's data_version when the data was copied
 
-    @property
+    @cached_property
     def nbytes(self) -> int:
-        ds = self.dataset
-        arrays = (ds.x_train, ds.y_train, ds.x_test, ds.y_test, self.generated_x_train)
-        return sum(a.nbytes for a in arrays)
+        """Memory held: the arrays and every object around them (see :func:`deep_size`)."""
+        return deep_size(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,19 +106,16 @@ class Checkpoint:
     examples_seen: int
     last_batch_size: int
     last_idx: np.ndarray | None
-    last_bwd: Backward | None  # the last update's gradient (anchors only; never written)
+    last_bwd: Backward | None  # the last update's gradients, no δ's (anchors only; read-only)
     diverged: bool
     divergence: str | None
     anchor: bool
 
-    @property
+    @cached_property
     def nbytes(self) -> int:
-        extra = 0 if self.last_idx is None else self.last_idx.nbytes
-        if self.last_bwd is not None:
-            b = self.last_bwd
-            arrays = [b.delta_o, *b.delta_h, *b.delta_z, *b.weight_grads, *b.bias_grads]
-            extra += sum(a.nbytes for a in arrays)
-        return self.sgd.nbytes + self.sampler.nbytes + extra + 200  # + the object itself
+        """Memory held, without the shared world and config (counted once by the timeline):
+        arrays, RNG states and every object around them (see :func:`deep_size`)."""
+        return deep_size(self, exclude=(self.world, self.config))
 
 
 class Timeline:
@@ -134,7 +130,7 @@ class Timeline:
         self._regular = 0  # regular checkpoints in self.checkpoints
         self._regular_bytes = 0  # their memory
         self._bytes = 0  # memory of everything held: checkpoints, worlds, configs
-        self._refs: dict[int, object] = {}  # the worlds and configs held, by id
+        self._refs: dict[int, tuple] = {}  # id → (world or config held, its bytes)
 
     # ---------------------------------------------------------------- recording
     def restart(self, trainer: Trainer) -> None:
@@ -169,29 +165,36 @@ class Timeline:
         """Plain steps from ``step`` to the next regular checkpoint (train() stops there)."""
         return self.spacing - step % self.spacing
 
-    def _append(self, checkpoint: Checkpoint) -> None:
+    def _append(self, checkpoint: Checkpoint, known: dict | None = None) -> None:
         self.checkpoints.append(checkpoint)
         size = checkpoint.nbytes
         if not checkpoint.anchor:
             self._regular += 1
             self._regular_bytes += size
-        self._bytes += size + self._refer(checkpoint.world, checkpoint.world.nbytes)
-        self._bytes += self._refer(checkpoint.config, CONFIG_BYTES)
+        self._bytes += size + self._refer(checkpoint.world, known)
+        self._bytes += self._refer(checkpoint.config, known)
 
-    def _refer(self, shared: object, size: int) -> int:
-        """``size`` if ``shared`` (a world or config) is not held yet, else 0."""
-        if id(shared) in self._refs:
+    def _refer(self, shared: World | Config, known: dict | None = None) -> int:
+        """The bytes of ``shared`` (a world or a config) if it is not held yet, else 0.
+        ``known``: sizes already measured (a recount, a seek), so as not to measure again."""
+        key = id(shared)
+        if key in self._refs:
             return 0
-        self._refs[id(shared)] = shared  # held, so its id stays its own
+        if known is not None and key in known:
+            size = known[key][1]
+        else:
+            size = shared.nbytes if isinstance(shared, World) else deep_size(shared)
+        self._refs[key] = (shared, size)  # held, so its id stays its own
         return size
 
-    def _keep(self, checkpoints: list[Checkpoint]) -> None:
+    def _keep(self, checkpoints: list[Checkpoint], known: dict | None = None) -> None:
         """Keep only ``checkpoints`` and recount what they hold (worlds and configs once)."""
+        known = self._refs if known is None else known
         self.checkpoints = []
         self._regular = self._regular_bytes = self._bytes = 0
         self._refs = {}
         for c in checkpoints:
-            self._append(c)
+            self._append(c, known)
 
     def _drop_from(self, step: int) -> None:
         """Forget checkpoints at ``step`` or later (replaced by an anchor, or undone)."""
@@ -308,12 +311,50 @@ class Timeline:
         _replay(past, step - checkpoint.step)
         past.history = trainer.history.until(step)
         timeline = Timeline()
-        timeline._keep(self.checkpoints[: i + 1])  # immutable: shared, not copied
+        timeline._keep(self.checkpoints[: i + 1], self._refs)  # immutable: shared, not copied
         timeline.spacing = self.spacing
         timeline._world = checkpoint.world
         timeline._sources = _sources(past)  # the world's own arrays, until it edits points
         past.timeline = timeline
         return past
+
+
+def deep_size(obj: object, exclude: tuple[object, ...] = ()) -> int:
+    """The bytes ``obj`` holds, object headers included: sys.getsizeof of it and of
+    everything it refers to (each object once), except ``exclude``. An array counts its
+    data if it owns it, else its base's. An upper bound of what dropping ``obj`` frees
+    (a shared part is counted as if it were its own), so a budget kept by it is kept."""
+    seen = {id(x) for x in exclude}
+    size = 0
+    stack = [obj]
+    while stack:
+        x = stack.pop()
+        if id(x) in seen or x is None or isinstance(x, bool) or _small_int(x):
+            continue  # shared by the whole interpreter: nobody's to free
+        seen.add(id(x))
+        size += sys.getsizeof(x)
+        if isinstance(x, np.ndarray):
+            if x.base is not None:
+                stack.append(x.base)
+        elif isinstance(x, dict):
+            # string keys are field names, interned and shared
+            stack.extend(k for k in x if not isinstance(k, str))
+            stack.extend(x.values())
+        elif isinstance(x, list | tuple | set | frozenset):
+            stack.extend(x)
+        elif not isinstance(x, str | bytes | int | float | complex | type(None)):
+            fields = getattr(x, "__dict__", None)
+            if fields is not None:
+                stack.append(fields)
+            for slot in getattr(type(x), "__slots__", ()):
+                if hasattr(x, slot):
+                    stack.append(getattr(x, slot))
+    return size
+
+
+def _small_int(x: object) -> bool:
+    """An int CPython keeps one shared copy of (−5 … 256)."""
+    return type(x) is int and -5 <= x <= 256  # type: ignore[operator]
 
 
 def _sources(trainer: Trainer) -> tuple[np.ndarray, ...]:
@@ -347,11 +388,21 @@ def _capture(trainer: Trainer, world: World, anchor: bool) -> Checkpoint:
         examples_seen=trainer._examples_seen,
         last_batch_size=trainer._last_batch_size,
         last_idx=None if last_idx is None or not anchor else last_idx.copy(),
-        last_bwd=trainer._last_bwd if anchor else None,
+        last_bwd=_gradients_only(trainer._last_bwd) if anchor else None,
         diverged=trainer.diverged,
         divergence=trainer.divergence,
         anchor=anchor,
     )
+
+
+def _gradients_only(bwd: Backward | None) -> Backward | None:
+    """The last update's gradients without its per-example δ's (m × units each, 10 MB for
+    a full batch of 1,600 through six layers of 64): the trainer reads only the gradients
+    of its last update (for the gradient norms of its metrics)."""
+    if bwd is None:
+        return None
+    empty = np.zeros((0, bwd.delta_o.shape[1]))
+    return Backward(empty, [], [], None, bwd.weight_grads, bwd.bias_grads, bwd.factor)
 
 
 def _restore(cls: type[Trainer], c: Checkpoint) -> Trainer:
