@@ -351,7 +351,7 @@ export function mountTimeline(root, ctx, notify, pause) {
     const past = shown && shown.at !== null;
     hint.textContent = dragging && lookBack
       ? "Let go to return to live"
-      : past && !dragging ? "Paused here · Play or End returns to live" : "";
+      : past && !dragging ? "Play or End returns to live" : "";
   }
 
   return {

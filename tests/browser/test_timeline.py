@@ -55,6 +55,11 @@ def assert_page_agrees_with_the_api(page, live_server, session_id: str, step: in
     shown = page.evaluate(SHOWN)
     assert shown["step"] == step and shown["timeline"]["at"] == step
     base = f"{live_server.url}/api/sessions/{session_id}"
+    state = page.request.get(base, params={"step": step})
+    assert state.ok, state.text()
+    assert state.json()["step"] == step == step_count(page)
+    accuracy = state.json()["metrics"]["test_accuracy"]
+    expect(page.locator("#test-accuracy")).to_have_text(f"{100 * accuracy:.1f}%")
     answer = page.request.get(
         f"{base}/boundary",
         params={"step": step, "resolution": shown["resolution"], "precision": "uint8"},
