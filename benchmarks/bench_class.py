@@ -17,6 +17,12 @@ their event loop does not delay the lecturer's measurements; the load generators
 2 cores with the server, so the figures are a lower bound for a real room (where each
 follower is its own device). Targets are printed beside the
 figures; nothing here is an assertion.
+
+Those figures move with whatever else runs on the machine (on a shared one, the lecturer's
+p99 alone went from 34 ms to 150 ms). So the bench also measures, in this process, the
+part the followers add to the server's event loop, which the lecturer's stream shares:
+the CPU time of fanning one frame out to 200 followers through the route's own follower
+code, with sockets that take a frame at once (``fanout_cost``).
 """
 
 from __future__ import annotations
@@ -26,7 +32,10 @@ import json
 import multiprocessing
 import statistics
 import time
+from types import SimpleNamespace
+from typing import Any
 
+import anyio
 from websockets.asyncio.client import connect
 
 from benchmarks.load_streams import cpu_seconds, request, start_server
@@ -139,6 +148,56 @@ async def level(url: str, pid: int, n: int) -> dict:
     }
 
 
+class _InstantSocket:
+    """A follower's WebSocket that takes every message at once and sends none."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.frames = app, 0
+
+    async def receive(self) -> dict:
+        await anyio.sleep_forever()
+        return {}
+
+    async def send_bytes(self, data: bytes) -> None:
+        self.frames += 1
+
+    async def send_text(self, text: str) -> None:
+        pass
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        pass
+
+
+def fanout_cost(n: int = 200, frames: int = 300) -> float:
+    """Milliseconds of event-loop CPU to hand one frame to `n` followers (route code)."""
+    from engine import Config, Trainer
+    from server.classes import ClassRegistry
+    from server.routes.classes import _follow
+    from server.sessions import SessionStore
+
+    async def run() -> float:
+        store = SessionStore(10, 600.0)
+        registry = ClassRegistry()
+        app = SimpleNamespace(state=SimpleNamespace(classes=registry, store=store))
+        room = registry.open(store.add(Trainer(Config())))
+        sockets = [_InstantSocket(app) for _ in range(n)]
+        frame = bytes(9_600)  # the default view's frame size
+        async with anyio.create_task_group() as tg:
+            for i, ws in enumerate(sockets):
+                tg.start_soon(_follow, ws, room, i)
+            await anyio.sleep(0.1)
+            started = time.process_time()
+            for i in range(frames):
+                room.publish(frame, True)
+                while min(ws.frames for ws in sockets) <= i:
+                    await anyio.sleep(0)
+            cost = (time.process_time() - started) / frames * 1000
+            tg.cancel_scope.cancel()
+        return cost
+
+    return anyio.run(run)
+
+
 async def main_async() -> None:
     process, url = start_server(max_sessions=50)
     try:
@@ -162,6 +221,9 @@ async def main_async() -> None:
             f"{r['kb_s']:>10.0f}"
         )
     print(f"targets: {TARGETS}; default-view frames ≤ 12 KB")
+    cost = fanout_cost()
+    print(f"fan-out: {cost:.2f} ms of event-loop CPU per frame for 200 followers "
+          f"({cost * FPS / 10:.1f} % of a core at {FPS:g} frames/s; in process, instant sockets)")
 
 
 def main() -> None:

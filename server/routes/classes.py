@@ -484,7 +484,8 @@ def _answer(room: Room, follower: int, text: str) -> dict[str, Any]:
 
 async def _follow(websocket: WebSocket, room: Room, follower: int) -> None:
     # (frame, view, poll, move, config) counters sent: a newcomer gets the newest of each
-    seen: tuple[int, ...] = (-1, -1, -1, -1, -1)
+    seen: tuple[int, ...] = (-1, -1, -1, -1, -1, -1)
+    room.beat(ALIVE_SECONDS / 3)  # wakes this sender every second: see Room.beat
     registry = registry_of(websocket)
     store: SessionStore = websocket.app.state.store
     last_sent = time.monotonic()
@@ -527,14 +528,10 @@ async def _follow(websocket: WebSocket, room: Room, follower: int) -> None:
                     await websocket.send_text(room.frame.decode())
                 last_sent = time.monotonic()
             seen = now
-            while True:
-                quiet = ALIVE_SECONDS - (time.monotonic() - last_sent)
-                with anyio.move_on_after(max(0.0, quiet)) as beat:
-                    await room.changed(seen)
-                if not beat.cancelled_caught:
-                    break
-                if registry.end_if_gone(room, store.alive):
-                    break  # expired or deleted while nothing happened: say so now
+            await room.changed(seen)
+            quiet = time.monotonic() - last_sent >= ALIVE_SECONDS and room.closed is None
+            # an expired session ends the class here (the next loop says so), else: alive
+            if quiet and not registry.end_if_gone(room, store.alive):
                 await send_text({"type": "alive"})
 
     async with anyio.create_task_group() as tg:
