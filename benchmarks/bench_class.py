@@ -206,8 +206,10 @@ async def main_async() -> None:
         process.terminate()
         process.wait(timeout=10)
     solo = rows[0]["p99"]
-    print(f"\nClass mode: one lecturer at {FPS:g} frames/s ({STEPS_PER_FRAME} steps a frame), "
-          f"N followers on loopback, {WINDOW:g} s window")
+    print(
+        f"\nClass mode: one lecturer at {FPS:g} frames/s ({STEPS_PER_FRAME} steps a frame), "
+        f"N followers on loopback, {WINDOW:g} s window"
+    )
     header = (
         f"{'followers':>9} {'fps median':>11} {'fps p5':>7} {'lecturer p99 ms':>16} "
         f"{'× solo':>7} {'server CPU':>11} {'RSS MB':>7} {'KB/frame':>9} {'KB/s each':>10}"
@@ -222,8 +224,10 @@ async def main_async() -> None:
         )
     print(f"targets: {TARGETS}; default-view frames ≤ 12 KB")
     cost = fanout_cost()
-    print(f"fan-out: {cost:.2f} ms of event-loop CPU per frame for 200 followers "
-          f"({cost * FPS / 10:.1f} % of a core at {FPS:g} frames/s; in process, instant sockets)")
+    print(
+        f"fan-out: {cost:.2f} ms of event-loop CPU per frame for 200 followers "
+        f"({cost * FPS / 10:.1f} % of a core at {FPS:g} frames/s; in process, instant sockets)"
+    )
 
 
 def main() -> None:
