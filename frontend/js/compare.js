@@ -146,10 +146,7 @@ async function start() {
     say(err.message);
     return;
   }
-  const [histories] = await Promise.all([
-    Promise.all(ids.map((id) => api.getJSON(`/api/sessions/${id}/history`))),
-    startPlotly(),
-  ]);
+  // The runs are named at once; their curves come with their histories and Plotly.js.
   const names = runNames(states);
   document.getElementById("compare-runs").replaceChildren(...names.map((name, i) => {
     const span = document.createElement("span");
@@ -158,6 +155,10 @@ async function start() {
     span.style.color = RUN_STYLES[i].color;
     return span;
   }));
+  const [histories] = await Promise.all([
+    Promise.all(ids.map((id) => api.getJSON(`/api/sessions/${id}/history`))),
+    startPlotly(),
+  ]);
   drawCurves(histories, names);
 
   const first = Math.max(...states.map((s) => s.timeline.first ?? s.step));

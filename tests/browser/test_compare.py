@@ -40,13 +40,13 @@ def test_three_runs_side_by_side_and_the_link_reopens_them(page, live_server) ->
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{live_server.url}/compare?runs={','.join(runs)}")
     names = page.locator("#compare-runs")
-    expect(names).to_contain_text("A · η = 0.1")
+    expect(names).to_contain_text("A · η = 0.1", timeout=15_000)  # two cores, many tests
     expect(names).to_contain_text("B · η = 1")
     expect(names).to_contain_text("C · η = 0.01")
     panels = page.locator(".compare-boundary")
-    expect(panels).to_have_count(3)
+    expect(panels).to_have_count(3, timeout=15_000)
     for i in range(3):
-        expect(panels.nth(i)).to_have_attribute("data-step", "600")
+        expect(panels.nth(i)).to_have_attribute("data-step", "600", timeout=15_000)
     # one line per run on each chart, each with every history row of its run
     base = f"{live_server.url}/api/sessions"
     rows = [page.request.get(f"{base}/{sid}/history").json()["rows"] for sid in runs]
@@ -123,9 +123,9 @@ def test_the_labs_compare_link_opens_the_runs_at_the_newest_step(
     compare.set_default_timeout(15_000)
     expect(compare.locator("#compare-runs")).to_contain_text("B · η = 1", timeout=15_000)
     panels = compare.locator(".compare-boundary")
-    expect(panels).to_have_count(2)
+    expect(panels).to_have_count(2, timeout=15_000)
     for i in range(2):
-        expect(panels.nth(i)).to_have_attribute("data-step", str(newest))
+        expect(panels.nth(i)).to_have_attribute("data-step", str(newest), timeout=15_000)
     expect(compare.locator("#compare-step")).to_have_value(str(newest))
     assert not np.array_equal(boundary_of(panels.nth(0)), boundary_of(panels.nth(1)))
     assert f"runs={original},{branch}" in compare.url
