@@ -6,12 +6,22 @@
 // control that would change the session is disabled, and a bar says so. "Make it mine"
 // forks the session as it is now into the student's own, and the page becomes an ordinary
 // Backprop Lab page on it. When the lecturer closes the class, the bar says that too.
+//
+// Frames carry no configuration: when the lecturer changes it (η, activation, features…)
+// the class says so ({"type": "config", "version"}), and the page loads the session's state
+// again, so the equations, step card, network labels and sidebar show the new values. The
+// server sends something at least every 3 s ({"type": "alive"} when nothing else), so a
+// stream silent for SILENT_MS is dead (a half-open socket after a Wi-Fi drop) and replaced
+// at once; the new socket brings the newest frame and view, not the frames missed.
 
 import { VIEW_KEYS } from "./session.js";
 
 /** What a follower may not touch: everything that changes a session or what it shows. */
-const LOCKED = ["#sidebar", ".run", "#demos", "#class", "#copy-link", "#save", "#open", "#lesson", "#timeline", ".tabs", ".panel-tools", "#boundary", "#edit-bar"];
+const LOCKED = ["#sidebar", ".run", "#demos", "#class", "#copy-link", "#save", "#open", "#lesson", "#timeline", ".tabs", ".panel-tools", "#boundary", "#edit-bar", "#equations .eq-toggles", "#curves .gc-run"];
 const FROM_VIEW = Object.fromEntries(Object.entries(VIEW_KEYS).map(([k, name]) => [name, k]));
+const CONTROLS = "input, select, button, textarea";
+/** More than two of the server's 3 s keep-alive intervals without a message: dead. */
+const SILENT_MS = 8000;
 
 export function mountFollow({ ctx, session, store, banner, classDialog, openStream, drawFrame, onStatus }) {
   const bar = document.getElementById("follow-bar");
@@ -38,7 +48,8 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
   }
 
   function disableControls(on) {
-    for (const control of document.querySelectorAll(LOCKED.map((s) => `${s} :is(input, select, button, textarea)`).join(", "))) {
+    const controls = LOCKED.flatMap((s) => [`${s}:is(${CONTROLS})`, `${s} :is(${CONTROLS})`]).join(", ");
+    for (const control of document.querySelectorAll(controls)) {
       if (on && !control.disabled) {
         control.disabled = true;
         control.dataset.lockedByClass = "true";
@@ -67,35 +78,50 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
     if (Object.keys(patch).length) store.set(patch);
     if (view.phase && view.phase !== session.viewPhase) {
       session.viewPhase = view.phase;
+      const last = session.lastFrame;
       // the loss phase needs no server work: the lecturer's page only redraws, so do we
       if (view.phase === "loss") session.showLocalPhase("loss");
+      // the frame shown as "loss" or "update" is now shown as the engine's phase (a frame
+      // after a config change): draw it again so named
+      else if (last && last.phase !== last.enginePhase && view.phase === last.enginePhase) {
+        drawFrame(session.frame({ ...last, phase: last.enginePhase, history: { rows: 0 }, history_reset: false }));
+      }
     }
   }
 
   function onMessage(msg) {
     if (msg.type === "view") applyView(msg);
+    else if (msg.type === "config") configChanged(msg.version);
+    else if (msg.type === "alive") return; // only proof that the socket still works
     else if (msg.type === "poll") question.show(msg);
-    else if (msg.type === "moved") moved();
+    else if (msg.type === "moved") reload("The lecturer's next session");
     else if (msg.type === "closed") ended(msg.detail);
     else if (msg.command === "answer") question.answered(msg);
     else session.handleMessage(msg);
   }
 
-  /** The lecturer went on to another session (a lesson's next scene): load its state;
-   * its frames follow on the same stream. */
-  let moves = 0; // the newest "moved": an older one's answer arriving late is dropped
-  async function moved() {
+  /** The session's configuration changed (or this socket just joined): load the state
+   * again unless this page already has that configuration. */
+  function configChanged(version) {
+    const known = session.configVersion;
+    if (Number.isInteger(version) && Number.isInteger(known) && version <= known) return;
+    reload("The lecturer's new settings");
+  }
+
+  /** Load the followed session's state again: the lecturer went on to another session (a
+   * lesson's next scene; its frames follow on the same stream), or changed its config. */
+  let loads = 0; // the newest load: an older one's answer arriving late is dropped
+  async function reload(what) {
     const code = session.following;
     if (!code) return; // the page is the student's own now ("Make it mine")
-    const mine = ++moves;
+    const mine = ++loads;
     try {
-      await session.follow(code, () => mine === moves && session.following === code);
+      if (!await session.follow(code, () => mine === loads && session.following === code)) return;
     } catch (err) {
-      banner.problem(`The lecturer's next session could not be loaded: ${err.message}`);
+      if (session.following === code) banner.problem(`${what} could not be loaded: ${err.message}`);
       return;
     }
-    if (mine !== moves) return;
-    // a frame of the new session drawn meanwhile had the old points: draw it again
+    // the newest frame was drawn with the old points and settings: draw it again
     const last = session.lastFrame;
     if (last) drawFrame(session.frame({ ...last, history: { rows: 0 }, history_reset: false }));
   }
@@ -114,11 +140,14 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
     }
     lock(false);
     bar.hidden = true;
+    stream?.trustSilence(); // the student's own stream is quiet while paused
     question.show({ id: null }); // the lecturer's question is not the student's own page's
     ctx.showSession(fork, null, "/"); // now the student's own session, on its own stream
   }
 
   mine.addEventListener("click", makeItMine);
+  // the views loaded after the first frame (equations, charts) bring controls of their own
+  window.addEventListener("backprop-lab:views", () => session.following && lock(true));
 
   return {
     /** Join the class `code`: lock the page, then stream the lecturer's frames. */
@@ -147,6 +176,7 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
         onFrame: (frame) => drawFrame(session.frame(frame)),
         onMessage,
         onStatus,
+        silentMs: SILENT_MS,
       });
       return stream;
     },

@@ -81,6 +81,7 @@ function loadLaterViews() {
     ];
     views.push(...mounted);
     if (ctx.lastFrame) drawViews(mounted, ctx.lastFrame);
+    window.dispatchEvent(new Event("backprop-lab:views")); // e.g. a follower locks their controls
   }, (err) => {
     banner.problem(`The equations could not be loaded (${err.message}); reload the page.`);
   }).finally(loadCharts); // Plotly.js's compile holds the page for a moment: equations first
@@ -103,6 +104,7 @@ function loadCharts() {
     const mounted = PLOTLY_VIEWS.map(([id], i) => ({ id, view: safeMount(id, modules[i].mount) }));
     views.unshift(...mounted); // Plotly charts draw first (see above)
     if (ctx.lastFrame) drawViews(mounted, ctx.lastFrame);
+    window.dispatchEvent(new Event("backprop-lab:views"));
   }, (err) => {
     banner.problem(`${err.message}. The charts are tried again in ${CHARTS_RETRY_MS / 1000} s.`);
     chartsRequested = false;
@@ -271,8 +273,10 @@ session.onError = (message, command) => {
 
 const connection = mountConnection(document.getElementById("connection"), banner, () => stream?.retryNow());
 // Back on the network (a laptop rejoining the room's Wi-Fi): connect now, not at the end
-// of a back-off that grew while it was away; the newest frame follows within a moment.
-window.addEventListener("online", () => stream?.retryNow());
+// of a back-off that grew while it was away, and replace a socket not heard from since the
+// network went (it may be half-open); the newest frame follows within a moment.
+window.addEventListener("offline", () => stream?.offline());
+window.addEventListener("online", () => stream?.revive());
 
 function connectionChanged(status, retry) {
   connection.changed(status, retry);

@@ -45,6 +45,8 @@ export class Session {
     this.dataVersion = null; // which points those are (timeline.data; see #followData)
     this.fetchingData = null; // the step whose points are being fetched
     this.following = null; // a class's join code while following it (read-only)
+    this.configVersion = null; // the followed session's config_version, from its state
+    this.adopted = 0; // session states taken: an answer asked for before the newest is stale
     this.viewPhase = null; // the phase the followed lecturer's page shows
     this.layerNames = [];
     this.send = () => {};
@@ -54,6 +56,7 @@ export class Session {
     this.pendingConfig = []; // {resolve, reject} per config command, oldest first
     this.pendingPhase = null; // the phase asked for, shown on the frame that answers it
     this.heldPhase = null; // a saved view's phase, shown until the session moves (see show)
+    this.sentPhase = null; // the phase the page last told the class it shows (sendView)
     store.subscribe((state, changed) => this.#stateChanged(state, changed));
   }
 
@@ -66,15 +69,17 @@ export class Session {
     return this.following ? this.api.classStreamUrl(this.following) : this.api.streamUrl(this.id);
   }
 
-  /** Follow a class by its join code: the page shows the lecturer's session, read-only. */
-  /** Follow the class `code`: its session's state becomes the page's, unless `still()`
-   * says, once it arrives, that the page has gone on meanwhile. */
+  /** Follow the class `code`: its session's state (config, convention, points) becomes
+   * the page's, unless `still()` says, once it arrives, that the page has gone on meanwhile.
+   * Asked again whenever the class says its session or its configuration changed. */
   async follow(code, still = () => true) {
     const state = await this.api.getJSON(`/api/classes/${code}`);
-    if (!still()) return;
+    if (!still()) return false;
     this.following = code;
-    this.id = null;
     this.#adopt(state);
+    this.id = null; // the state has no id: the join code is all a follower holds
+    this.configVersion = state.config_version ?? null;
+    return true;
   }
 
   /** "Make it mine": a private copy of the followed session, continuing from where it is
@@ -85,7 +90,9 @@ export class Session {
 
   /** What the lecturer's page shows besides the frame, relayed to a class's followers. */
   sendView(view) {
-    if (!this.following && this.id) this.send({ type: "view", ...view });
+    if (this.following || !this.id) return;
+    if (view.phase) this.sentPhase = view.phase;
+    this.send({ type: "view", ...view });
   }
 
   /** Create the session from the URL hash's config, or take the answer of a request
@@ -141,6 +148,8 @@ export class Session {
 
   /** Take the server's session as ours; an imported model also brings its convention. */
   #adopt(state, { keepConvention = false } = {}) {
+    this.adopted += 1;
+    this.sentPhase = null; // another session: its class (if any) is told afresh
     this.id = state.id;
     this.#takeData(state);
     this.layerNames = state.layer_names;
@@ -182,6 +191,7 @@ export class Session {
   /** Every frame passes here: the points and the phase shown are attached for the views. */
   frame(frame) {
     this.#followData(frame);
+    frame.enginePhase ??= frame.phase; // before the page names it "loss" or "update"
     if (this.following) this.#lecturersPhase(frame);
     frame.dataset = this.dataset;
     if (this.heldPhase) {
@@ -195,6 +205,11 @@ export class Session {
       frame.fromPhaseCommand = true;
       this.pendingPhase = null;
     }
+    // A frame no phase command asked for (a refresh after a config change, a points edit)
+    // is shown as the engine's phase: a class is told, or its followers would keep showing
+    // the "loss" or "update" of the frame before.
+    // (Only once the page has said a phase: before that, nobody was told anything else.)
+    if (!this.following && this.sentPhase !== null && frame.phase !== this.sentPhase) this.sendView({ phase: frame.phase });
     this.lastFrame = frame;
     return frame;
   }
@@ -301,10 +316,13 @@ export class Session {
     if (this.fetchingData !== null && this.fetchingData === (step ?? "live")) return;
     this.fetchingData = step ?? "live";
     const url = step === null ? this.base : `${this.base}?step=${step}`;
+    const adopted = this.adopted;
     this.api.getJSON(url).then((state) => {
-      if (state.id !== this.id) return;
+      if (adopted !== this.adopted) return; // another session (or class move) since
       this.#takeData(state);
-      this.send({ type: "refresh" });
+      if (!this.following) this.send({ type: "refresh" });
+      // a follower asks for no frame: the newest one is drawn again on the new points
+      else if (this.lastFrame) this.onFrame(this.frame({ ...this.lastFrame, history: { rows: 0 }, history_reset: false }));
     }, (err) => this.onError(err.message)).finally(() => {
       this.fetchingData = null;
     });

@@ -10,6 +10,13 @@
 // refuses the upgrade or swallows it) is retried with a growing delay, for as long as the
 // page is open; each failure is reported with the attempt count and the delay, so the page
 // can say in words what is wrong long before anyone wonders why nothing moves.
+//
+// A socket can also die without closing: after a Wi-Fi drop the browser may keep it "open"
+// for minutes while nothing reaches it (half-open TCP). A class's follower stream is sent
+// something at least every few seconds (frames, or {"type": "alive"} when there is nothing
+// else), so a follower's stream that hears nothing for `silentMs` is taken for dead, closed
+// and opened again at once. And when the browser says it is back online, a socket that has
+// not been heard from since it went offline is replaced at once too (`revive`).
 
 import { binaryHeaderText, parseBinaryFrame } from "./typed.js";
 
@@ -18,6 +25,8 @@ const resetsHistory = (header) => header.includes('"history_reset":true');
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 /** A handshake that has neither opened nor failed by then is given up and retried. */
 const CONNECT_TIMEOUT_MS = 5000;
+/** How often a stream with `silentMs` checks that it still hears from the server. */
+const SILENCE_CHECK_MS = 1000;
 
 /**
  * @param {() => string} urlOf  the socket URL, asked again on every (re)connect
@@ -25,8 +34,11 @@ const CONNECT_TIMEOUT_MS = 5000;
  *          onStatus?: (status: string, retry?: {failures: number, delayMs: number}) => void}} handlers
  *   `retry` comes with "reconnecting": the failed attempts in a row and the wait before the next.
  *   `early` (index.html's `backpropLabEarly.keep`) is a socket to this URL already opened, taken as the first.
+ *   `silentMs`: an open socket that receives nothing for this long is taken for dead and
+ *   replaced at once (only for a server that promises to send something more often: a
+ *   class's follower stream); null never.
  */
-export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = () => {}, early = null }) {
+export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = () => {}, early = null, silentMs = null }) {
   let socket = null;
   let attempt = 0;
   let closedByUs = false;
@@ -35,7 +47,19 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
   let scheduled = false;
   let anyDelivered = false;
   let retryTimer = null;
+  let heardAt = 0; // performance.now() of the newest message (or of the open)
+  let offlineAt = null; // when the browser last said it went offline
   const outbox = []; // commands sent while the socket was down, replayed on reconnect
+  let ticked = performance.now();
+  const silence = silentMs === null ? null : setInterval(() => {
+    const now = performance.now();
+    // A tick that comes late means the page itself was busy (or hidden): the messages
+    // that arrived meanwhile are still queued behind it, so silence is judged next tick.
+    const late = now - ticked > 2 * SILENCE_CHECK_MS;
+    ticked = now;
+    if (late || silentMs === null || socket?.readyState !== WebSocket.OPEN) return;
+    if (now - heardAt > silentMs) restart();
+  }, SILENCE_CHECK_MS);
 
   function deliver() {
     scheduled = false;
@@ -106,10 +130,15 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
     ws.addEventListener("open", () => {
       clearTimeout(giveUp);
       attempt = 0;
+      heardAt = performance.now();
       onStatus("open");
       while (outbox.length && ws.readyState === WebSocket.OPEN) ws.send(outbox.shift());
     });
-    ws.addEventListener("message", (event) => ws === socket && receive(event));
+    ws.addEventListener("message", (event) => {
+      if (ws !== socket) return;
+      heardAt = performance.now();
+      receive(event);
+    });
     ws.addEventListener("close", (event) => {
       clearTimeout(giveUp);
       if (ws !== socket) return; // replaced by reconnect(); nothing to do
@@ -133,6 +162,15 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
     if (taken) queueMicrotask(taken.replay);
   }
 
+  /** Drop the socket (its close event is then ignored) and open a new one at once. */
+  function restart() {
+    const old = socket;
+    socket = null;
+    old?.close();
+    attempt = 0;
+    connect();
+  }
+
   connect();
 
   return {
@@ -149,18 +187,37 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
       if (socket) return; // connected, or a handshake under way
       connect();
     },
+    /** No more silence watch (a follower's page became the student's own session, whose
+     * stream is quiet while paused). */
+    trustSilence() {
+      silentMs = null;
+    },
+    /** The browser says the network went away: the socket is suspect until heard from. */
+    offline() {
+      offlineAt = performance.now();
+    },
+    /**
+     * The browser is back online (a laptop rejoining the room's Wi-Fi): connect now, not at
+     * the end of a back-off that grew while it was away, and replace a socket that is not
+     * known to work (not heard from since the network went away, or within `silentMs`):
+     * after a drop it may be half-open, looking open while nothing reaches it.
+     */
+    revive() {
+      if (closedByUs) return;
+      const since = offlineAt ?? performance.now() - (silentMs ?? 0);
+      offlineAt = null;
+      if (socket?.readyState === WebSocket.OPEN && heardAt > since) return; // known good
+      restart();
+    },
     /** Reconnect to a possibly different URL (e.g. a new session after an upload). */
     reconnect() {
-      const old = socket;
-      socket = null; // its close event is now ignored
       pending = null; // a frame of the old URL not yet drawn never will be (another session's)
-      old?.close();
-      attempt = 0;
-      connect();
+      restart();
     },
     close() {
       closedByUs = true;
       clearTimeout(retryTimer);
+      clearInterval(silence);
       socket?.close();
     },
   };
