@@ -77,3 +77,33 @@ def test_the_boundary_legend_reads_cleanly_when_presenting_at_1280x720(
     for b in boxes:
         assert not overlap(b, chart), (b, chart)
     screenshot(page, f"ux-legend-presenting-{classes}-classes-1280x720")
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["normal", "presenting"])
+def test_walking_through_a_step_gives_the_network_the_stage_height_at_1280x720(
+    browser, live_server, presenting
+) -> None:
+    """At a projector's height the step card does not take its rows from the network: the
+    diagram keeps the stage's height, the card stands beside it under a smaller boundary
+    whose chart is still there, and none of the three lies on another or off the window."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    hash_ = "#dataset=spiral&classes=3&hidden=6,6,6" + ("&presentation=true" if presenting else "")
+    open_lab(page, live_server, hash_)
+    network = page.locator(".network-panel")
+    before = box(network)["height"]
+    for phase in ("forward", "loss", "backward"):
+        page.keyboard.press("Shift+ArrowRight")
+        expect(page.locator("#step-card")).to_have_attribute("data-phase", phase)
+    page.wait_for_timeout(300)  # the charts follow their panels' new sizes
+    card, boundary = box(page.locator("#step-card")), box(page.locator(".boundary-panel"))
+    after = box(network)
+    chart = box(page.locator("#boundary"))
+    screenshot(page, f"ux-step-layout-6-6-6-1280x720{'-presenting' if presenting else ''}")
+    context.close()
+    assert after["height"] >= before - 1, (before, after)  # not shortened by the card
+    assert not overlap(card, after) and not overlap(boundary, after) and not overlap(card, boundary)
+    for b in (card, boundary, after):
+        assert b["x"] >= 0 and b["x"] + b["width"] <= 1280 and b["y"] + b["height"] <= 720, b
+    assert chart["height"] >= 100 and chart["width"] >= 100, f"the boundary is gone: {chart}"

@@ -86,25 +86,21 @@ export function mount(root, ctx) {
     const usableH = Math.max(60, height - top - bottom);
     const maxUnits = Math.max(...arch.units);
     const gap = (width - left - right) / Math.max(1, columns - 1);
-    const size = Math.max(10, Math.min(64, (usableH / maxUnits) * 0.8, gap * 0.42));
+    const fitted = Math.max(10, Math.min(64, (usableH / maxUnits) * 0.8, gap * 0.42));
+    const L = columns - 1;
+    // Where each unit's value goes (it is the δ of the backward phase, which every hidden
+    // unit must show): the first layout of `layouts` in which every hidden column has room.
+    const { size, names, tight, place } = layValues(arch, { gap, usableH, fitted, L, top, left, width, height });
+    root.classList.toggle("no-names", !names);
+    root.classList.toggle("values-tight", tight);
     geometry = {
       size,
       columns: arch.units.map((n, c) => {
-        const x = left + size / 2 + c * (gap - size / Math.max(1, columns - 1));
+        const x = left + fitted / 2 + c * (gap - fitted / Math.max(1, columns - 1));
         const step = usableH / n;
         return { x, nodes: Array.from({ length: n }, (_, j) => ({ x, y: top + step * (j + 0.5) })) };
       }),
     };
-    // Values and names go beside the nodes only where there is room for them.
-    const fontPx = parseFloat(getComputedStyle(root).fontSize) || 16;
-    const valueHeight = fontPx * 0.85 * 1.3 + 6;
-    const names = !(gap - size < 90 || size < 30);
-    root.classList.toggle("no-names", !names);
-    const valueWidth = fontPx * 0.85 * 0.62 * 9 + 10; // "−8.5×10⁻⁴" with its padding
-    // one value beside its unit: its line (line-height 1.15, network.css) and a little air,
-    // so that 8 units in presentation type at 1280×720 still show every δ
-    const valueLine = fontPx * 0.85 * 1.15 + 3;
-    const nameWidth = fontPx * 0.85 * 0.62 * 4 + 12; // "h₁,₈" and its gap to the unit
     root.setAttribute("role", "img");
     root.setAttribute(
       "aria-label",
@@ -116,9 +112,8 @@ export function mount(root, ctx) {
     svg.replaceChildren();
     nodesLayer.replaceChildren();
     labelsLayer.replaceChildren();
-    const L = columns - 1;
 
-    geometry.gap = gap;
+    geometry.gap = gap - fitted / Math.max(1, L); // from one column's centre to the next's
     // Edges, one group per weight matrix, drawn under the nodes.
     const tooMany = arch.units.slice(1).reduce((s, n, l) => s + n * arch.units[l], 0) > MAX_EDGES;
     geometry.tooMany = tooMany;
@@ -172,16 +167,9 @@ export function mount(root, ctx) {
         el.style.height = `${size}px`;
         el.style.setProperty("--col", String(c));
         el.style.setProperty("--order", String(L - c));
-        // The value under the unit; beside it (right of a hidden unit, where its outgoing
-        // edges leave) when the units of a column stand too close; else none.
-        const below = usableH / col.nodes.length - size >= valueHeight;
-        // Beside, it must clear the next column's names, and before the output column the
-        // outputs' values, which stand wider than their units.
-        const next = c === L - 1 ? Math.max(names ? nameWidth : 0, (valueWidth - size) / 2 + 4) : names ? nameWidth : 0;
-        const beside = !below && c > 0 && c < L && usableH / col.nodes.length >= valueLine
-          && gap - size - next >= valueWidth;
-        el.classList.toggle("value-right", beside);
-        el.classList.toggle("no-value", !below && !beside);
+        el.classList.toggle("value-right", place[c][j] === "beside");
+        el.classList.toggle("value-above", place[c][j] === "above");
+        el.classList.toggle("no-value", place[c][j] === "none");
         const canvas = document.createElement("canvas");
         canvas.width = 1;
         canvas.height = 1;
@@ -202,7 +190,7 @@ export function mount(root, ctx) {
       name.style.left = `${col.x}px`;
       // Narrower than the space between two columns by a clear gap, so that neighbouring
       // captions never read as one line.
-      name.style.maxWidth = `${Math.max(24, gap - 2 * LABEL_GAP)}px`;
+      name.style.maxWidth = `${Math.max(24, geometry.gap - 2 * LABEL_GAP)}px`;
       const delta = document.createElement("div");
       delta.className = "delta-label";
       delta.style.left = `${col.x}px`;
@@ -211,6 +199,108 @@ export function mount(root, ctx) {
       return { name, delta };
     });
     inputMapsKey = "";
+  }
+
+  /**
+   * The text size of the units' values and names, measured in the page's own type: the
+   * widest value fmt(v, 2) prints ("−8.8×10⁻⁸") and the longest unit name ("h₆,₈").
+   * Estimated from the font size while the diagram is not laid out.
+   */
+  function measure(arch, tight) {
+    // Not a .node: a unit may be scaled by a phase's animation, and its box with it.
+    const probe = document.createElement("div");
+    probe.style.cssText = "position: absolute; left: 0; top: 0; visibility: hidden;";
+    probe.innerHTML = '<span class="node-value"></span><span class="node-name"></span>';
+    nodesLayer.append(probe);
+    root.classList.toggle("values-tight", tight);
+    const [value, name] = probe.children;
+    const widths = ["−8.8×10⁻⁸", "−0.0088", "−88"].map((t) => {
+      value.textContent = t;
+      return value.getBoundingClientRect().width;
+    });
+    const valueBox = value.getBoundingClientRect();
+    name.textContent = nodeName(arch, Math.max(1, arch.units.length - 2), Math.max(...arch.units) - 1);
+    const nameBox = name.getBoundingClientRect();
+    probe.remove();
+    const fontPx = parseFloat(getComputedStyle(root).fontSize) || 16;
+    const em = fontPx * (tight ? 0.7 : 0.85);
+    return {
+      valueWidth: valueBox.width ? Math.max(...widths) + 2 : em * 0.62 * 9 + 8,
+      valueHeight: valueBox.height || em * 1.3,
+      nameWidth: (nameBox.width || em * 0.62 * 4) + 8, // and its gap to the unit
+    };
+  }
+
+  /**
+   * Units, names and values laid out so that every hidden unit's value has a place of its
+   * own: under its unit, else beside it (right, where its outgoing edges leave, on a white
+   * backing), else over it; so that no value lies on a unit, a name or another value, nor
+   * in the captions' or edge labels' bands. Tried with the names shown at the values' full size, then without the names (the
+   * tooltip has them), then in smaller type (14 px when presenting at 1280×720), then with
+   * smaller units; the first layout that places every hidden column wins.
+   */
+  function layValues(arch, { gap, usableH, fitted, L, top, left, width, height }) {
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    // From one column's centre to the next's (the outer units stand within the margins).
+    const spacing = gap - fitted / Math.max(1, L);
+    const xOf = (c) => left + fitted / 2 + c * spacing;
+    const floor = height - 4.4 * rem - 6; // the column captions start under this
+    const layouts = [
+      { names: true, tight: false }, { names: false, tight: false },
+      { names: false, tight: true }, { names: false, tight: true, shrink: true },
+    ];
+    let plan = null;
+    for (const layout of layouts) {
+      const m = measure(arch, layout.tight);
+      const names = layout.names && gap - fitted >= 90 && fitted >= 30;
+      let size = fitted;
+      if (layout.shrink) {
+        // Units as large as leaves each column's values room under them (not below 16 px).
+        const pitch = Math.min(...arch.units.slice(1, -1).map((n) => usableH / n));
+        size = Math.max(16, Math.min(fitted, pitch - m.valueHeight - 12));
+      }
+      const ys = arch.units.map((n) => Array.from({ length: n }, (_, j) => top + (usableH / n) * (j + 0.5)));
+      const taken = []; // boxes: units, the names on show, the values placed so far
+      ys.forEach((col, c) => col.forEach((y) => {
+        const x = xOf(c);
+        // the unit and its ring (box-shadow, 3 px and a 1 px outline)
+        taken.push({ x0: x - size / 2 - 3, x1: x + size / 2 + 3, y0: y - size / 2 - 3, y1: y + size / 2 + 3 });
+        if (names || c === 0) {
+          const right = x - size / 2 - 6;
+          taken.push({ x0: right - m.nameWidth, x1: right, y0: y - m.valueHeight / 2, y1: y + m.valueHeight / 2 });
+        }
+      }));
+      const boxesFor = (c, where, units = ys[c]) => units.map((y) => {
+        const x = xOf(c);
+        const W = m.valueWidth;
+        const H = m.valueHeight;
+        if (where === "beside") return { x0: x + size / 2 + 3.5, x1: x + size / 2 + 4.5 + W, y0: y - H / 2 - 0.5, y1: y + H / 2 + 0.5 };
+        const y0 = where === "below" ? y + Math.max(size / 2 + 4, 0.65 * rem) : y - size / 2 - 4 - H;
+        // (with half a pixel of air about it, so that two values never touch)
+        return { x0: x - W / 2 - 0.5, x1: x + W / 2 + 0.5, y0: y0 - 0.5, y1: y0 + H + 0.5 };
+      });
+      const clear = (boxes) => boxes.every((b) => b.x0 >= 0 && b.x1 <= width && b.y0 >= top - 4 && b.y1 <= floor
+        && !taken.some((t) => b.x0 < t.x1 && t.x0 < b.x1 && b.y0 < t.y1 && t.y0 < b.y1)
+        && !boxes.some((o) => o !== b && b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1));
+      const fits = (boxes) => {
+        if (!clear(boxes)) return false;
+        taken.push(...boxes);
+        return true;
+      };
+      // The hidden columns first (their δ's must show), then the inputs and the outputs;
+      // a column's values all in one place if they can be, else each unit's where it can.
+      const place = arch.units.map((n) => Array(n).fill("none"));
+      const order = [...arch.units.keys()].filter((c) => c > 0 && c < L).concat(L > 0 ? [0, L] : [0]);
+      for (const c of order) {
+        const options = c === 0 || c === L ? ["below", "above"] : ["below", "beside", "above"];
+        const all = options.find((where) => fits(boxesFor(c, where)));
+        if (all) place[c].fill(all);
+        else ys[c].forEach((y, j) => { place[c][j] = options.find((where) => fits(boxesFor(c, where, [y]))) ?? "none"; });
+      }
+      plan = { size, names, tight: layout.tight, place };
+      if (place.slice(1, -1).every((col) => !col.includes("none"))) break;
+    }
+    return plan;
   }
 
   // ---- values ----
