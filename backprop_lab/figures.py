@@ -33,9 +33,7 @@ __all__ = [
     "CLASS_SYMBOLS",
     "DIVERGING",
     "NEGATIVE",
-    "NEGATIVE_MID",
     "POSITIVE",
-    "POSITIVE_MID",
     "ZERO",
     "boundary",
     "curves",
@@ -51,20 +49,23 @@ CLASS_COLORS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E00", "#56B4E9"
 CLASS_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star")
 """A second cue beside colour, one marker shape per class, as colors.js."""
 # Signed values (weights, gradients, δ) have a scale of their own that shares no colour with
-# the classes, as colors.js explains: dark purple −, light grey 0, dark olive +.
-NEGATIVE = "#4A0F5E"  # purple: a negative weight, gradient or δ
-NEGATIVE_MID = "#9970AB"
+# the classes, as colors.js explains (and tests/notebook/test_palette.py measures): dark
+# violet −, light grey 0, dark green +.
+NEGATIVE = "#4400A0"  # violet: a negative weight, gradient or δ
 ZERO = "#F7F7F7"
-POSITIVE_MID = "#9AAF2E"
-POSITIVE = "#445800"  # olive: a positive one
+POSITIVE = "#0A4100"  # green: a positive one
 DIVERGING = [
-    [0.0, NEGATIVE],
-    [0.25, NEGATIVE_MID],
-    [0.5, ZERO],
-    [0.75, POSITIVE_MID],
-    [1.0, POSITIVE],
+    [0.000, NEGATIVE],
+    [0.125, "#6E37FF"],
+    [0.250, "#936BD7"],
+    [0.375, "#B1AEBA"],
+    [0.500, ZERO],
+    [0.625, "#87DC69"],
+    [0.750, "#6F8F53"],
+    [0.875, "#3C692D"],
+    [1.000, POSITIVE],
 ]
-"""The signed colour scale of colors.js (heatmaps, maps, edges): purple −, grey 0, olive +."""
+"""The signed colour scale of colors.js (heatmaps, maps, edges): violet −, grey 0, green +."""
 BLUE, VERMILLION = "#0072B2", "#D55E00"  # Okabe–Ito, the curves' train and test lines
 FONT = {"family": "system-ui, DejaVu Sans, sans-serif", "size": 14, "color": "#222"}
 # The boundary's lightness: a = 0.08 where the classes tie (p = 1/K), 0.70 where the model
@@ -79,6 +80,11 @@ def _sub(name: str) -> str:
     """ "W1" → "W₁", as the slides write a layer's index."""
     head = name.rstrip("0123456789")
     return head + name[len(head) :].translate(_SUBSCRIPTS)
+
+
+def _class_colour(k: int) -> str:
+    """Class k's colour (k = 0 … K − 1, as the engine counts), as colors.js's CLASS_COLORS."""
+    return CLASS_COLORS[k % len(CLASS_COLORS)]
 
 
 def _blend(hex_colour: str, alpha: float) -> str:
@@ -379,6 +385,16 @@ def _check_layer(trainer: Trainer, layer: Layer) -> int | None:
     raise ValueError(f'layer must be 1 … {depth} (a hidden layer) or "output" (got {layer!r})')
 
 
+def _per_map(colorscale: Any, n: int) -> bool:
+    """Whether ``colorscale`` lists one scale per map rather than being one scale: a list of
+    n lists of [position, colour] stops."""
+    return (
+        isinstance(colorscale, list)
+        and len(colorscale) == n
+        and all(isinstance(scale, list) and isinstance(scale[0], list) for scale in colorscale)
+    )
+
+
 def _small_multiples(
     maps: np.ndarray,
     x1: np.ndarray,
@@ -386,11 +402,16 @@ def _small_multiples(
     titles: Sequence[str],
     zrange: tuple[float, float],
     colorscale: Any,
-    bar_title: str,
+    bar_title: str | None,
     figure_title: str,
 ) -> go.Figure:
     """One heatmap per map, in a grid of panels sharing one colour range (so the units of a
-    layer compare by colour, as on the page)."""
+    layer compare by colour, as on the page).
+
+    ``colorscale`` is one scale for every panel, or a list with one scale per map (the
+    output's maps, each in its class's colour); ``bar_title`` None draws no colour bar (a
+    single bar cannot explain several scales)."""
+    scales = colorscale if _per_map(colorscale, n=maps.shape[0]) else [colorscale] * maps.shape[0]
     n = maps.shape[0]
     cols = min(n, 4)
     rows = math.ceil(n / cols)
@@ -410,9 +431,9 @@ def _small_multiples(
                 y=x2,
                 zmin=zrange[0],
                 zmax=zrange[1],
-                colorscale=colorscale,
-                showscale=u == 0,
-                colorbar={"title": {"text": bar_title}, "thickness": 12},
+                colorscale=scales[u],
+                showscale=u == 0 and bar_title is not None,
+                colorbar={"title": {"text": bar_title or ""}, "thickness": 12},
                 name=titles[u],
                 hovertemplate=(
                     f"{titles[u]}: x₁ = %{{x:.2f}}, x₂ = %{{y:.2f}}<br>%{{z:.4g}}<extra></extra>"
@@ -439,9 +460,10 @@ def neuron_maps(trainer: Trainer, layer: Layer = 1, resolution: int = 50) -> go.
     """Each unit's value over the input plane: hᵢ of a hidden layer, or o_k of the output.
 
     The page draws these maps inside the network's nodes. A hidden layer's maps share one
-    symmetric range, olive for positive values and purple for negative (ReLU's h ≥ 0 shows
-    grey to olive); the output's o_k = P(class k | x) use 0 … 1, in blue (a probability,
-    not a sign).
+    symmetric range on the signed scale (ReLU's h ≥ 0 shows its positive half); the output's
+    o_k = P(class k | x) is a probability, not a sign: 0 … 1 from white to class k's colour,
+    as the page's output thumbnails and the boundary (a single sigmoid output o = P(y = 1 | x)
+    is class 2's probability, in class 2's colour).
     """
     index = _check_layer(trainer, layer)
     grid = trainer.grid(resolution, deltas=False)
@@ -450,18 +472,20 @@ def neuron_maps(trainer: Trainer, layer: Layer = 1, resolution: int = 50) -> go.
         if maps.shape[0] == 2 and trainer.config.output == "sigmoid":
             maps = maps[1:]  # binary logistic regression: o = σ(z) = P(y = 1 | x) only
             titles = ["o = P(y = 1 | x)"]
+            classes = [1]
         else:
             titles = [f"o<sub>{k + 1}</sub> = P(class {k + 1} | x)" for k in range(len(maps))]
-        scale = [[0.0, ZERO], [1.0, BLUE]]
+            classes = list(range(len(maps)))
+        scales = [[[0.0, "#FFFFFF"], [1.0, _class_colour(k)]] for k in classes]
         return _small_multiples(
             maps,
             grid.x1,
             grid.x2,
             titles,
             (0.0, 1.0),
-            scale,
-            "o",
-            f"o over the plane, step {trainer.step}",
+            scales,
+            None,
+            f"o over the plane (white 0, the class's colour 1), step {trainer.step}",
         )
     maps = grid.activations[index]
     depth = len(grid.activations)

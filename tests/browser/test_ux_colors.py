@@ -2,27 +2,33 @@
 values (weights, gradients, δ) use a scale of their own, explained by one legend.
 
 Colours are read as the browser computed them (CSS of the edges, rings and numbers, Plotly's
-trace data) and compared with colors.js, imported in the page; "far from a class colour"
-is a CIELAB ΔE (CIE 1976) above DELTA_E.
+trace data, colors.js's diverging() itself) and compared with colors.js, imported in the
+page. "Far from a class colour" is CIEDE2000 under normal, protanope, deuteranope and
+tritanope vision (tests/notebook/test_palette.py, which checks the whole scale offline):
+ΔE00 ≥ CLASS_MIN from all six class colours.
 """
 
 import itertools
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PageProblems, screenshot
 from tests.browser.numbers import number
 from tests.browser.test_page_training import open_lab
+from tests.notebook.test_palette import CLASS_MIN, SIGN_MIN, VISIONS, diverging
+from tests.notebook.test_palette import delta_e as delta_e00
 
-DELTA_E = 20  # a difference nobody misses side by side; the palette's ends are ≥ 45 away
 HASH = "#dataset=spiral&classes=3&activation=tanh&hidden=8"
 
 # colors.js as the page loaded it: the single source of the colours asserted below.
 PALETTE = """async () => {
   const c = await import('/static/js/views/colors.js');
+  const ts = Array.from({ length: 81 }, (_, i) => -1 + i / 40);
   return { classes: c.CLASS_COLORS, positive: c.POSITIVE, negative: c.NEGATIVE,
-           diverging: c.DIVERGING, full: [c.diverging(1), c.diverging(-1)] };
+           diverging: c.DIVERGING, full: [c.diverging(1), c.diverging(-1)],
+           ts, shades: ts.map((t) => c.diverging(t)) };
 }"""
 
 # Every colour the page gives a signed value, as computed: edge strokes, node rings, the
@@ -121,6 +127,13 @@ def same(a: str | tuple, b: str | tuple) -> bool:
     return delta_e(a, b) < 1
 
 
+def least_de00(a: str | tuple, b: str | tuple) -> float:
+    """The least CIEDE2000 difference between two colours over the four visions."""
+    pa = np.array(hex_rgb(a) if isinstance(a, str) else a, dtype=float)
+    pb = np.array(hex_rgb(b) if isinstance(b, str) else b, dtype=float)
+    return min(float(delta_e00(pa, pb, v)) for v in VISIONS)
+
+
 def step_to_backward(page, steps: int = 5) -> None:
     """Train a few SGD steps, then walk the next step to its backward phase."""
     for step in range(1, steps + 1):  # one at a time: a key pressed mid-step is not queued
@@ -138,12 +151,22 @@ def test_classes_and_signed_values_never_share_a_colour(page, live_server) -> No
     classes = palette["classes"][:3]
     ends = [palette["positive"], palette["negative"]]
     assert [tuple(round(v) for v in c) for c in palette["full"]] == [hex_rgb(e) for e in ends]
+    # The page's diverging() is the interpolation tests/notebook/test_palette.py checks.
+    mirror = diverging(palette["diverging"], np.array(palette["ts"]))
+    assert np.abs(np.array(palette["shades"]) - mirror).max() < 1e-6
 
-    # (c) the signed scale's ends are far from every class colour of classes 1–3, and from
-    # each other; so are the stops of every colour scale drawn below (checked there).
-    for end, cls in itertools.product(ends, classes):
-        assert delta_e(end, cls) > DELTA_E, (end, cls, delta_e(end, cls))
-    assert delta_e(*ends) > 2 * DELTA_E
+    # (c) the signed scale's shades for |t| ≥ 0.25 are far from all six class colours and a
+    # shade of −t from one of +t, for every vision; the ends, dark, farther still.
+    shades = palette["shades"]
+    for i, (t, shade) in enumerate(zip(palette["ts"], shades, strict=True)):
+        if abs(t) < 0.25:
+            continue
+        for cls in palette["classes"]:
+            assert least_de00(tuple(shade), cls) >= CLASS_MIN, (t, shade, cls)
+        opposite = shades[len(shades) - 1 - i]  # ts are symmetric: −t
+        assert least_de00(tuple(shade), tuple(opposite)) >= SIGN_MIN, (t, shade, opposite)
+    for end, cls in itertools.product(ends, palette["classes"]):
+        assert least_de00(end, cls) > 2 * CLASS_MIN, (end, cls, least_de00(end, cls))
 
     step_to_backward(page)
 
@@ -171,8 +194,8 @@ def test_classes_and_signed_values_never_share_a_colour(page, live_server) -> No
         colour = palette["negative"] if number(ring["value"]) < 0 else palette["positive"]
         assert same(ring["ring"], colour), ring
     for ring in (r["ring"] for r in shown["rings"]):
-        for cls in classes:
-            assert delta_e(ring, cls) > 10, (ring, cls)  # no ring could pass for a class
+        for cls in palette["classes"]:  # no ring could pass for a class, for any viewer
+            assert least_de00(ring, cls) >= CLASS_MIN, (ring, cls)
     assert shown["pos"] and shown["neg"], "the step card colours its numbers by sign"
     assert all(same(c, palette["positive"]) for c in shown["pos"]), set(shown["pos"])
     assert all(same(c, palette["negative"]) for c in shown["neg"]), set(shown["neg"])
@@ -194,8 +217,6 @@ def test_classes_and_signed_values_never_share_a_colour(page, live_server) -> No
             assert [[at, c.upper()] for at, c in scale] == [
                 [at, c.upper()] for at, c in palette["diverging"]
             ], (selector, scale)
-    for (_, stop), cls in itertools.product(palette["diverging"], classes):
-        assert delta_e(stop, cls) > DELTA_E, (stop, cls)
     screenshot(page, "colors-matrices-1280x720")
 
 

@@ -2,8 +2,6 @@
 are the engine's numbers, the same the server sends for the same state."""
 
 import base64
-import re
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -13,6 +11,7 @@ from fastapi.testclient import TestClient
 from backprop_lab import figures
 from engine import Config, DataConfig, ModelConfig, Trainer
 from server.main import create_app
+from tests.notebook.test_palette import js_palette
 
 MODELS = {
     "mlp depth 1": Config(),
@@ -200,27 +199,6 @@ def test_boundary_figure_equals_the_servers_boundary_of_the_same_state(model: st
 
 
 # ------------------------------------------------------------ the page's palette, read from JS
-COLORS_JS = Path(__file__).resolve().parents[2] / "frontend" / "js" / "views" / "colors.js"
-
-
-def js_palette() -> dict[str, object]:
-    """colors.js's colour constants: each `export const NAME = "#RRGGBB";`, its CLASS_COLORS
-    list, and DIVERGING's stops with the names they use replaced by their colours."""
-    source = COLORS_JS.read_text(encoding="utf-8")
-    constants = dict(re.findall(r'export const (\w+) = "(#[0-9A-Fa-f]{6})";', source))
-    classes = re.search(r"export const CLASS_COLORS = \[([^\]]*)\]", source)
-    assert classes, "CLASS_COLORS not found in colors.js"
-    stops = re.search(r"export const DIVERGING = \[(.*?)\];", source, re.DOTALL)
-    assert stops, "DIVERGING not found in colors.js"
-    diverging = [
-        [float(at), constants[name]]
-        for at, name in re.findall(r"\[\s*([\d.]+)\s*,\s*(\w+)\s*\]", stops.group(1))
-    ]
-    return {
-        **constants,
-        "CLASS_COLORS": re.findall(r'"(#[0-9A-Fa-f]{6})"', classes.group(1)),
-        "DIVERGING": diverging,
-    }
 
 
 def same_scale(scale: object, expected: list) -> bool:
@@ -232,8 +210,7 @@ def same_scale(scale: object, expected: list) -> bool:
 
 def test_figures_use_the_pages_signed_palette_and_class_colours() -> None:
     js = js_palette()
-    assert len(js["DIVERGING"]) == 5, js["DIVERGING"]
-    for name in ("POSITIVE", "NEGATIVE", "POSITIVE_MID", "NEGATIVE_MID", "ZERO"):
+    for name in ("POSITIVE", "NEGATIVE", "ZERO"):
         assert getattr(figures, name).upper() == str(js[name]).upper(), name
     assert same_scale(figures.DIVERGING, js["DIVERGING"])
     assert [c.upper() for c in figures.CLASS_COLORS] == [c.upper() for c in js["CLASS_COLORS"]]
@@ -260,3 +237,20 @@ def test_figures_use_the_pages_signed_palette_and_class_colours() -> None:
     boundary = figures.boundary(tr, resolution=10)
     points = [t for t in boundary.data if t.type == "scatter" and t.meta == "train"]
     assert [p.marker.color.upper() for p in points] == [c.upper() for c in js["CLASS_COLORS"][:2]]
+
+
+@pytest.mark.parametrize("model", ["3-class logistic", "binary logistic", "mlp depth 1"])
+def test_each_output_map_is_drawn_in_its_classs_colour(model: str) -> None:
+    """o_k = P(class k | x) from white (0) to class k's colour (1), as the page's output
+    thumbnails; a single sigmoid output is P(y = 1 | x), the probability of class 2."""
+    js = js_palette()
+    tr = Trainer(MODELS[model])
+    fig = figures.neuron_maps(tr, "output", resolution=10)
+    K = len(fig.data)
+    classes = [1] if K == 1 else list(range(K))
+    assert K == 1 or tr.config.data.classes == K, K
+    for trace, k in zip(fig.data, classes, strict=True):
+        assert same_scale(trace.colorscale, [[0.0, "#FFFFFF"], [1.0, js["CLASS_COLORS"][k]]]), k
+        assert f"class {k + 1}" in trace.name or (K == 1 and "y = 1" in trace.name), trace.name
+    assert len({str(t.colorscale) for t in fig.data}) == K, "one colour per class"
+    assert not any(t.showscale for t in fig.data), "no single colour bar for several scales"

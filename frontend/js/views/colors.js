@@ -2,21 +2,25 @@
 //
 // Classes: the Okabe–Ito palette (safe for the common colour-vision deficiencies), one
 // colour and one marker shape per class. Signed values (weights, gradients ∂J/∂W, δ, a
-// unit's value): a purple (−) / olive (+) diverging scale, light grey at 0, that shares no
-// colour with the classes, so "orange" only ever means class 1.
+// unit's value): a violet (−) / green (+) diverging scale, light grey at 0 and darker as
+// |value| grows, that shares no colour with the classes, so "orange" only ever means class
+// 1. Nothing else on the page uses these hues: "current" marks are ink (panels.css).
 //
-// Why these two ends. The classes a lesson uses most, orange (L* 71), blue (L* 46) and
-// bluish green (L* 58), sit in the middle of the lightness range, and under deuteranopia
-// or protanopia hue collapses to one blue–yellow axis: orange reads yellow, purple reads
-// blue, green reads yellow-grey. So the ends differ from the classes by lightness, which
-// every viewer sees: both are dark (purple L* 18, olive L* 34; a thin edge stays visible on
-// white on a projector). They also differ from each other on the axis that survives: purple
-// lies on the blue side, olive on the yellow side, as in ColorBrewer's purple–green PRGn,
-// whose green is moved here towards olive (yellow-green), away from class 3's bluish
-// green. CIEDE2000 ΔE ≥ 20 from classes 1–3 for normal, deuteranope, protanope and
-// tritanope vision (Machado et al. 2009 simulation); tests/browser/test_ux_colors.py checks
-// the plain CIELAB ΔE. The mid stops (PRGn's lilac, a yellow-green) keep weak values
-// coloured rather than grey.
+// What is measured (tests/notebook/test_palette.py parses this file and fails if these
+// figures stop being the true minima). Each colour is compared as normal, protanope,
+// deuteranope and tritanope viewers see it (Machado et al. 2009 simulation, severity 1,
+// linear RGB) with CIEDE2000, for every |t| ≥ 0.25 (t = value / scale, sampled along the
+// RGB interpolation diverging() and Plotly use):
+//   ΔE00 ≥ 5.8 from every class colour (all six),
+//   ΔE00 ≥ 20.7 between −t and +t.
+// The first is small because no scale can do much better: a ramp from the light grey to a
+// dark end crosses the lightness of the classes (L* 46–72), and at L* 60–65 no sRGB colour
+// is more than about 10.5 from every class for every viewer. A numerical search placed the
+// stops to maximise both minima: violet on the blue side and green on the yellow side of
+// the one hue axis protanopes and deuteranopes keep, each arm's lightness falling evenly
+// with |t|; the violet end was then moved by hand from navy towards indigo, so that no one
+// calls it blue. The ends are dark (violet L* 23, green L* 23; contrast with white ≥ 7,
+// so a thin edge stays visible on a projector); weak values stay coloured, not grey.
 
 import { decode } from "../typed.js";
 
@@ -25,17 +29,19 @@ export const CLASS_COLORS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7", "#D55E0
 /** A second cue beside colour, so no one has to tell classes apart by hue alone. */
 export const CLASS_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"];
 
-/** The signed scale's stops, from −1 to +1: its ends, its mid stops and its zero. */
-export const NEGATIVE = "#4A0F5E";
-export const NEGATIVE_MID = "#9970AB";
+/** The signed scale's ends and its zero. */
+export const NEGATIVE = "#4400A0";
 export const ZERO = "#F7F7F7";
-export const POSITIVE_MID = "#9AAF2E";
-export const POSITIVE = "#445800";
+export const POSITIVE = "#0A4100";
 
 /** The signed scale as a Plotly colorscale (heatmaps with zmid 0); diverging() below
  * interpolates the same stops linearly in RGB, as Plotly does, so a ring, a thumbnail and
  * a heatmap cell of the same value have the same colour. */
-export const DIVERGING = [[0, NEGATIVE], [0.25, NEGATIVE_MID], [0.5, ZERO], [0.75, POSITIVE_MID], [1, POSITIVE]];
+export const DIVERGING = [
+  [0, NEGATIVE], [0.125, "#6E37FF"], [0.25, "#936BD7"], [0.375, "#B1AEBA"],
+  [0.5, ZERO],
+  [0.625, "#87DC69"], [0.75, "#6F8F53"], [0.875, "#3C692D"], [1, POSITIVE],
+];
 
 export function rgb(hex) {
   const n = parseInt(hex.slice(1), 16);
@@ -44,7 +50,7 @@ export function rgb(hex) {
 
 const STOPS = DIVERGING.map(([at, hex]) => [at, rgb(hex)]);
 
-/** t in [−1, 1] → [r, g, b]: light grey at 0, olive towards +1, purple towards −1. */
+/** t in [−1, 1] → [r, g, b]: light grey at 0, green towards +1, violet towards −1. */
 export function diverging(t) {
   const u = (Math.max(-1, Math.min(1, t || 0)) + 1) / 2;
   let k = 1;
@@ -69,8 +75,8 @@ export function signLegend() {
   const legend = document.createElement("div");
   legend.className = "sign-legend";
   legend.setAttribute("role", "img");
-  legend.setAttribute("aria-label", "Colours of signed values (weights, gradients, δ): purple negative, grey zero, olive positive");
-  legend.title = "Weights, gradients ∂J/∂W and δ: purple negative, light grey 0, olive positive (darker = larger |value|)";
+  legend.setAttribute("aria-label", "Colours of signed values (weights, gradients, δ): violet negative, grey zero, green positive");
+  legend.title = "Weights, gradients ∂J/∂W and δ: violet negative, light grey 0, green positive (darker = larger |value|)";
   const strip = document.createElement("span");
   strip.className = "sign-strip";
   strip.style.background = `linear-gradient(to right, ${DIVERGING.map(([at, hex]) => `${hex} ${at * 100}%`).join(", ")})`;
