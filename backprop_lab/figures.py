@@ -3,7 +3,7 @@
 Each function reads the trainer (parameters, gradients, history, one batched pass over a
 grid) and returns a ``plotly.graph_objects.Figure`` that looks like the page's view of the
 same quantity: the Okabe–Ito class colours and marker shapes of ``frontend/js/views/
-colors.js`` and its purple (−) / olive (+) scale for signed values, classes numbered 1 … K as
+colors.js`` and its violet (−) / green (+) scale for signed values, classes numbered 1 … K as
 in the lecture, and the lecture's symbols (W, U, b, c, h, z, o, δ^(o), ∂J/∂W) with Plotly's
 ``<sup>``/``<sub>`` text markup. The figures are data, not pictures: a heatmap's ``z`` is the
 engine's number, so a test (or a student) can read the values back.
@@ -251,7 +251,7 @@ def _column_title(trainer: Trainer, column: int) -> str:
 def network(trainer: Trainer, edges: Literal["weights", "gradients"] = "weights") -> go.Figure:
     """The network diagram: inputs, hidden units and outputs, an edge per weight.
 
-    As on the page an edge's colour is its sign (olive +, purple −) and its width is
+    As on the page an edge's colour is its sign (green +, violet −) and its width is
     proportional to its magnitude: |w| against the largest weight of the whole network, or,
     with ``edges="gradients"``, |∂J/∂w| (the minibatch mean of :meth:`Trainer.grads`)
     against the largest of its own layer, because gradients of different layers differ by
@@ -351,11 +351,11 @@ def network(trainer: Trainer, edges: Literal["weights", "gradients"] = "weights"
             font={"size": 16},
         )
     if edges == "weights":
-        note = f"edges: weights; olive +, purple −<br>width ∝ |w| (max {scales[0]:.3g})"
+        note = f"edges: weights; green +, violet −<br>width ∝ |w| (max {scales[0]:.3g})"
     else:
         maxima = ", ".join(f"{s} {m:.3g}" for s, m in zip(symbols, scales, strict=True))
         note = (
-            "edges: ∂J/∂w (minibatch mean, J = NLL); olive +, purple −<br>"
+            "edges: ∂J/∂w (minibatch mean, J = NLL); green +, violet −<br>"
             f"width ∝ |∂J/∂w| within each layer (max {maxima})"
         )
     fig.update_layout(
@@ -512,7 +512,7 @@ def delta_maps(
     For a hidden layer, δ^(z)ⱼ = ∂J/∂zⱼ (J = NLL, the loss sign); for ``"output"``,
     δ^(o) = o − y. J is the loss of class ``target`` (0 … K − 1, as the engine counts) or,
     by default, of the class the network predicts at each point, as the page's delta maps.
-    Olive means raising that unit's input raises J, purple lowers it; one symmetric range
+    Green means raising that unit's input raises J, violet lowers it; one symmetric range
     per figure, 0 in the middle.
     """
     index = _check_layer(trainer, layer)
