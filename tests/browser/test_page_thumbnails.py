@@ -7,7 +7,7 @@ import numpy as np
 from tests.browser.test_page_training import open_lab
 
 # Per thumbnail canvas: its side and how far towards the signed scale's positive end (255 −
-# red grows from its grey zero through its yellow-green to its olive: ReLU's h ≥ 0) each of
+# red grows from its grey zero through its light green to its dark green: ReLU's h ≥ 0) each of
 # an n×n lattice of its pixels is, top row first.
 POSITIVENESS = """(node, n) => {
   const canvas = node.querySelector('canvas');

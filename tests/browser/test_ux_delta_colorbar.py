@@ -21,9 +21,9 @@ COLOUR_BAR = """div => {
   return { ticks, title };
 }"""
 
-# How olive (+) or purple (−) each unit's map is on the whole: the mean of green − blue over
+# How green (+) or violet (−) each unit's map is on the whole: the mean of green − blue over
 # the pixels of its heatmap image, as the browser painted it (the signed scale of colors.js:
-# green − blue is 0 at its grey zero, above 0 all along its olive side, below on its purple).
+# green − blue is 0 at its grey zero, above 0 all along its green side, below on its violet).
 OLIVENESS = """async div => {
   const out = [];
   for (const image of div.querySelectorAll('image')) {

@@ -127,8 +127,8 @@ function pairLayout(name, shape, signNote) {
  * A delta map as the chosen convention shows it. The server sends δ^(z) = ∂J/∂z with J the
  * NLL; under J = log P every δ is the opposite number, so the map is negated here (a
  * quantised map: byte q becomes 255 − q and the range [low, high] becomes [−high, −low]).
- * The colours and the colour bar then read the same way in both conventions: olive and the
- * top of the bar are positive, purple and the bottom negative.
+ * The colours and the colour bar then read the same way in both conventions: green and the
+ * top of the bar are positive, violet and the bottom negative.
  */
 function signedMap(spec, loglik) {
   if (!loglik || !spec) return spec;
@@ -221,7 +221,7 @@ export function mount(root, ctx) {
   const deltas = el("div", { class: "mx-deltas", "aria-label": "Delta maps" });
   root.replaceChildren(
     header("Weights W and gradients ∂J/∂W"),
-    el("p", { class: "panel-note", text: "Olive is positive, purple negative, light grey zero (the legend beside the network's title); each matrix has its own scale, centred on 0. Rows are the units a matrix feeds, columns its inputs." }),
+    el("p", { class: "panel-note", text: "Green is positive, violet negative, light grey zero (the legend beside the network's title); each matrix has its own scale, centred on 0. Rows are the units a matrix feeds, columns its inputs." }),
     status,
     weights,
     el("h3", { class: "mx-subtitle" }, "Delta maps: ", symbolNode("δ^(z)_j = ∂J/∂z_j"), " of every hidden unit over the input plane"),
@@ -313,7 +313,7 @@ export function mount(root, ctx) {
       ? "Logistic regression has no hidden units, so there are no delta maps."
       : `For each point of the plane, the error signal ∂J/∂zⱼ a unit would receive for ${
         target === null || target === undefined ? "the class the network predicts there" : `class ${target + 1}`
-      }, with ${loglik ? "J = log P (ascent)" : "J = NLL (descent)"}: olive (positive) means raising zⱼ raises J, purple lowers it.`;
+      }, with ${loglik ? "J = log P (ascent)" : "J = NLL (descent)"}: green (positive) means raising zⱼ raises J, violet lowers it.`;
     const keep = new Set();
     for (const maps of layers) {
       const label = depth > 1 ? `z${SUBSCRIPT(maps.layer)}` : "z";
