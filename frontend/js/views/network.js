@@ -1,7 +1,7 @@
 // The network diagram: input features, hidden units and outputs, as TF Playground draws them,
 // and the animated step of backpropagation.
 //
-// - A node's ring shows its value for the selected example (olive +, purple −, grey 0: the
+// - A node's ring shows its value for the selected example (green +, violet −, grey 0: the
 //   signed scale of colors.js, explained by the legend in the panel's heading), and
 //   the node holds a thumbnail of that unit's value over the whole input plane.
 // - An edge's colour is the sign and its width the magnitude of its weight, or, switched,
@@ -570,8 +570,8 @@ export function mount(root, ctx) {
     const caption = geometry.tooMany
       ? `More than ${MAX_EDGES} weights: edges are not drawn; the Matrices tab shows them all.`
       : useGrad
-      ? `Edges: ${exampleGrad ? "∂J/∂w for the traced example" : "∂J/∂w of the last minibatch"}; olive +, purple −; width ∝ |∂J/∂w| within each layer (max ${frame.layers.map((l, i) => `${l.name} ${fmt(layerMax[i], 2)}`).join(", ")}). Rings: ${exampleGrad ? "δ" : "values"} of the traced example.`
-      : `Edges: weights; olive +, purple −; width ∝ |w| (max ${fmt(globalMax, 2)}). Rings: the traced example's values.`;
+      ? `Edges: ${exampleGrad ? "∂J/∂w for the traced example" : "∂J/∂w of the last minibatch"}; green +, violet −; width ∝ |∂J/∂w| within each layer (max ${frame.layers.map((l, i) => `${l.name} ${fmt(layerMax[i], 2)}`).join(", ")}). Rings: ${exampleGrad ? "δ" : "values"} of the traced example.`
+      : `Edges: weights; green +, violet −; width ∝ |w| (max ${fmt(globalMax, 2)}). Rings: the traced example's values.`;
     setText(legend, caption);
 
     if (frame.boundary) paintMaps(arch, frame.boundary);
