@@ -223,6 +223,10 @@ async def main_async() -> None:
             f"{r['kb_s']:>10.0f}"
         )
     print(f"targets: {TARGETS}; default-view frames ≤ 12 KB")
+
+
+def print_fanout_cost() -> None:
+    """Its own event loop: anyio.run cannot start inside the loop main_async runs on."""
     cost = fanout_cost()
     print(
         f"fan-out: {cost:.2f} ms of event-loop CPU per frame for 200 followers "
@@ -232,6 +236,7 @@ async def main_async() -> None:
 
 def main() -> None:
     asyncio.run(main_async())
+    print_fanout_cost()
 
 
 if __name__ == "__main__":
