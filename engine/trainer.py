@@ -629,6 +629,9 @@ class Trainer:
         self._eval_data = dataclasses.replace(self._eval_data, act=self._act)
         self._buffers = {}
         self._health = HealthWatch()  # stuck units mean something else now
+        # This step's row was measured with the old f: measure it again, so the curve at
+        # the branch point agrees with metrics() and with a seek to this step.
+        self.history.record(self.metrics())
 
     # ---------------------------------------------------------------- traces
     def _trace_indices(

@@ -35,7 +35,9 @@ from server.polls import Poll
 
 CODE_DIGITS = 8
 GUESSES_PER_MINUTE = 30
-FORKS_PER_MINUTE = 5  # a follower forks once or twice a lecture; a script forks in a loop
+# A follower forks once or twice a lecture; a script forks in a loop. Generous, because a
+# room may reach the server through one address (a NAT, Docker Desktop's port proxy).
+FORKS_PER_MINUTE = 60
 MAX_CLASSES = 200  # as many as there can be sessions: one per session at most
 MAX_CLIENTS = 10_000  # clients whose recent misses or forks are remembered
 
@@ -236,6 +238,13 @@ class Room:
             self.config_version += 1
         self._wake()
 
+    def bump_config(self) -> None:
+        """One more configuration version, under the room's lock: a move (registry lock,
+        event loop) and a change seen by check_config (a worker thread) must not both
+        read the same number and lose an increment."""
+        with self._lock:
+            self.config_version += 1
+
     def follower_key(self) -> int:
         """A key for one follower's connection (its poll answers), never reused."""
         return next(self._keys)
@@ -360,7 +369,7 @@ class ClassRegistry:
             room.frame = None  # the old session's: the new one's first frame follows
             room.publisher = None  # a stream of the new session claims it
             room.moves += 1
-            room.config_version += 1  # another session: another configuration
+            room.bump_config()  # another session: another configuration
         room._wake()
         return room
 

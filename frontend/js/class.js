@@ -56,6 +56,7 @@ export function mountClass(button, dialog, ctx) {
       return;
     }
     ctx.session.sendView(fullView());
+    ctx.session.classView = () => room && ctx.session.sendView(fullView()); // on reconnect
     ctx.send({ type: "refresh" }); // a first frame for the followers
     show();
     clearInterval(poll);

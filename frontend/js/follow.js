@@ -90,6 +90,9 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
   }
 
   function onMessage(msg) {
+    // after "Make it mine" this stream is the student's own session's: its messages
+    // (a "closed" when that session is gone, say) are the page's, not a class's
+    if (!session.following) return session.handleMessage(msg);
     if (msg.type === "view") applyView(msg);
     else if (msg.type === "config") configChanged(msg.version);
     else if (msg.type === "alive") return; // only proof that the socket still works
@@ -111,7 +114,29 @@ export function mountFollow({ ctx, session, store, banner, classDialog, openStre
   /** Load the followed session's state again: the lecturer went on to another session (a
    * lesson's next scene; its frames follow on the same stream), or changed its config. */
   let loads = 0; // the newest load: an older one's answer arriving late is dropped
+  let loading = null; // the reload under way; changes meanwhile ask for one more after it
+  let again = null;
   async function reload(what) {
+    // One request at a time per follower: a lecturer dragging points sends a change per
+    // edit, and a room of followers each asking for every one would queue on the session.
+    if (loading) {
+      again = what;
+      return loading;
+    }
+    loading = reloadNow(what);
+    try {
+      await loading;
+    } finally {
+      loading = null;
+    }
+    if (again) {
+      const next = again;
+      again = null;
+      await reload(next);
+    }
+  }
+
+  async function reloadNow(what) {
     const code = session.following;
     if (!code) return; // the page is the student's own now ("Make it mine")
     const mine = ++loads;

@@ -169,6 +169,10 @@ export class Session {
     this.#sendResolution(state);
     send({ type: "convention", ...Object.fromEntries(CONVENTION.map((k) => [k, state[k]])) });
     send(selectCommand(state));
+    // A class open on this session: the class takes its frames from the stream that last
+    // sent a view, so a reconnected stream claims it at once instead of leaving the
+    // followers on the old, maybe half-open, socket until the server lets that one go.
+    this.classView?.();
   }
 
   handleMessage(msg) {

@@ -51,7 +51,7 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
   let offlineAt = null; // when the browser last said it went offline
   const outbox = []; // commands sent while the socket was down, replayed on reconnect
   let ticked = performance.now();
-  const silence = silentMs === null ? null : setInterval(() => {
+  let silence = silentMs === null ? null : setInterval(() => {
     const now = performance.now();
     // A tick that comes late means the page itself was busy (or hidden): the messages
     // that arrived meanwhile are still queued behind it, so silence is judged next tick.
@@ -191,6 +191,8 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
      * stream is quiet while paused). */
     trustSilence() {
       silentMs = null;
+      clearInterval(silence);
+      silence = null;
     },
     /** The browser says the network went away: the socket is suspect until heard from. */
     offline() {
@@ -204,7 +206,9 @@ export function openStream(urlOf, { onFrame, onMessage = () => {}, onStatus = ()
      */
     revive() {
       if (closedByUs) return;
-      const since = offlineAt ?? performance.now() - (silentMs ?? 0);
+      // Without a silence limit and no offline before it, an open socket stays: the
+      // lecturer's paused stream may well be quiet, and a new one would go back to live.
+      const since = offlineAt ?? (silentMs === null ? -Infinity : performance.now() - silentMs);
       offlineAt = null;
       if (socket?.readyState === WebSocket.OPEN && heardAt > since) return; // known good
       restart();

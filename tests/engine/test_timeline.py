@@ -425,6 +425,10 @@ def test_a_branch_with_another_activation_keeps_step_t_and_then_differs():
     )
     assert not reinitialised and config.model.activation == "tanh"
     assert branch.step == 400 and same_parameters(branch, live.at(400))
+    # the curve's row at the branch point is measured with tanh, as metrics() is now
+    assert branch.history.step[-1] == 400
+    assert branch.history.train_loss[-1] == branch.metrics().train_loss
+    assert branch.history.train_loss[-1] != live.at(400).metrics().train_loss
     # the same minibatch comes next, and the update is θ − η ∂J/∂θ with tanh's gradient
     original = live.at(400)
     assert np.array_equal(branch.trace_batch().x_raw, original.trace_batch().x_raw)

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 import server.routes.classes as class_routes
+from server.classes import FORKS_PER_MINUTE
 from server.main import create_app
 from server.sessions import SessionStore
 
@@ -176,8 +177,8 @@ def clock() -> list[float]:
 def timed(clock: list[float]) -> Iterator[TestClient]:
     """A client of an app whose class registry and session store run on `clock`."""
     app = create_app(SETTINGS)
-    app.state.store = SessionStore(
-        SETTINGS.max_sessions, SETTINGS.session_ttl_seconds, clock=lambda: clock[0]
+    app.state.store = SessionStore(  # room for a minute's worth of forks
+        2 * FORKS_PER_MINUTE, SETTINGS.session_ttl_seconds, clock=lambda: clock[0]
     )
     app.state.classes = type(app.state.classes)(clock=lambda: clock[0])
     with TestClient(app, client=LOCAL) as client:
@@ -222,14 +223,15 @@ def test_make_it_mine_is_limited_per_address(timed: TestClient, clock):
     sid = timed.post("/api/sessions", json={}).json()["id"]
     code = open_class(timed, sid)["code"]
     sessions = len(timed.app.state.store)
-    for _ in range(5):
+    for _ in range(FORKS_PER_MINUTE):
         assert timed.post(f"/api/classes/{code}/fork").status_code == 201
     clock[0] += 30
     refused = timed.post(f"/api/classes/{code}/fork")
     assert refused.status_code == 429, refused.text
-    assert "5 a minute" in refused.json()["detail"]
+    assert f"{FORKS_PER_MINUTE} a minute" in refused.json()["detail"]
     assert refused.headers["Retry-After"] == "30"
-    assert len(timed.app.state.store) == sessions + 5  # the refused one made nothing
+    # the refused one made nothing
+    assert len(timed.app.state.store) == sessions + FORKS_PER_MINUTE
     clock[0] += 30
     assert timed.post(f"/api/classes/{code}/fork").status_code == 201
 
