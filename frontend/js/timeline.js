@@ -63,8 +63,9 @@ export function mountTimeline(root, ctx, notify, pause) {
   hint.className = "timeline-hint";
   hint.setAttribute("role", "status");
   readout.after(hint);
+  // In the page only while open: its fields share their names (η, activation…) with the
+  // sidebar's, and a label should find one control, the one the user is looking at.
   const form = buildBranchForm();
-  root.append(form);
   branchButton.setAttribute("aria-expanded", "false");
   branchButton.setAttribute("aria-controls", form.id);
 
@@ -212,6 +213,7 @@ export function mountTimeline(root, ctx, notify, pause) {
     for (const f of BRANCH_FIELDS) form.elements[f.prop].value = String(state[f.prop]);
     clearErrors();
     titleForm();
+    root.append(form);
     form.hidden = false;
     branchButton.setAttribute("aria-expanded", "true");
     form.elements.learningRate.focus();
@@ -220,6 +222,7 @@ export function mountTimeline(root, ctx, notify, pause) {
 
   function closeForm() {
     form.hidden = true;
+    form.remove();
     branchButton.setAttribute("aria-expanded", "false");
   }
 
