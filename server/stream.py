@@ -143,7 +143,14 @@ class Stream:
         self.classes = getattr(getattr(websocket, "app", None), "state", None)
         self.classes = getattr(self.classes, "classes", None)
         self._claimed: Any = None  # the room this stream last became the publisher of
-        self.history_restart = False  # the next frame sends the curves whole (a takeover)
+        # Takeovers of a class asked for (claims) and seen by a frame (the frame then sends
+        # the curves whole). Counters, not a flag: a claim on the event loop while a worker
+        # thread builds a frame is then never lost, and a frame built before the latest
+        # claim is known as such and not published (its rows count from this stream's own
+        # position, not from what the followers hold).
+        self.claims = 0
+        self.claims_seen = 0
+        self._frame_claims = 0  # claims_seen when the frame just sent was built
 
     # --- the two tasks -------------------------------------------------------------------
 
@@ -244,7 +251,7 @@ class Stream:
             return
         if room.publisher is None:
             self._claim(room)
-        if room.publisher is self:
+        if room.publisher is self and self._frame_claims == self.claims:
             room.publish(message, self.binary)
 
     def _claim(self, room: Any) -> None:
@@ -254,7 +261,7 @@ class Stream:
         if room.claim(self):
             self._claimed = room
             if room.frame is not None:  # another stream's frame is what followers have
-                self.history_restart = True
+                self.claims += 1
                 self._queue("view", ("refresh", None))
 
     async def _close_gone(self, scope: anyio.CancelScope) -> None:
@@ -486,8 +493,9 @@ class Stream:
         known = self.history_rows
         replaced = known > 0 and (rows < known or history.step_of(known - 1) != self.last_row_step)
         history_reset = restarted or replaced or int(trainer.step) < self.history_after
-        history_reset = history_reset or self.history_restart
-        self.history_restart = False
+        claims = self.claims  # read once: a claim after this read is the next frame's
+        history_reset = history_reset or claims != self.claims_seen
+        self.claims_seen = self._frame_claims = claims
         if history_reset:
             self.history_after = -1
         pack = ArrayPacker(binary=self.binary)

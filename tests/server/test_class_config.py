@@ -159,11 +159,19 @@ def test_a_closed_publisher_hands_over_to_the_next_stream(client: TestClient, si
         assert room.publisher is None, "the closed stream still publishes"
         published = room.seq
         second.send(type="step", steps=3)
-        assert second.frame()["step"] == 3
+        assert second.frame()["step"] == 3  # built before it took over: not the followers'
+        assert second.frame()["history_reset"]  # the takeover's own frame: the curves whole
+        for _ in range(500):  # published just after it is sent
+            if room.seq > published:
+                break
+            time.sleep(0.01)
         assert room.seq > published and room.publisher not in (None, mine)
         frame = follower.frame()
-        while frame["step"] < 3 or not frame["history_reset"]:
-            frame = follower.frame()  # the takeover's frame sends the curves whole
+        while frame["step"] < 3:
+            frame = follower.frame()
+        # the first frame of the new publisher the followers get sends the curves whole:
+        # none with rows counted from the new stream's own position comes before it
+        assert frame["history_reset"]
         rows = client.get(f"/api/sessions/{sid}/history").json()["rows"]
         assert len(frame["_arrays"]["history.step"]) == rows  # every row, from step 0
 
