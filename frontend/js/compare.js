@@ -13,11 +13,12 @@ import { decode } from "./typed.js";
 import { CLASS_COLORS, CLASS_SYMBOLS } from "./views/colors.js";
 
 const RUN_LETTERS = ["A", "B", "C"];
-// Lines of different runs differ in colour *and* dash, so they read in greyscale too.
+// Runs differ by dash and by shade of ink: the class colours are the boundaries' (beside
+// these charts), so a run drawn in orange would read as class 1.
 const RUN_STYLES = [
   { color: "#000000", dash: "solid" },
-  { color: "#D55E00", dash: "dash" },
-  { color: "#56B4E9", dash: "dot" },
+  { color: "#4d5566", dash: "dash" },
+  { color: "#8a93a3", dash: "dot" },
 ];
 const GRID = 60; // boundary resolution: enough for a 380-pixel panel
 const SYMBOLS = {
