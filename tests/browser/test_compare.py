@@ -5,7 +5,12 @@ import numpy as np
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_timeline import open_branch_form, open_lab, play_until, settled_in_the_past
+from tests.browser.test_timeline import (
+    open_branch_form,
+    open_lab,
+    paused_in_the_past,
+    play_until,
+)
 
 
 def make_runs(page, live_server) -> tuple[str, str, str]:
@@ -95,10 +100,7 @@ def test_the_labs_compare_link_opens_the_runs_at_the_newest_step(
     """Branch in the lab with η = 1, train the branch on, click "Compare runs": the
     comparison opens in a new tab at the branch's newest step, where the runs differ."""
     original = open_lab(page, live_server)
-    play_until(page, 300)
-    page.get_by_role("button", name="Pause").click()
-    page.locator("#timeline-range").fill("100")
-    assert settled_in_the_past(page) == 100
+    paused_in_the_past(page, 300, 100)
     form = open_branch_form(page)
     form.get_by_label("η").fill("1")
     form.get_by_role("button", name="Branch", exact=True).click()

@@ -51,6 +51,15 @@ def settled_in_the_past(page) -> int:
     return step_count(page)
 
 
+def paused_in_the_past(page, played: int, step: int) -> None:
+    """Play to at least `played`, pause, drag the timeline to `step` and wait until the
+    page shows it (a drag begun while paused stays there)."""
+    play_until(page, played)
+    page.get_by_role("button", name="Pause").click()
+    page.locator("#timeline-range").fill(str(step))
+    assert settled_in_the_past(page) == step
+
+
 def assert_page_agrees_with_the_api(page, live_server, session_id: str, step: int) -> None:
     shown = page.evaluate(SHOWN)
     assert shown["step"] == step and shown["timeline"]["at"] == step
@@ -204,10 +213,7 @@ def test_slow_play_from_a_past_step_returns_to_live(page, live_server) -> None:
     """Slow play walks the phases from the page: at a past step it must first go live,
     not replay that step's update."""
     session_id = open_lab(page, live_server)
-    play_until(page, 200)
-    page.get_by_role("button", name="Pause").click()
-    page.locator("#timeline-range").fill("80")
-    assert settled_in_the_past(page) == 80
+    paused_in_the_past(page, 200, 80)
     live = live_now(page)  # held still since the seek
     page.get_by_label("Slow").check()
     page.get_by_role("button", name="Play").click()
@@ -225,10 +231,7 @@ def test_slow_play_from_a_past_step_returns_to_live(page, live_server) -> None:
 
 def test_a_past_update_replays_phase_by_phase(page, live_server) -> None:
     session_id = open_lab(page, live_server)
-    play_until(page, 200)
-    page.get_by_role("button", name="Pause").click()
-    page.locator("#timeline-range").fill("80")
-    assert settled_in_the_past(page) == 80
+    paused_in_the_past(page, 200, 80)
     page.locator("#boundary-title").click()  # the range keeps its own arrow keys
     for phase in ("forward", "loss", "backward"):
         page.keyboard.press("Shift+ArrowRight")
@@ -271,10 +274,7 @@ def test_branch_here_with_another_eta_continues_in_a_new_run(
     page, live_server, page_problems
 ) -> None:
     original = open_lab(page, live_server)
-    play_until(page, 400)
-    page.get_by_role("button", name="Pause").click()
-    page.locator("#timeline-range").fill("150")
-    assert settled_in_the_past(page) == 150
+    paused_in_the_past(page, 400, 150)
     form = open_branch_form(page)
     expect(form).to_contain_text("Branch at step 150")
     # prefilled with the run's settings
@@ -343,10 +343,7 @@ def test_branch_here_with_another_eta_continues_in_a_new_run(
 
 def test_branch_here_with_another_activation_keeps_the_parameters(page, live_server) -> None:
     original = open_lab(page, live_server)
-    play_until(page, 300)
-    page.get_by_role("button", name="Pause").click()
-    page.locator("#timeline-range").fill("120")
-    assert settled_in_the_past(page) == 120
+    paused_in_the_past(page, 300, 120)
     form = open_branch_form(page)
     form.get_by_label("activation").select_option("tanh")
     form.get_by_role("button", name="Branch", exact=True).click()
